@@ -1,0 +1,90 @@
+"""The ``ShopCare`` Flask extension: what ``init_app`` sets up on a host app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from shopcare.config import DEFAULTS
+from shopcare.orders.services import OrderBook
+
+
+@dataclass(frozen=True)
+class AppState:
+    """What shopcare keeps per app, in ``app.extensions["shopcare"]``."""
+
+    care: ShopCare
+    db: SQLAlchemy
+
+
+class ShopCare:
+    """Customer care for a Flask shop.
+
+    ::
+
+        db = SQLAlchemy(app)
+        care = ShopCare(app, db=db)   # or: care = ShopCare(); care.init_app(app, db=db)
+
+    :param app: the host app, or ``None`` to call :meth:`init_app` later.
+    :param db: the host's Flask-SQLAlchemy object; shopcare's tables use its session.
+
+    The services (``care.orders``, ``care.tracking`` …) are plain objects that work
+    on whichever app is current, so one ``ShopCare`` can serve several apps.
+    """
+
+    def __init__(self, app: Flask | None = None, *, db: SQLAlchemy | None = None) -> None:
+        self.db = db
+        self.orders = OrderBook()
+        if app is not None:
+            self.init_app(app, db=db)
+
+    def init_app(self, app: Flask, *, db: SQLAlchemy | None = None) -> None:
+        """Mount shopcare on ``app``.
+
+        :raises RuntimeError: if shopcare is already mounted on ``app``.
+        :raises TypeError: if no ``db`` was given here or to the constructor.
+        """
+        if "shopcare" in app.extensions:
+            raise RuntimeError(
+                "shopcare is already initialised on this app; call init_app once per app"
+            )
+        db = db or self.db
+        if db is None:
+            raise TypeError("ShopCare needs the host's Flask-SQLAlchemy object: init_app(app, db=db)")
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        app.extensions["shopcare"] = AppState(care=self, db=db)
+
+        from shopcare import cli, i18n, web
+
+        i18n.install(app)
+        web.register_children()
+        app.register_blueprint(web.blueprint, url_prefix=app.config["SHOPCARE_URL_PREFIX"])
+        app.cli.add_command(cli.group)
+
+    def create_all(self, app: Flask | None = None) -> None:
+        """Create shopcare's tables (demos and tests; production uses migrations)."""
+        import shopcare.models  # noqa: F401
+        from shopcare.db import metadata
+
+        metadata.create_all(self._engine(app))
+
+    def drop_all(self, app: Flask | None = None) -> None:
+        """Drop shopcare's tables."""
+        import shopcare.models  # noqa: F401
+        from shopcare.db import metadata
+
+        metadata.drop_all(self._engine(app))
+
+    @staticmethod
+    def _engine(app: Flask | None) -> Any:
+        from flask import current_app
+
+        state: AppState = (app or current_app).extensions["shopcare"]
+        if app is not None:
+            with app.app_context():
+                return state.db.engine
+        return state.db.engine

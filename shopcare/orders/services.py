@@ -1,0 +1,223 @@
+"""``care.orders``: record the host's orders and read them back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel.numbers import get_currency_precision, list_currencies
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shopcare import signals
+from shopcare.config import setting
+from shopcare.db import session
+from shopcare.errors import ValidationError
+from shopcare.orders.models import Order, OrderLine
+
+MAX_REFERENCE = 64
+
+
+def normalize_email(value: Any, field: str = "email") -> str:
+    """Validate an e-mail address and return it in the form shopcare stores (lower case).
+
+    :raises ValidationError: naming ``field`` when the address is malformed.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, "an e-mail address is required")
+    try:
+        checked = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationError(field, str(error)) from None
+    return checked.normalized.lower()
+
+
+def normalize_reference(value: Any, field: str = "reference") -> str:
+    """Strip an order reference and check it is present and not too long."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, "an order reference is required")
+    value = value.strip()
+    if len(value) > MAX_REFERENCE:
+        raise ValidationError(field, f"at most {MAX_REFERENCE} characters")
+    return value
+
+
+def require_aware(value: Any, field: str) -> datetime:
+    """Check ``value`` is a timezone-aware datetime."""
+    if not isinstance(value, datetime):
+        raise ValidationError(field, "a datetime is required")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(field, "must be timezone-aware (naive datetimes are ambiguous)")
+    return value
+
+
+def _currency(value: Any) -> str:
+    code = value.strip().upper() if isinstance(value, str) else ""
+    allowed = setting("SHOPCARE_CURRENCIES")
+    known = set(allowed) if allowed else set(list_currencies())
+    if code not in known:
+        raise ValidationError("currency", f"unknown currency {value!r}")
+    return code
+
+
+def _price_minor(value: Any, currency: str, field: str) -> int:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValidationError(field, "give the price as a Decimal or a numeric string")
+    try:
+        amount = Decimal(str(value).strip()) if isinstance(value, str | int | Decimal) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValidationError(field, "is not a number")
+    if amount < 0:
+        raise ValidationError(field, "cannot be negative")
+    precision = get_currency_precision(currency)
+    scaled = amount.scaleb(precision)
+    if scaled != scaled.to_integral_value():
+        raise ValidationError(field, f"has more than {precision} decimals for {currency}")
+    return int(scaled)
+
+
+def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        if required:
+            raise ValidationError(field, "is required")
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise ValidationError(field, f"at most {limit} characters")
+    return value
+
+
+def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
+    if isinstance(lines, str | bytes | Mapping) or not isinstance(lines, Iterable):
+        raise ValidationError("lines", "a list of order lines is required")
+    lines = list(lines)
+    if not lines:
+        raise ValidationError("lines", "an order needs at least one line")
+    clean: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, line in enumerate(lines):
+        at = f"lines[{index}]"
+        if not isinstance(line, Mapping):
+            raise ValidationError(at, "each line is a mapping with sku, name, quantity, unit_price")
+        sku = _text(line.get("sku"), f"{at}.sku", 64)
+        assert sku is not None
+        if sku in seen:
+            raise ValidationError(f"{at}.sku", f"SKU {sku!r} appears twice; merge the quantities")
+        seen.add(sku)
+        quantity = line.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise ValidationError(f"{at}.quantity", "must be a whole number of at least 1")
+        clean.append(
+            {
+                "position": index,
+                "sku": sku,
+                "name": _text(line.get("name"), f"{at}.name", 255),
+                "category": _text(line.get("category"), f"{at}.category", 100, required=False),
+                "quantity": quantity,
+                "unit_price_minor": _price_minor(line.get("unit_price"), currency, f"{at}.unit_price"),
+            }
+        )
+    return clean
+
+
+class OrderBook:
+    """``care.orders``: the host pushes its orders here, idempotently, by reference.
+
+    Methods flush but do not commit: the caller commits with the rest of its work
+    (``db.session.commit()``), so an order and the host's own change land together.
+    """
+
+    def record(
+        self,
+        reference: str,
+        email: str,
+        placed_at: datetime,
+        lines: Sequence[Mapping[str, Any]],
+        *,
+        user_id: str | int | None = None,
+        currency: str = "EUR",
+        delivered_at: datetime | None = None,
+        locale: str | None = None,
+    ) -> Order:
+        """Record an order, or update it if its reference is known.
+
+        :param lines: dicts with ``sku``, ``name``, ``quantity`` (int >= 1),
+            ``unit_price`` (Decimal or numeric string, >= 0) and optional ``category``.
+            Lines are matched by SKU on update: changed lines are updated, missing ones
+            removed, new ones added; a line is never duplicated.
+        :raises ValidationError: naming the first bad field; nothing is written.
+        """
+        fields = {
+            "reference": normalize_reference(reference),
+            "email": normalize_email(email),
+            "placed_at": require_aware(placed_at, "placed_at"),
+            "currency": _currency(currency),
+            "user_id": None if user_id is None else _text(str(user_id), "user_id", 64),
+            "locale": _text(locale, "locale", 16, required=False),
+        }
+        if delivered_at is not None:
+            fields["delivered_at"] = require_aware(delivered_at, "delivered_at")
+        clean_lines = _lines(lines, fields["currency"])
+
+        db = session()
+        order = self.get(fields["reference"])
+        created = order is None
+        if order is None:
+            order = Order(**fields)
+            try:
+                with db.begin_nested():
+                    db.add(order)
+                    _apply_lines(order, clean_lines)
+            except IntegrityError:
+                # Another request recorded the same reference first: update theirs.
+                order = self.get(fields["reference"])
+                if order is None:
+                    raise
+                created = False
+        if not created:
+            for key, value in fields.items():
+                setattr(order, key, value)
+            _apply_lines(order, clean_lines)
+        db.flush()
+        signals.order_recorded.send(current_app._get_current_object(), order=order, created=created)  # type: ignore[attr-defined]
+        return order
+
+    def get(self, reference: str) -> Order | None:
+        """The order with ``reference`` (and its lines), or ``None``."""
+        if not isinstance(reference, str):
+            return None
+        return session().scalars(
+            select(Order).where(Order.reference == reference.strip())
+        ).one_or_none()
+
+    def for_user(self, user_id: str | int) -> list[Order]:
+        """A user's orders, newest first, with their lines."""
+        return list(
+            session().scalars(
+                select(Order)
+                .where(Order.user_id == str(user_id))
+                .order_by(Order.placed_at.desc(), Order.id.desc())
+            )
+        )
+
+
+def _apply_lines(order: Order, clean_lines: list[dict[str, Any]]) -> None:
+    existing = {line.sku: line for line in order.lines} if order.id else {}
+    wanted = []
+    for data in clean_lines:
+        line = existing.get(data["sku"])
+        if line is None:
+            line = OrderLine(**data)
+        else:
+            for key, value in data.items():
+                setattr(line, key, value)
+        wanted.append(line)
+    order.lines = wanted

@@ -1,0 +1,70 @@
+"""shopcare's migrations, run on an empty database, give exactly the models' schema."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import Result
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+import shopcare.models  # noqa: F401
+from shopcare.db import metadata
+from shopcare.migrations.env import include_object
+from tests.host import make_app
+
+
+@pytest.fixture
+def empty_database_url(database_url: str, tmp_path) -> Iterator[str]:
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    name = f"shopcare_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run_cli(app, *args: str) -> Result:
+    result = app.test_cli_runner().invoke(args=["shopcare", "db", *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result
+
+
+def test_upgrade_on_empty_database_equals_the_models(empty_database_url):
+    app, db, _care = make_app(empty_database_url)
+    # A host table of its own must be left alone by shopcare's migrations.
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text("CREATE TABLE host_products (id INTEGER PRIMARY KEY)"))
+        run_cli(app, "upgrade")
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"include_object": include_object, "compare_type": True}
+            )
+            assert compare_metadata(context, metadata) == []
+            tables = set(inspect(connection).get_table_names())
+        assert "shopcare_alembic_version" in tables
+        assert "alembic_version" not in tables  # the host's own version table stays free
+        assert {t.name for t in metadata.sorted_tables} <= tables
+
+        run_cli(app, "downgrade", "base")
+        with db.engine.connect() as connection:
+            left = set(inspect(connection).get_table_names())
+        assert left <= {"host_products", "shopcare_alembic_version"}
+        assert "host_products" in left
+        db.engine.dispose()
+
+
+def test_every_table_is_prefixed():
+    assert all(table.name.startswith("shopcare_") for table in metadata.sorted_tables)
