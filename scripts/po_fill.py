@@ -28,8 +28,12 @@ def main() -> int:
     given = json.load(sys.stdin) if not sys.stdin.isatty() else {}
     with open(ROOT / "shopcare/translations/.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        subprocess.check_call(["make", "-s", "extract", "update-catalogs"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.check_call(
+            ["make", "-s", "extract", "update-catalogs"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         with PO.open("rb") as handle:
             catalog = read_po(handle, locale="es", domain="shopcare")
         for message in catalog:
@@ -42,10 +46,23 @@ def main() -> int:
                 message.flags.discard("fuzzy")
         with PO.open("wb") as handle:
             write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
-        subprocess.check_call([str(BIN / "pybabel"), "compile", "-D", "shopcare", "-d",
-                               str(ROOT / "shopcare/translations")], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-        missing = [m.id for m in catalog if m.id and not (m.string[0] if isinstance(m.string, tuple) else m.string)]
+        subprocess.check_call(
+            [
+                str(BIN / "pybabel"),
+                "compile",
+                "-D",
+                "shopcare",
+                "-d",
+                str(ROOT / "shopcare/translations"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        missing = [
+            m.id
+            for m in catalog
+            if m.id and not (m.string[0] if isinstance(m.string, tuple) else m.string)
+        ]
     for msgid in missing:
         print("untranslated:", msgid if isinstance(msgid, str) else msgid[0])
     return 0

@@ -65,20 +65,54 @@ def throwaway_cluster(bindir: Path) -> Iterator[str]:
     def run(*command: str) -> None:
         subprocess.check_call([*user_prefix, *command], stdout=subprocess.DEVNULL)
 
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "shopcare", "--auth=trust", "-E", "UTF8",
-        "--locale=C")
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "shopcare",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C",
+    )
     options = f"-c listen_addresses='' -k {sock} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start")
+    run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-w",
+        "-l",
+        str(base / "log"),
+        "start",
+    )
     try:
         for _ in range(50):
-            if subprocess.call([*user_prefix, str(bindir / "createdb"), "-h", str(sock), "-U", "shopcare",
-                                "shopcare_test"], stderr=subprocess.DEVNULL) == 0:
+            if (
+                subprocess.call(
+                    [
+                        *user_prefix,
+                        str(bindir / "createdb"),
+                        "-h",
+                        str(sock),
+                        "-U",
+                        "shopcare",
+                        "shopcare_test",
+                    ],
+                    stderr=subprocess.DEVNULL,
+                )
+                == 0
+            ):
                 break
             time.sleep(0.2)
         yield f"postgresql+psycopg://shopcare@/shopcare_test?host={sock}"
     finally:
-        subprocess.call([*user_prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                        stdout=subprocess.DEVNULL)
+        subprocess.call(
+            [*user_prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+            stdout=subprocess.DEVNULL,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -94,12 +128,18 @@ def main() -> int:
     else:
         bindir = find_pg_bin()
         if bindir is None:
-            print("\n=== PostgreSQL run SKIPPED: no SHOPCARE_TEST_DATABASE_URL and no initdb found "
-                  "(apt-get install postgresql) ===", flush=True)
+            print(
+                "\n=== PostgreSQL run SKIPPED: no SHOPCARE_TEST_DATABASE_URL and no initdb found "
+                "(apt-get install postgresql) ===",
+                flush=True,
+            )
         else:
             with throwaway_cluster(bindir) as url:
-                failures |= pytest(args, {**env, "SHOPCARE_TEST_DATABASE_URL": url},
-                                   f"PostgreSQL (throwaway cluster from {bindir})")
+                failures |= pytest(
+                    args,
+                    {**env, "SHOPCARE_TEST_DATABASE_URL": url},
+                    f"PostgreSQL (throwaway cluster from {bindir})",
+                )
     return 1 if failures else 0
 
 

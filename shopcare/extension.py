@@ -53,7 +53,9 @@ class ShopCare:
             )
         db = db or self.db
         if db is None:
-            raise TypeError("ShopCare needs the host's Flask-SQLAlchemy object: init_app(app, db=db)")
+            raise TypeError(
+                "ShopCare needs the host's Flask-SQLAlchemy object: init_app(app, db=db)"
+            )
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
         app.extensions["shopcare"] = AppState(care=self, db=db)

@@ -13,6 +13,18 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "shopcare_alembic_version"
 
 
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic filter: only shopcare's own tables (and their indexes) are shopcare's business."""
+    if type_ == "table":
+        return bool(name and name.startswith("shopcare_") and name != VERSION_TABLE)
+    table = getattr(obj, "table", None)
+    if table is not None:
+        return bool(table.name.startswith("shopcare_"))
+    return True
+
+
 def alembic_config(connection: Any | None = None) -> Config:
     """An Alembic config pointing at the migrations shipped in the package."""
     config = Config()

@@ -103,7 +103,13 @@ def count_queries(db: Any) -> Any:
 
 def sample_lines() -> list[dict[str, Any]]:
     return [
-        {"sku": "MUG-1", "name": "Blue mug", "quantity": 2, "unit_price": "12.50", "category": "kitchen"},
+        {
+            "sku": "MUG-1",
+            "name": "Blue mug",
+            "quantity": 2,
+            "unit_price": "12.50",
+            "category": "kitchen",
+        },
         {"sku": "TEA-9", "name": "Green tea", "quantity": 1, "unit_price": "4.90"},
     ]
 

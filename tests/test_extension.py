@@ -44,7 +44,9 @@ def test_two_apps_with_different_settings_in_one_process(database_url):
     for prefix, name in (("/care", "First"), ("/help", "Second")):
         app = Flask(name)
         app.config.update(
-            SQLALCHEMY_DATABASE_URI=database_url, SHOPCARE_URL_PREFIX=prefix, SHOPCARE_SHOP_NAME=name
+            SQLALCHEMY_DATABASE_URI=database_url,
+            SHOPCARE_URL_PREFIX=prefix,
+            SHOPCARE_SHOP_NAME=name,
         )
         care.init_app(app, db=SQLAlchemy(app))
         apps.append(app)

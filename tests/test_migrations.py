@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 import shopcare.models  # noqa: F401
 from shopcare.db import metadata
-from shopcare.migrations.env import include_object
+from shopcare.migrate import include_object
 from tests.host import make_app
 
 

@@ -37,7 +37,9 @@ def test_recording_again_updates_and_never_duplicates_lines(care, db):
     rows = db.session.execute(select(OrderLine.sku, OrderLine.quantity, OrderLine.id)).all()
     assert sorted((sku, qty) for sku, qty, _ in rows) == [("CUP-3", 1), ("MUG-1", 5)]
     assert first_line_id in {row.id for row in rows}  # updated in place, not replaced
-    assert care.orders.get("SO-1").delivered_at == delivered.replace(microsecond=delivered.microsecond)
+    assert care.orders.get("SO-1").delivered_at == delivered.replace(
+        microsecond=delivered.microsecond
+    )
 
 
 @pytest.mark.parametrize(
@@ -53,12 +55,30 @@ def test_recording_again_updates_and_never_duplicates_lines(care, db):
         ({"currency": "XYZ"}, "currency"),
         ({"lines": []}, "lines"),
         ({"lines": "MUG"}, "lines"),
-        ({"lines": [{"sku": "A", "name": "A", "quantity": 0, "unit_price": "1"}]}, "lines[0].quantity"),
-        ({"lines": [{"sku": "A", "name": "A", "quantity": True, "unit_price": "1"}]}, "lines[0].quantity"),
-        ({"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "-1"}]}, "lines[0].unit_price"),
-        ({"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "abc"}]}, "lines[0].unit_price"),
-        ({"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": 1.5}]}, "lines[0].unit_price"),
-        ({"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "1.001"}]}, "lines[0].unit_price"),
+        (
+            {"lines": [{"sku": "A", "name": "A", "quantity": 0, "unit_price": "1"}]},
+            "lines[0].quantity",
+        ),
+        (
+            {"lines": [{"sku": "A", "name": "A", "quantity": True, "unit_price": "1"}]},
+            "lines[0].quantity",
+        ),
+        (
+            {"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "-1"}]},
+            "lines[0].unit_price",
+        ),
+        (
+            {"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "abc"}]},
+            "lines[0].unit_price",
+        ),
+        (
+            {"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": 1.5}]},
+            "lines[0].unit_price",
+        ),
+        (
+            {"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "1.001"}]},
+            "lines[0].unit_price",
+        ),
         ({"lines": [{"sku": "", "name": "A", "quantity": 1, "unit_price": "1"}]}, "lines[0].sku"),
         ({"lines": [{"sku": "A", "name": " ", "quantity": 1, "unit_price": "1"}]}, "lines[0].name"),
         (
@@ -88,22 +108,34 @@ def test_bad_input_names_the_field_and_writes_nothing(care, db, change, field):
 
 def test_currency_precision_and_codes(care, db):
     order = care.orders.record(
-        "JP-1", "a@example.com", now(), [{"sku": "A", "name": "A", "quantity": 1, "unit_price": 500}],
+        "JP-1",
+        "a@example.com",
+        now(),
+        [{"sku": "A", "name": "A", "quantity": 1, "unit_price": 500}],
         currency="jpy",
     )
     assert order.currency == "JPY"
     assert order.total == Decimal(500)
     with pytest.raises(ValidationError):
         care.orders.record(
-            "JP-2", "a@example.com", now(),
-            [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "5.5"}], currency="JPY",
+            "JP-2",
+            "a@example.com",
+            now(),
+            [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "5.5"}],
+            currency="JPY",
         )
 
 
 def test_get_and_for_user(care, db):
     base = datetime(2026, 3, 1, tzinfo=UTC)
     for index in range(3):
-        care.orders.record(f"U-{index}", "ann@example.com", base + timedelta(days=index), sample_lines(), user_id="ann")
+        care.orders.record(
+            f"U-{index}",
+            "ann@example.com",
+            base + timedelta(days=index),
+            sample_lines(),
+            user_id="ann",
+        )
     care.orders.record("B-1", "bob@example.com", base, sample_lines(), user_id="bob")
     db.session.commit()
     assert [o.reference for o in care.orders.for_user("ann")] == ["U-2", "U-1", "U-0"]

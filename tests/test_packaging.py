@@ -14,7 +14,16 @@ from tests.conftest import ROOT
 @pytest.mark.slow
 def test_wheel_ships_templates_static_translations_and_migrations(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
@@ -29,5 +38,7 @@ def test_wheel_ships_templates_static_translations_and_migrations(tmp_path):
         "shopcare/migrations/script.py.mako",
     ):
         assert needed in names, needed
-    assert any(name.startswith("shopcare/migrations/versions/") and name.endswith(".py") for name in names)
+    assert any(
+        name.startswith("shopcare/migrations/versions/") and name.endswith(".py") for name in names
+    )
     assert any(name.startswith("shopcare/demo/templates/") for name in names)

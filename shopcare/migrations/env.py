@@ -7,22 +7,11 @@ tables, so it never touches the host's schema or the host's own Alembic history.
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
 
 import shopcare.models  # noqa: F401  (registers every table on the metadata)
 from shopcare.db import metadata
-from shopcare.migrate import VERSION_TABLE
-
-
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    if type_ == "table":
-        return bool(name and name.startswith("shopcare_"))
-    table = getattr(obj, "table", None)
-    if table is not None:
-        return bool(table.name.startswith("shopcare_"))
-    return True
+from shopcare.migrate import VERSION_TABLE, include_object
 
 
 def run_migrations_online() -> None:

@@ -122,7 +122,9 @@ def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
                 "name": _text(line.get("name"), f"{at}.name", 255),
                 "category": _text(line.get("category"), f"{at}.category", 100, required=False),
                 "quantity": quantity,
-                "unit_price_minor": _price_minor(line.get("unit_price"), currency, f"{at}.unit_price"),
+                "unit_price_minor": _price_minor(
+                    line.get("unit_price"), currency, f"{at}.unit_price"
+                ),
             }
         )
     return clean
@@ -194,9 +196,11 @@ class OrderBook:
         """The order with ``reference`` (and its lines), or ``None``."""
         if not isinstance(reference, str):
             return None
-        return session().scalars(
-            select(Order).where(Order.reference == reference.strip())
-        ).one_or_none()
+        return (
+            session()
+            .scalars(select(Order).where(Order.reference == reference.strip()))
+            .one_or_none()
+        )
 
     def for_user(self, user_id: str | int) -> list[Order]:
         """A user's orders, newest first, with their lines."""
