@@ -67,4 +67,4 @@ def utcnow() -> datetime:
 
 def session() -> Session:
     """The host's ``db.session`` for the current app."""
-    return current_app.extensions["shopcare"].db.session  # type: ignore[no-any-return]
+    return current_app.extensions["shopcare"].db.session

@@ -65,7 +65,7 @@ def _currency(value: Any) -> str:
 
 
 def _price_minor(value: Any, currency: str, field: str) -> int:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValidationError(field, "give the price as a Decimal or a numeric string")
     try:
         amount = Decimal(str(value).strip()) if isinstance(value, str | int | Decimal) else None
@@ -157,7 +157,7 @@ class OrderBook:
             removed, new ones added; a line is never duplicated.
         :raises ValidationError: naming the first bad field; nothing is written.
         """
-        fields = {
+        fields: dict[str, Any] = {
             "reference": normalize_reference(reference),
             "email": normalize_email(email),
             "placed_at": require_aware(placed_at, "placed_at"),
