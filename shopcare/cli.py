@@ -7,8 +7,12 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from shopcare import migrate
+from shopcare.api.cli import api_key
+from shopcare.outbox import cli as outbox_cli
 
 group = AppGroup("shopcare", help="shopcare: customer care for this shop.")
+group.add_command(api_key)
+outbox_cli.register(group)
 
 
 @group.group("db")

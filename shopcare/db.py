@@ -68,3 +68,30 @@ def utcnow() -> datetime:
 def session() -> Session:
     """The host's ``db.session`` for the current app."""
     return current_app.extensions["shopcare"].db.session
+
+
+def insert_unless_exists(model: type[Any], values: dict[str, Any], *, unique: str) -> Any | None:
+    """Insert one row of ``model`` unless a row with the same ``unique`` column exists.
+
+    ``INSERT … ON CONFLICT (unique) DO NOTHING RETURNING …`` on PostgreSQL and SQLite: it
+    is race-safe (a concurrent insert of the same key makes this one do nothing) and,
+    unlike catching an IntegrityError, leaves the caller's transaction usable without a
+    savepoint (pysqlite's savepoints are unreliable). Returns the new ORM object, or
+    ``None`` when the key was taken.
+    """
+    db = session()
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(model)
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(model)
+    else:
+        raise NotImplementedError(f"shopcare supports SQLite and PostgreSQL, not {dialect}")
+    statement = (
+        statement.values(**values).on_conflict_do_nothing(index_elements=[unique]).returning(model)
+    )
+    return db.scalars(statement).first()

@@ -10,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from shopcare.config import DEFAULTS
 from shopcare.orders.services import OrderBook
+from shopcare.tracking.services import ShipmentTracker
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ShopCare:
     def __init__(self, app: Flask | None = None, *, db: SQLAlchemy | None = None) -> None:
         self.db = db
         self.orders = OrderBook()
+        self.tracking = ShipmentTracker()
         if app is not None:
             self.init_app(app, db=db)
 
@@ -60,12 +62,16 @@ class ShopCare:
             app.config.setdefault(key, value)
         app.extensions["shopcare"] = AppState(care=self, db=db)
 
-        from shopcare import cli, i18n, web
+        from shopcare import api, cli, i18n, ratelimit, web
+        from shopcare.outbox import mail as outbox_mail
 
         i18n.install(app)
+        outbox_mail.install(app)
         web.register_children()
         app.register_blueprint(web.blueprint, url_prefix=app.config["SHOPCARE_URL_PREFIX"])
         app.cli.add_command(cli.group)
+        ratelimit.init_app(app)
+        api.init_app(app)
 
     def create_all(self, app: Flask | None = None) -> None:
         """Create shopcare's tables (demos and tests; production uses migrations)."""

@@ -6,6 +6,19 @@ importing this module.
 
 from __future__ import annotations
 
+from shopcare.api.models import ApiKey
+from shopcare.events.models import Event
 from shopcare.orders.models import Order, OrderLine
+from shopcare.outbox.models import OutboxItem, PeriodicTask
+from shopcare.tracking.models import Shipment, ShipmentLine
 
-__all__ = ["Order", "OrderLine"]
+__all__ = [
+    "ApiKey",
+    "Event",
+    "Order",
+    "OrderLine",
+    "OutboxItem",
+    "PeriodicTask",
+    "Shipment",
+    "ShipmentLine",
+]

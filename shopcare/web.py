@@ -7,7 +7,7 @@ that endpoint names read ``shopcare.<domain>.<page>``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, render_template
@@ -47,6 +47,48 @@ def home_card(factory: Callable[[], HomeCard | None]) -> Callable[[], HomeCard |
 
 def home_cards() -> list[HomeCard]:
     return [card for card in (factory() for factory in HOME_CARDS) if card is not None]
+
+
+@dataclass(frozen=True)
+class OrderPanel:
+    """A section a feature adds to the shopper's order page: a template rendered with
+    the page's context (``order``, ``tracking``) plus ``context``."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+#: The places on the order page where features add panels.
+ORDER_PANEL_SLOTS = ("returns", "guarantees", "questions")
+
+#: slot -> callables ``(order) -> OrderPanel | None``, added with :func:`order_panel`.
+ORDER_PANELS: dict[str, list[Callable[[Any], OrderPanel | None]]] = {
+    slot: [] for slot in ORDER_PANEL_SLOTS
+}
+
+
+def order_panel(
+    slot: str,
+) -> Callable[[Callable[[Any], OrderPanel | None]], Callable[[Any], OrderPanel | None]]:
+    """Decorator: add a panel to the order page's ``slot`` (``returns``, ``guarantees``,
+    ``questions``). The callable gets the order (its lines are loaded) and returns a
+    panel, or ``None`` to show nothing; it must not query per line."""
+    if slot not in ORDER_PANELS:
+        raise ValueError(f"unknown order page slot {slot!r}; known: {', '.join(ORDER_PANELS)}")
+
+    def register(
+        factory: Callable[[Any], OrderPanel | None],
+    ) -> Callable[[Any], OrderPanel | None]:
+        ORDER_PANELS[slot].append(factory)
+        return factory
+
+    return register
+
+
+def order_panels(slot: str, order: Any) -> list[OrderPanel]:
+    """The panels features show in ``slot`` for ``order``."""
+    panels = (factory(order) for factory in ORDER_PANELS.get(slot, ()))
+    return [panel for panel in panels if panel is not None]
 
 
 @blueprint.app_context_processor

@@ -1,38 +1,20 @@
-"""shopcare's migrations, run on an empty database, give exactly the models' schema."""
+"""shopcare's migrations, run on an empty database, give exactly the models' schema.
+
+``empty_database_url`` comes from ``tests/fixtures_db.py``.
+"""
 
 from __future__ import annotations
-
-import uuid
-from collections.abc import Iterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import Result
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 import shopcare.models  # noqa: F401
 from shopcare.db import metadata
 from shopcare.migrate import include_object
 from tests.host import make_app
-
-
-@pytest.fixture
-def empty_database_url(database_url: str, tmp_path) -> Iterator[str]:
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
-        return
-    name = f"shopcare_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run_cli(app, *args: str) -> Result:
@@ -68,3 +50,18 @@ def test_upgrade_on_empty_database_equals_the_models(empty_database_url):
 
 def test_every_table_is_prefixed():
     assert all(table.name.startswith("shopcare_") for table in metadata.sorted_tables)
+
+
+def test_migrated_postgresql_event_log_refuses_updates(empty_database_url):
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("the append-only trigger is PostgreSQL's")
+    app, db, care = make_app(empty_database_url)
+    with app.app_context():
+        run_cli(app, "upgrade")
+        from shopcare.events import record_event
+
+        record_event("order", 1, "order.recorded")
+        db.session.commit()
+        with pytest.raises(Exception, match="append-only"), db.engine.begin() as connection:
+            connection.execute(text("UPDATE shopcare_events SET action = 'x'"))
+        db.engine.dispose()

@@ -153,3 +153,12 @@ def test_record_sends_order_recorded(app, care, db):
         care.orders.record("S-1", "ann@example.com", now(), sample_lines())
         care.orders.record("S-1", "ann@example.com", now(), sample_lines())
     assert seen == [(app, "S-1", True), (app, "S-1", False)]
+
+
+def test_rollback_leaves_no_order(care, db):
+    """A recorded order is part of the caller's transaction: a rollback removes it."""
+    care.orders.get("R-1")  # a SELECT first, as a host's checkout would do
+    care.orders.record("R-1", "ann@example.com", now(), sample_lines())
+    db.session.rollback()
+    assert care.orders.get("R-1") is None
+    assert db.session.scalar(select(func.count()).select_from(OrderLine)) == 0

@@ -10,16 +10,19 @@ from typing import Any
 from babel.numbers import get_currency_precision, list_currencies
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import inspect, select
 
 from shopcare import signals
 from shopcare.config import setting
-from shopcare.db import session
+from shopcare.db import insert_unless_exists, session, utcnow
 from shopcare.errors import ValidationError
+from shopcare.events import record_event
 from shopcare.orders.models import Order, OrderLine
 
 MAX_REFERENCE = 64
+#: Prices are stored in minor units in an INTEGER column (32 bits on PostgreSQL).
+MAX_PRICE_MINOR = 2**31 - 1
+MAX_QUANTITY = 1_000_000
 
 
 def normalize_email(value: Any, field: str = "email") -> str:
@@ -79,6 +82,8 @@ def _price_minor(value: Any, currency: str, field: str) -> int:
     scaled = amount.scaleb(precision)
     if scaled != scaled.to_integral_value():
         raise ValidationError(field, f"has more than {precision} decimals for {currency}")
+    if scaled > MAX_PRICE_MINOR:
+        raise ValidationError(field, "is too large")
     return int(scaled)
 
 
@@ -115,6 +120,8 @@ def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
         quantity = line.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
             raise ValidationError(f"{at}.quantity", "must be a whole number of at least 1")
+        if quantity > MAX_QUANTITY:
+            raise ValidationError(f"{at}.quantity", f"at most {MAX_QUANTITY}")
         clean.append(
             {
                 "position": index,
@@ -171,24 +178,42 @@ class OrderBook:
 
         db = session()
         order = self.get(fields["reference"])
-        created = order is None
+        created = False
         if order is None:
-            order = Order(**fields)
-            try:
-                with db.begin_nested():
-                    db.add(order)
-                    _apply_lines(order, clean_lines)
-            except IntegrityError:
-                # Another request recorded the same reference first: update theirs.
+            # INSERT … ON CONFLICT DO NOTHING: race-safe without a savepoint (pysqlite's
+            # savepoints would commit behind the caller's back).
+            order = insert_unless_exists(Order, fields, unique="reference")
+            created = order is not None
+            if order is None:  # another request recorded the same reference first
                 order = self.get(fields["reference"])
-                if order is None:
-                    raise
-                created = False
+                assert order is not None
+            else:
+                _apply_lines(order, clean_lines)
+        changed: list[str] = []
         if not created:
             for key, value in fields.items():
                 setattr(order, key, value)
             _apply_lines(order, clean_lines)
+            changed = _changed_fields(order)
+            if changed:
+                order.updated_at = utcnow()
         db.flush()
+        if created:
+            record_event(
+                "order",
+                order.id,
+                "order.recorded",
+                occurred_at=order.placed_at,
+                public=True,
+                data={"reference": order.reference},
+            )
+        elif changed:
+            record_event(
+                "order",
+                order.id,
+                "order.updated",
+                data={"reference": order.reference, "changed": changed},
+            )
         signals.order_recorded.send(current_app._get_current_object(), order=order, created=created)  # type: ignore[attr-defined]
         return order
 
@@ -211,6 +236,20 @@ class OrderBook:
                 .order_by(Order.placed_at.desc(), Order.id.desc())
             )
         )
+
+
+def _changed_fields(order: Order) -> list[str]:
+    """The names of the order's fields (and ``lines``) that the pending flush changes."""
+    state = inspect(order)
+    changed = [
+        attr.key
+        for attr in state.attrs
+        if attr.key not in ("lines", "updated_at") and attr.history.has_changes()
+    ]
+    lines_changed = state.attrs.lines.history.has_changes() or any(
+        session().is_modified(line) for line in order.lines
+    )
+    return [*changed, "lines"] if lines_changed else changed
 
 
 def _apply_lines(order: Order, clean_lines: list[dict[str, Any]]) -> None:

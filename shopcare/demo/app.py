@@ -1,0 +1,71 @@
+"""``create_app``: the Casa Verde shop, with shopcare mounted the way the README says."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, render_template
+from flask_babel import format_currency
+
+from shopcare.demo.extensions import care, csrf, db, login_manager
+from shopcare.demo.models import User
+from shopcare.demo.views import blueprint
+
+SHOP_NAME = "Casa Verde"
+#: Only for the demo on a developer's machine; set SECRET_KEY in the environment elsewhere.
+DEV_SECRET_KEY = "casa-verde-demo-not-a-secret"
+
+
+def create_app(database_url: str, **config: Any) -> Flask:
+    """Build the shop on ``database_url``; ``config`` overrides any setting.
+
+    Tables are not created here: ``shopcare.demo.seed`` (or the ``seed`` command)
+    does that, as a real shop's migrations would.
+    """
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SHOPCARE_SHOP_NAME=SHOP_NAME,
+        # shopcare's pages render inside the shop's own layout.
+        SHOPCARE_BASE_TEMPLATE="demo/layout.html",
+        SHOPCARE_CURRENCIES=("EUR",),
+        # How the seed hashes passwords; tests pick a cheaper one ("pbkdf2:sha256:1000").
+        DEMO_PASSWORD_METHOD="scrypt",
+    )
+    app.config.update(config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    care.init_app(app, db=db)
+
+    app.register_blueprint(blueprint)
+    app.add_template_filter(money)
+    app.register_error_handler(404, not_found)
+    return app
+
+
+login_manager.login_view = "shop.login"
+login_manager.login_message = "Please log in to continue."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the user whose id is in the session."""
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def not_found(error: Exception) -> tuple[str, int]:
+    """Pages that do not exist, in the shop's layout."""
+    return render_template("demo/404.html"), 404
+
+
+def money(amount: Decimal, currency: str = "EUR") -> str:
+    """Template filter: ``12.5|money`` → ``€12.50`` (``12,50 €`` in Spanish)."""
+    return format_currency(amount, currency)

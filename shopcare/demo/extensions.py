@@ -1,0 +1,20 @@
+"""The shop's Flask extensions, made once and bound to each app in ``create_app``."""
+
+from __future__ import annotations
+
+from flask_login import LoginManager
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+from shopcare import ShopCare
+
+
+class Model(DeclarativeBase):
+    """Base of the shop's own tables: ``db.Model``'s metadata, typed for mypy."""
+
+
+db = SQLAlchemy(model_class=Model)
+care = ShopCare()
+login_manager = LoginManager()
+csrf = CSRFProtect()

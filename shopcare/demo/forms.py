@@ -1,0 +1,40 @@
+"""The shop's forms (Flask-WTF, so every POST carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, Email, NumberRange
+
+from shopcare.demo.cart import MAX_QUANTITY
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email()])
+    password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Keep me logged in")
+    next = HiddenField()
+
+
+class AddToCartForm(FlaskForm):
+    sku = HiddenField(validators=[DataRequired()])
+    quantity = IntegerField(
+        "Quantity", default=1, validators=[DataRequired(), NumberRange(1, MAX_QUANTITY)]
+    )
+    next = HiddenField()
+
+
+class CartLineForm(FlaskForm):
+    """Change one cart line's quantity (0 removes it)."""
+
+    sku = HiddenField(validators=[DataRequired()])
+    quantity = IntegerField("Quantity", validators=[NumberRange(0, MAX_QUANTITY)])
+    remove = SubmitField("Remove")
+
+
+class CheckoutForm(FlaskForm):
+    """Placing the order: the cart is in the session, the address on the account."""
+
+
+class LogoutForm(FlaskForm):
+    """Logging out is a POST, so a stray link or image cannot log a shopper out."""

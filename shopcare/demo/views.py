@@ -1,0 +1,241 @@
+"""The shop's pages: home, catalogue, product, cart, checkout, login and account.
+
+Views are thin: read the request, do one thing, commit, render or redirect. The one
+place the shop talks to shopcare is checkout (``care.orders.record``) and the
+account page (``care.orders.for_user``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from shopcare import ValidationError
+from shopcare.demo.cart import Cart
+from shopcare.demo.catalogue import CATEGORIES, CATEGORY_BY_SLUG, FEATURED
+from shopcare.demo.extensions import care, db
+from shopcare.demo.forms import (
+    AddToCartForm,
+    CartLineForm,
+    CheckoutForm,
+    LoginForm,
+    LogoutForm,
+)
+from shopcare.demo.models import Product, User
+from shopcare.demo.orders import place_order
+
+blueprint = Blueprint("shop", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default`` (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def _cart() -> Cart:
+    return Cart(session)
+
+
+@blueprint.app_context_processor
+def shop_context() -> dict[str, Any]:
+    """What the layout needs on every page, shopcare's pages included."""
+    return {
+        "categories": CATEGORIES,
+        "cart_count": _cart().count,
+        "staff_url": _staff_url,
+    }
+
+
+def _staff_url() -> str:
+    """shopcare's staff area when it is mounted, else the care home."""
+    for endpoint in ("shopcare.staff.index", "shopcare.insights.index"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("shopcare.index")
+
+
+# -- shop ------------------------------------------------------------------------------
+
+
+@blueprint.route("/")
+def home() -> str:
+    """The shop front: a banner, the categories and a few favourites."""
+    by_sku = {
+        item.sku: item
+        for item in db.session.scalars(select(Product).where(Product.sku.in_(FEATURED)))
+    }
+    featured = [by_sku[sku] for sku in FEATURED if sku in by_sku]
+    return render_template("demo/home.html", featured=featured)
+
+
+@blueprint.route("/shop/")
+def catalogue() -> str:
+    """Every product, or one category's (``?category=plants``)."""
+    slug = request.args.get("category") or None
+    category = CATEGORY_BY_SLUG.get(slug) if slug else None
+    if slug and category is None:
+        abort(404)
+    query = select(Product).order_by(Product.position)
+    if category is not None:
+        query = query.where(Product.category == category.slug)
+    products = db.session.scalars(query).all()
+    return render_template(
+        "demo/catalogue.html",
+        products=products,
+        category=category,
+    )
+
+
+@blueprint.route("/shop/<slug>")
+def product(slug: str) -> str:
+    item = db.session.scalars(select(Product).where(Product.slug == slug)).one_or_none()
+    if item is None:
+        abort(404)
+    related = db.session.scalars(
+        select(Product)
+        .where(Product.category == item.category, Product.id != item.id)
+        .order_by(Product.position)
+        .limit(4)
+    ).all()
+    return render_template(
+        "demo/product.html",
+        product=item,
+        category=CATEGORY_BY_SLUG[item.category],
+        related=related,
+    )
+
+
+# -- cart and checkout -------------------------------------------------------------------
+
+
+@blueprint.route("/cart/")
+def cart() -> str:
+    lines = _cart().lines()
+    return render_template("demo/cart.html", lines=lines, total=Cart.total(lines))
+
+
+@blueprint.post("/cart/add")
+def cart_add() -> Response:
+    form = AddToCartForm()
+    back = safe_next(form.next.data, url_for("shop.cart"))
+    if not form.validate():
+        flash("That quantity is not possible. Choose between 1 and 20.", "error")
+        return redirect(back)
+    item = db.session.scalars(select(Product).where(Product.sku == form.sku.data)).one_or_none()
+    if item is None:
+        flash("Sorry, that product is no longer available.", "error")
+        return redirect(back)
+    assert form.quantity.data is not None
+    _cart().add(item.sku, form.quantity.data)
+    flash(f"Added {item.name} to your cart.", "success")
+    return redirect(back)
+
+
+@blueprint.post("/cart/update")
+def cart_update() -> Response:
+    form = CartLineForm()
+    if form.remove.data:
+        form.quantity.data = 0
+    if form.validate() and form.quantity.data is not None and form.sku.data:
+        _cart().set(form.sku.data, form.quantity.data)
+    else:
+        flash("That quantity is not possible. Choose between 0 and 20.", "error")
+    return redirect(url_for("shop.cart"))
+
+
+@blueprint.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout() -> str | Response:
+    """Review the cart and place the order; the order goes to shopcare as it is placed."""
+    basket = _cart()
+    lines = basket.lines()
+    if not lines:
+        flash("Your cart is empty.", "info")
+        return redirect(url_for("shop.catalogue"))
+    form = CheckoutForm()
+    if form.validate_on_submit():
+        try:
+            order = place_order(
+                current_user,
+                current_user.email,
+                [(line.product, line.quantity) for line in lines],
+                datetime.now(UTC),
+                locale=str(get_locale() or "en"),
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            current_app.logger.warning("checkout refused by shopcare: %s", error)
+            flash("We could not place this order. Please check your cart.", "error")
+            return redirect(url_for("shop.cart"))
+        db.session.commit()
+        basket.clear()
+        return redirect(url_for("shop.confirmation", reference=order.reference))
+    return render_template("demo/checkout.html", lines=lines, total=Cart.total(lines), form=form)
+
+
+@blueprint.route("/checkout/thanks/<reference>")
+@login_required
+def confirmation(reference: str) -> str:
+    order = care.orders.get(reference)
+    if order is None or order.user_id != str(current_user.id):
+        abort(404)
+    return render_template("demo/confirmation.html", order=order)
+
+
+# -- login and account -------------------------------------------------------------------
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm(next=request.args.get("next", ""))
+    error = None
+    if form.validate_on_submit():
+        assert form.email.data is not None and form.password.data is not None
+        user = db.session.scalars(
+            select(User).where(func.lower(User.email) == form.email.data.strip().lower())
+        ).one_or_none()
+        if user is not None and user.check_password(form.password.data):
+            login_user(user, remember=bool(form.remember.data))
+            flash(f"Welcome back, {user.first_name}.", "success")
+            return redirect(safe_next(form.next.data, url_for("shop.account")))
+        error = "Wrong e-mail or password."
+    return render_template("demo/login.html", form=form, error=error)
+
+
+@blueprint.post("/logout")
+def logout() -> Response:
+    if LogoutForm().validate_on_submit():
+        logout_user()
+        flash("You are logged out. See you soon!", "info")
+    return redirect(url_for("shop.home"))
+
+
+@blueprint.route("/account/")
+@login_required
+def account() -> str:
+    """The shopper's details and orders (read from shopcare, which the shop fed)."""
+    orders = care.orders.for_user(current_user.id)
+    return render_template("demo/account.html", orders=orders, now=datetime.now(UTC))

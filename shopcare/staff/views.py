@@ -1,0 +1,15 @@
+"""The staff home page."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from shopcare.auth import staff_required
+from shopcare.staff.blueprint import blueprint
+
+
+@blueprint.route("/")
+@staff_required
+def index() -> str:
+    """The staff home: the queues to work."""
+    return render_template("shopcare/staff/index.html")

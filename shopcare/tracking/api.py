@@ -1,0 +1,427 @@
+"""Tracking's JSON endpoints on the ``api`` blueprint.
+
+- ``POST /care/api/v1/tracking/events``: the signed carrier webhook (one event, or a
+  list applied all-or-nothing).
+- ``GET /care/api/v1/orders/<reference>``: an order with its shipments, timeline and
+  delivery estimates, for its owner's session or an API key with ``orders:read``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+from flask import g, jsonify, request
+from werkzeug.wrappers import Response
+
+from shopcare.api import api
+from shopcare.api.auth import api_auth
+from shopcare.api.errors import ApiError
+from shopcare.api.openapi import SECURITY_SCHEMES, operation, ref, schema
+from shopcare.api.parsing import check, parse_datetime
+from shopcare.api.schemas import ORDER_SCHEMA, iso, order_json
+from shopcare.auth import current_user_id
+from shopcare.config import setting
+from shopcare.db import session
+from shopcare.errors import NotFound, ValidationError
+from shopcare.events import Actor, Event
+from shopcare.orders.models import Order
+from shopcare.tracking.carriers import normalize_carrier, normalize_status
+from shopcare.tracking.models import STATUSES
+from shopcare.tracking.services import OrderTracking, TrackingUpdate, current_tracker
+
+SIGNATURE_HEADER = "Shopcare-Signature"
+#: Events in one webhook call.
+MAX_EVENTS = 100
+
+SECURITY_SCHEMES["carrierSignature"] = {
+    "type": "apiKey",
+    "in": "header",
+    "name": SIGNATURE_HEADER,
+    "description": '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with '
+    "SHOPCARE_WEBHOOK_SECRET>`; several `v1=` entries are accepted (secret rotation). "
+    "A timestamp more than SHOPCARE_WEBHOOK_TOLERANCE seconds (default 300) away is refused.",
+}
+
+_TEXT = {"type": ["string", "null"]}
+EVENT_INPUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["reference", "status", "occurred_at"],
+    "properties": {
+        "reference": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
+        "status": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100,
+            "description": "One of the nine statuses, or a carrier word mapped to one "
+            f"(SHOPCARE_CARRIER_STATUS_MAP): {', '.join(STATUSES)}.",
+        },
+        "occurred_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601 with its UTC offset (Z or ±hh:mm)",
+        },
+        "shipment_id": {"type": ["integer", "null"], "minimum": 1},
+        "carrier": {**_TEXT, "maxLength": 32},
+        "tracking_number": {**_TEXT, "maxLength": 64},
+        "location": {**_TEXT, "maxLength": 255},
+        "message": {**_TEXT, "maxLength": 1000},
+    },
+}
+EVENT_INPUT = schema("TrackingEventInput", EVENT_INPUT_SCHEMA)
+EVENTS_INPUT: dict[str, Any] = {
+    "oneOf": [
+        EVENT_INPUT,
+        {"type": "array", "minItems": 1, "maxItems": MAX_EVENTS, "items": EVENT_INPUT},
+    ]
+}
+EVENT_RESULT = schema(
+    "TrackingEventResult",
+    {
+        "type": "object",
+        "required": ["shipment_id", "event_id", "duplicate", "status_changed", "status"],
+        "properties": {
+            "shipment_id": {"type": "integer"},
+            "event_id": {"type": ["integer", "null"]},
+            "duplicate": {"type": "boolean", "description": "an exact repeat, ignored"},
+            "status_changed": {"type": "boolean"},
+            "status": {
+                "type": "string",
+                "enum": list(STATUSES),
+                "description": "the shipment's status after this event",
+            },
+        },
+    },
+)
+EVENT_RESULTS = schema(
+    "TrackingEventResults",
+    {
+        "type": "object",
+        "required": ["results"],
+        "properties": {"results": {"type": "array", "items": EVENT_RESULT}},
+    },
+)
+
+_DATETIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+SHIPMENT = schema(
+    "Shipment",
+    {
+        "type": "object",
+        "required": [
+            "id",
+            "carrier",
+            "carrier_name",
+            "tracking_number",
+            "tracking_url",
+            "destination_country",
+            "status",
+            "status_changed_at",
+            "shipped_at",
+            "delivered_at",
+            "late",
+            "estimate",
+            "lines",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "carrier": {"type": "string"},
+            "carrier_name": {"type": "string"},
+            "tracking_number": {"type": ["string", "null"]},
+            "tracking_url": {"type": ["string", "null"]},
+            "destination_country": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": list(STATUSES)},
+            "status_changed_at": {"type": "string", "format": "date-time"},
+            "shipped_at": {"type": "string", "format": "date-time"},
+            "delivered_at": _DATETIME_OR_NULL,
+            "late": {"type": "boolean"},
+            "estimate": {
+                "type": ["object", "null"],
+                "required": ["earliest", "latest", "source"],
+                "properties": {
+                    "earliest": {"type": "string", "format": "date-time"},
+                    "latest": {"type": "string", "format": "date-time"},
+                    "source": {"type": ["string", "null"], "enum": ["history", "carrier", None]},
+                },
+            },
+            "lines": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["sku", "quantity"],
+                    "properties": {
+                        "sku": {"type": "string"},
+                        "quantity": {"type": "integer", "minimum": 1},
+                    },
+                },
+            },
+        },
+    },
+)
+TIMELINE_EVENT = schema(
+    "TimelineEvent",
+    {
+        "type": "object",
+        "required": ["id", "action", "occurred_at", "shipment_id", "status"],
+        "properties": {
+            "id": {"type": "integer"},
+            "action": {"type": "string", "examples": ["shipment.in_transit"]},
+            "occurred_at": {"type": "string", "format": "date-time"},
+            "shipment_id": {"type": ["integer", "null"]},
+            "status": {"type": ["string", "null"]},
+            "location": {"type": ["string", "null"]},
+            "message": {"type": ["string", "null"]},
+        },
+    },
+)
+ORDER_TRACKING = schema(
+    "OrderTracking",
+    {
+        **ORDER_SCHEMA,
+        "required": [*ORDER_SCHEMA["required"], "status", "shipments", "timeline"],
+        "properties": {
+            **ORDER_SCHEMA["properties"],
+            "status": {
+                "type": "string",
+                "enum": list(STATUSES),
+                "description": "the whole order's status, from its shipments",
+            },
+            "shipments": {"type": "array", "items": SHIPMENT},
+            "timeline": {"type": "array", "items": TIMELINE_EVENT},
+        },
+    },
+)
+
+
+# -- the signed webhook -----------------------------------------------------------
+
+
+def _secrets() -> list[bytes]:
+    value = setting("SHOPCARE_WEBHOOK_SECRET")
+    values = [value] if isinstance(value, str | bytes) else list(value or ())
+    return [v.encode() if isinstance(v, str) else bytes(v) for v in values if v]
+
+
+def _unauthorized(code: str, message: str) -> ApiError:
+    return ApiError(401, code, message, headers={"WWW-Authenticate": SIGNATURE_HEADER})
+
+
+def verify_signature(header: str | None, body: bytes, *, now: float | None = None) -> None:
+    """Check a ``Shopcare-Signature`` header against the raw body.
+
+    :raises ApiError: 401 when it is missing, malformed, wrong (for every configured
+        secret and every ``v1``) or its timestamp is too far from now (a replay).
+    """
+    secrets = _secrets()
+    if not secrets:
+        raise _unauthorized("invalid_signature", "The webhook has no secret configured.")
+    if not header:
+        raise _unauthorized("missing_signature", f"Send the {SIGNATURE_HEADER} header.")
+    timestamp: str | None = None
+    signatures: list[str] = []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t":
+            timestamp = value.strip()
+        elif name == "v1" and value.strip():
+            signatures.append(value.strip().lower())
+    if timestamp is None or not timestamp.isdigit() or not signatures:
+        raise _unauthorized(
+            "invalid_signature", f"{SIGNATURE_HEADER} must read t=<unix seconds>,v1=<hex>."
+        )
+    signed = timestamp.encode() + b"." + body
+    expected = [hmac.new(secret, signed, hashlib.sha256).hexdigest() for secret in secrets]
+    if not any(
+        hmac.compare_digest(good.encode(), given.encode())
+        for good in expected
+        for given in signatures
+    ):
+        raise _unauthorized("invalid_signature", "The signature does not match the body.")
+    tolerance = int(setting("SHOPCARE_WEBHOOK_TOLERANCE"))
+    if abs((time.time() if now is None else now) - int(timestamp)) > tolerance:
+        raise _unauthorized(
+            "signature_expired",
+            f"The signature's timestamp is more than {tolerance} seconds away from now.",
+        )
+
+
+def _prefixed(error: ValidationError, index: int | None) -> ValidationError:
+    if index is None:
+        return error
+    return ValidationError(
+        {f"{index}.{name}" if name else str(index): text for name, text in error.fields.items()}
+    )
+
+
+def _checked(item: Any, index: int | None) -> dict[str, Any]:
+    """One event, checked without writing anything (schema, status, time, carrier)."""
+    try:
+        check(item, EVENT_INPUT_SCHEMA)
+        normalize_status(item["status"])
+        event = dict(item, occurred_at=parse_datetime(item["occurred_at"], "occurred_at"))
+        if item.get("carrier") is not None:
+            normalize_carrier(item["carrier"])
+    except ValidationError as error:
+        raise _prefixed(error, index) from None
+    return event
+
+
+def _apply(event: dict[str, Any], index: int | None) -> TrackingUpdate:
+    try:
+        return current_tracker().add_event(
+            event["reference"],
+            event["status"],
+            occurred_at=event["occurred_at"],
+            shipment=event.get("shipment_id"),
+            carrier=event.get("carrier"),
+            tracking_number=event.get("tracking_number"),
+            location=event.get("location"),
+            message=event.get("message"),
+            actor=Actor.system("carrier webhook"),
+        )
+    except ValidationError as error:
+        raise _prefixed(error, index) from None
+
+
+def _result(update: TrackingUpdate) -> dict[str, Any]:
+    return {
+        "shipment_id": update.shipment.id,
+        "event_id": update.event.id if update.event is not None else None,
+        "duplicate": update.duplicate,
+        "status_changed": update.status_changed,
+        "status": update.status,
+    }
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+@api.post("/tracking/events")
+@operation(
+    "Receive carrier tracking events (signed webhook)",
+    description="A carrier or tracking aggregator posts one event (a JSON object) or a "
+    f"list of up to {MAX_EVENTS}. The body is signed: `{SIGNATURE_HEADER}: t=<unix "
+    'seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. A list is all-or-nothing: '
+    "one bad event refuses the whole list (422, fields named `<index>.<field>`) and "
+    "nothing is recorded. Exact repeats are ignored (`duplicate: true`), so a call can "
+    "safely be retried. A single event answers with its result; a list with `results`.",
+    request_body=EVENTS_INPUT,
+    responses={
+        200: (
+            "The events were recorded (or were repeats)",
+            {"oneOf": [EVENT_RESULT, EVENT_RESULTS]},
+        )
+    },
+    tags=("tracking",),
+    security=[{"carrierSignature": []}],
+)
+def tracking_receive_events() -> Response:
+    raw = request.get_data(cache=True)
+    verify_signature(request.headers.get(SIGNATURE_HEADER), raw)
+    if not request.is_json:
+        raise ApiError(
+            415, "unsupported_media_type", "Send a JSON body (Content-Type: application/json)."
+        )
+    try:
+        body = json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+    if isinstance(body, dict):
+        update = _apply(_checked(body, None), None)
+        session().commit()
+        return jsonify(_result(update))
+    if not isinstance(body, list):
+        raise ApiError(400, "bad_request", "The body must be a JSON object or a list of them.")
+    if not 1 <= len(body) <= MAX_EVENTS:
+        raise ValidationError("", f"send between 1 and {MAX_EVENTS} events")
+    # Check every event before applying any, so that a bad one refuses the list
+    # before a single signal was sent; what only applying can find rolls it all back.
+    errors: dict[str, str] = {}
+    events = []
+    for index, item in enumerate(body):
+        try:
+            events.append(_checked(item, index))
+        except ValidationError as error:
+            errors.update(error.fields)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        updates = [_apply(event, index) for index, event in enumerate(events)]
+    except ValidationError:
+        session().rollback()
+        raise
+    session().commit()
+    return jsonify({"results": [_result(update) for update in updates]})
+
+
+# -- an order, with its tracking ----------------------------------------------------
+
+
+def _timeline_json(event: Event) -> dict[str, Any]:
+    data = event.data or {}
+    return {
+        "id": event.id,
+        "action": event.action,
+        "occurred_at": iso(event.occurred_at),
+        "shipment_id": data.get("shipment_id"),
+        "status": data.get("status"),
+        "location": data.get("location"),
+        "message": data.get("message"),
+    }
+
+
+def order_tracking_json(tracking: OrderTracking) -> dict[str, Any]:
+    """An order with its status, shipments and public timeline (``OrderTracking``)."""
+    data = order_json(tracking.order)
+    data["status"] = tracking.status
+    data["shipments"] = []
+    for view in tracking.shipments:
+        shipment = view.shipment
+        estimate = None
+        if shipment.estimated_earliest is not None and shipment.estimated_latest is not None:
+            estimate = {
+                "earliest": iso(shipment.estimated_earliest),
+                "latest": iso(shipment.estimated_latest),
+                "source": shipment.estimate_source,
+            }
+        data["shipments"].append(
+            {
+                "id": shipment.id,
+                "carrier": shipment.carrier,
+                "carrier_name": shipment.carrier_name,
+                "tracking_number": shipment.tracking_number,
+                "tracking_url": shipment.tracking_url,
+                "destination_country": shipment.destination_country,
+                "status": shipment.status,
+                "status_changed_at": iso(shipment.status_changed_at),
+                "shipped_at": iso(shipment.shipped_at),
+                "delivered_at": iso(shipment.delivered_at),
+                "late": view.late,
+                "estimate": estimate,
+                "lines": [{"sku": line.sku, "quantity": qty} for line, qty in view.lines],
+            }
+        )
+    data["timeline"] = [_timeline_json(event) for event in tracking.timeline]
+    return data
+
+
+@api.get("/orders/<reference>")
+@operation(
+    "An order with its shipments, timeline and delivery estimates",
+    description="For an API key with `orders:read`, or the logged-in shopper who owns "
+    "the order (anyone else's order answers 404, as an unknown one does).",
+    responses={200: ("The order", ref("OrderTracking"))},
+    tags=("orders", "tracking"),
+)
+@api_auth(scopes=("orders:read",), session=True)
+def tracking_order(reference: str) -> Response:
+    tracker = current_tracker()
+    order: Order | None = tracker.order_for_page(reference)
+    if order is None or (g.shopcare_api_key is None and order.user_id != current_user_id()):
+        raise NotFound("No such order.")
+    return jsonify(order_tracking_json(tracker.order_tracking(order)))

@@ -1,0 +1,154 @@
+"""Shipments, the order lines each one carries, and the nine tracking statuses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+from urllib.parse import quote
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shopcare.db import Base, utcnow
+from shopcare.orders.models import Order, OrderLine
+
+# -- statuses ---------------------------------------------------------------
+
+PENDING: Final = "pending"
+INFO_RECEIVED: Final = "info_received"
+IN_TRANSIT: Final = "in_transit"
+OUT_FOR_DELIVERY: Final = "out_for_delivery"
+FAILED_ATTEMPT: Final = "failed_attempt"
+AVAILABLE_FOR_PICKUP: Final = "available_for_pickup"
+DELIVERED: Final = "delivered"
+EXCEPTION: Final = "exception"
+EXPIRED: Final = "expired"
+
+#: The nine statuses every carrier word is normalised to, with their rank: how far
+#: along the way to the shopper each one is. The rank breaks ties between events of
+#: the same instant; ``pending`` and ``info_received`` (before the carrier has the
+#: parcel) never replace a status of rank ``in_transit`` or more.
+STATUS_RANK: Final[dict[str, int]] = {
+    PENDING: 0,
+    INFO_RECEIVED: 1,
+    IN_TRANSIT: 2,
+    EXCEPTION: 3,
+    FAILED_ATTEMPT: 4,
+    OUT_FOR_DELIVERY: 5,
+    AVAILABLE_FOR_PICKUP: 6,
+    EXPIRED: 7,
+    DELIVERED: 8,
+}
+STATUSES: Final = tuple(STATUS_RANK)
+
+#: Statuses where the parcel has reached the shopper or waits for them: never late.
+ARRIVED: Final = frozenset({DELIVERED, AVAILABLE_FOR_PICKUP})
+#: Statuses that make a shipment late whatever its window says.
+TROUBLE: Final = frozenset({EXCEPTION, FAILED_ATTEMPT})
+#: Statuses that come before the carrier has the parcel.
+BEFORE_TRANSIT: Final = frozenset({PENDING, INFO_RECEIVED})
+
+#: The steps of the shopper's progress bar, and the step each status has reached
+#: (``exception`` and ``expired`` show the furthest step the timeline reached).
+PROGRESS_STEPS: Final = (PENDING, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED)
+STATUS_STEP: Final[dict[str, int]] = {
+    PENDING: 0,
+    INFO_RECEIVED: 0,
+    IN_TRANSIT: 1,
+    OUT_FOR_DELIVERY: 2,
+    FAILED_ATTEMPT: 2,
+    AVAILABLE_FOR_PICKUP: 2,
+    DELIVERED: 3,
+}
+
+
+class Shipment(Base):
+    """One parcel of an order (an order may ship in several), as its carrier tracks it.
+
+    ``status`` is the newest normalised status; ``estimated_earliest`` /
+    ``estimated_latest`` bound the delivery window computed when it shipped;
+    ``late_notified_at`` is set once, when the ``shipment-late`` signal fired.
+    """
+
+    __tablename__ = "shopcare_shipments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shopcare_orders.id", ondelete="CASCADE"))
+    carrier: Mapped[str] = mapped_column(String(32))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    destination_country: Mapped[str | None] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(24), default=PENDING)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    shipped_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    estimated_earliest: Mapped[datetime | None]
+    estimated_latest: Mapped[datetime | None]
+    #: ``"history"`` (the shop's own deliveries) or ``"carrier"`` (the configured default).
+    estimate_source: Mapped[str | None] = mapped_column(String(16))
+    late_notified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship()
+    lines: Mapped[list[ShipmentLine]] = relationship(
+        back_populates="shipment", order_by="ShipmentLine.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("order_id", "carrier", "tracking_number"),
+        Index("ix_shopcare_shipments_order_id", "order_id"),
+        # The late list and the late check: undelivered statuses lead, then the window.
+        Index("ix_shopcare_shipments_status_estimated_latest", "status", "estimated_latest"),
+        # Delivery estimates: one carrier's recent deliveries.
+        Index("ix_shopcare_shipments_carrier_delivered_at", "carrier", "delivered_at"),
+        CheckConstraint(
+            "status IN ({})".format(", ".join(f"'{status}'" for status in STATUSES)),
+            name="status",
+        ),
+    )
+
+    @property
+    def tracking_url(self) -> str | None:
+        """The carrier's tracking page for this parcel, from ``SHOPCARE_CARRIERS``."""
+        from shopcare.tracking.carriers import carrier_info
+
+        template = carrier_info(self.carrier).get("tracking_url")
+        if not template or not self.tracking_number:
+            return None
+        return str(template).format(tracking_number=quote(self.tracking_number, safe=""))
+
+    @property
+    def carrier_name(self) -> str:
+        """The carrier's display name, from ``SHOPCARE_CARRIERS``."""
+        from shopcare.tracking.carriers import carrier_info
+
+        return str(carrier_info(self.carrier).get("name") or self.carrier)
+
+    def __repr__(self) -> str:
+        return f"<Shipment {self.id} {self.carrier}:{self.tracking_number} {self.status}>"
+
+
+class ShipmentLine(Base):
+    """How many units of one order line travel in a shipment."""
+
+    __tablename__ = "shopcare_shipment_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(
+        ForeignKey("shopcare_shipments.id", ondelete="CASCADE")
+    )
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("shopcare_order_lines.id", ondelete="CASCADE"), index=True
+    )
+    quantity: Mapped[int]
+
+    shipment: Mapped[Shipment] = relationship(back_populates="lines")
+    order_line: Mapped[OrderLine] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("shipment_id", "order_line_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ShipmentLine {self.order_line_id} x{self.quantity}>"

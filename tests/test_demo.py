@@ -1,0 +1,287 @@
+"""The demo shop: a shopper's walk through it, its login rules, and its seeded history."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, inspect, select
+
+from shopcare.demo.__main__ import main as demo_main
+from shopcare.demo.app import create_app
+from shopcare.demo.extensions import care as demo_care
+from shopcare.demo.extensions import db as demo_db
+from shopcare.demo.models import Product, User
+from shopcare.demo.seed import SHOPPER, STAFF, seed, seed_catalogue, seed_users
+from shopcare.orders.models import Order
+
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+#: Password hashing is slow on purpose; the tests do not need it to be.
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def build(url: str, *, days: int | None = None) -> Flask:
+    """A demo app on ``url``: catalogue and users only, or ``days`` of history."""
+    app = create_app(url, DEMO_PASSWORD_METHOD=FAST_HASH)
+    if days is None:
+        seed(app, now=NOW, steps=[seed_catalogue, seed_users])
+    else:
+        seed(app, now=NOW, days=days)
+    return app
+
+
+def dispose(app: Flask) -> None:
+    with app.app_context():
+        demo_db.session.remove()
+        demo_db.engine.dispose()
+
+
+@pytest.fixture
+def shop(empty_database_url: str) -> Iterator[Flask]:
+    """The demo shop on a database of its own (a throwaway one on PostgreSQL)."""
+    app = build(empty_database_url)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def browser_client(shop: Flask) -> FlaskClient:
+    return shop.test_client()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match[1]
+
+
+def log_in(client: FlaskClient, email: str, password: str, next: str = "") -> Any:
+    page = client.get(f"/login?next={next}" if next else "/login").get_data(as_text=True)
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "next": next, "csrf_token": csrf_token(page)},
+    )
+
+
+def add_to_cart(client: FlaskClient, slug: str, quantity: int) -> None:
+    page = client.get(f"/shop/{slug}").get_data(as_text=True)
+    sku = re.search(r'name="sku" value="([^"]+)"', page)
+    assert sku
+    response = client.post(
+        "/cart/add",
+        data={"sku": sku[1], "quantity": quantity, "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 302
+
+
+def test_shopper_logs_in_fills_the_cart_and_checks_out(
+    shop: Flask, browser_client: FlaskClient
+) -> None:
+    client = browser_client
+    response = log_in(client, *SHOPPER)
+    assert response.status_code == 302 and response.location.endswith("/account/")
+
+    add_to_cart(client, "monstera-deliciosa", 2)
+    add_to_cart(client, "stoneware-mug", 1)
+    cart = client.get("/cart/").get_data(as_text=True)
+    assert "Monstera Deliciosa" in cart and "Stoneware Mug" in cart
+    assert "data-cart-count>3<" in cart
+
+    checkout = client.get("/checkout")
+    assert checkout.status_code == 200
+    placed = client.post(
+        "/checkout", data={"csrf_token": csrf_token(checkout.get_data(as_text=True))}
+    )
+    assert placed.status_code == 302
+    reference = placed.location.rsplit("/", 1)[1]
+    assert re.fullmatch(r"CV-\d{6}", reference)
+
+    thanks = client.get(placed.location).get_data(as_text=True)
+    assert reference in thanks
+    assert 'href="/care/"' in thanks
+    assert "data-cart-count>0<" in thanks
+
+    with shop.app_context():
+        shopper = demo_db.session.scalars(select(User).where(User.email == SHOPPER[0])).one()
+        order = demo_care.orders.get(reference)
+        assert order is not None
+        assert order.user_id == str(shopper.id)
+        assert order.email == SHOPPER[0]
+        assert order.currency == "EUR"
+        assert [(line.sku, line.quantity, line.unit_price) for line in order.lines] == [
+            ("PLT-MONS", 2, Decimal("34.90")),
+            ("KIT-MUGS", 1, Decimal("11.90")),
+        ]
+        assert order.total == Decimal("81.70")
+        assert [o.reference for o in demo_care.orders.for_user(shopper.id)] == [reference]
+
+    account = client.get("/account/").get_data(as_text=True)
+    assert reference in account and "On its way" in account
+
+
+def test_a_post_without_its_csrf_token_is_refused(browser_client: FlaskClient) -> None:
+    response = browser_client.post("/cart/add", data={"sku": "PLT-MONS", "quantity": 1})
+    assert response.status_code == 400
+
+
+def test_a_bad_login_shows_an_error_and_logs_nobody_in(browser_client: FlaskClient) -> None:
+    response = log_in(browser_client, SHOPPER[0], "not-the-password")
+    assert response.status_code == 200
+    assert "Wrong e-mail or password." in response.get_data(as_text=True)
+    assert browser_client.get("/account/").status_code == 302
+
+
+def test_checkout_sends_an_anonymous_visitor_to_log_in_and_back(
+    browser_client: FlaskClient,
+) -> None:
+    add_to_cart(browser_client, "terracotta-pot-20-cm", 1)
+    response = browser_client.get("/checkout")
+    assert response.status_code == 302
+    assert response.location == "/login?next=%2Fcheckout"
+
+    response = log_in(browser_client, *SHOPPER, next="/checkout")
+    assert response.location == "/checkout"
+    assert browser_client.get("/checkout").status_code == 200
+
+
+def test_login_never_redirects_off_site(browser_client: FlaskClient) -> None:
+    response = log_in(browser_client, *SHOPPER, next="https://evil.example/")
+    assert response.location == "/account/"
+
+
+def test_another_shoppers_confirmation_page_is_not_found(
+    shop: Flask, browser_client: FlaskClient
+) -> None:
+    log_in(browser_client, *SHOPPER)
+    add_to_cart(browser_client, "stoneware-mug", 1)
+    page = browser_client.get("/checkout").get_data(as_text=True)
+    thanks = browser_client.post("/checkout", data={"csrf_token": csrf_token(page)}).location
+
+    other = shop.test_client()
+    log_in(other, *STAFF)
+    assert other.get(thanks).status_code == 404
+
+
+def test_the_care_home_renders_inside_the_shop_layout(browser_client: FlaskClient) -> None:
+    page = browser_client.get("/care/", headers={"Accept-Language": "es-ES,es;q=0.9"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'class="site-header"' in html and "Casa Verde" in html  # the shop's layout
+    assert "/care/static/shopcare/shopcare.css" in html
+    assert "/static/demo/demo.css" in html
+    assert '<div class="shopcare">' in html
+    assert "¿En qué podemos ayudarte?" in html  # shopcare speaks the browser's language
+    assert '<html lang="es">' in html
+
+
+def test_only_staff_see_the_staff_link(browser_client: FlaskClient, shop: Flask) -> None:
+    log_in(browser_client, *SHOPPER)
+    assert 'class="nav-staff"' not in browser_client.get("/shop/").get_data(as_text=True)
+    staff = shop.test_client()
+    log_in(staff, *STAFF)
+    assert 'class="nav-staff"' in staff.get("/shop/").get_data(as_text=True)
+
+
+def test_catalogue_filters_by_category(browser_client: FlaskClient) -> None:
+    everything = browser_client.get("/shop/").get_data(as_text=True)
+    plants = browser_client.get("/shop/?category=plants").get_data(as_text=True)
+    assert everything.count('class="card"') == 30
+    assert plants.count('class="card"') == 6
+    assert "Stoneware Mug" not in plants
+    assert browser_client.get("/shop/?category=nothing").status_code == 404
+    assert browser_client.get("/shop/no-such-thing").status_code == 404
+
+
+def test_demo_tables_are_the_hosts_own(shop: Flask) -> None:
+    with shop.app_context():
+        tables = set(inspect(demo_db.engine).get_table_names())
+    assert {"users", "products", "order_numbers"} <= tables
+    assert "shopcare_orders" in tables
+
+
+# -- the seeded history ------------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(empty_database_url: str) -> Iterator[Flask]:
+    app = build(empty_database_url, days=365)
+    yield app
+    dispose(app)
+
+
+def test_seed_makes_a_year_with_regulars_lost_customers_and_big_spenders(seeded: Flask) -> None:
+    with seeded.app_context():
+        orders = demo_db.session.scalars(select(Order).order_by(Order.placed_at)).all()
+        totals = {order.reference: order.total for order in orders}
+        users = demo_db.session.scalars(select(User)).all()
+        products = demo_db.session.scalar(select(func.count()).select_from(Product))
+
+    assert products == 30
+    assert 20 <= len(users) <= 40
+    assert 200 <= len(orders) <= 500
+    assert all(NOW - timedelta(days=366) <= order.placed_at <= NOW for order in orders)
+    # References follow the order dates.
+    numbers = [int(order.reference.removeprefix("CV-")) for order in orders]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+
+    by_user: dict[str, list[Order]] = defaultdict(list)
+    for order in orders:
+        if order.user_id is not None:
+            by_user[order.user_id].append(order)
+    counts = Counter({user: len(mine) for user, mine in by_user.items()})
+    assert sum(1 for n in counts.values() if n >= 6) >= 5, "regulars come back"
+    assert sum(1 for n in counts.values() if n == 1) >= 2, "some buy once"
+    lost = [
+        user
+        for user, mine in by_user.items()
+        if len(mine) >= 2 and mine[-1].placed_at < NOW - timedelta(days=120)
+    ]
+    assert len(lost) >= 3, "some regulars stopped buying"
+    spend = sorted(sum(totals[order.reference] for order in mine) for mine in by_user.values())
+    assert spend[-1] > 3 * spend[len(spend) // 2], "a few big spenders"
+    assert sum(1 for order in orders if order.user_id is None) >= 30, "guests buy too"
+
+    shopper = next(user for user in users if user.email == SHOPPER[0])
+    assert len(by_user[str(shopper.id)]) >= 5
+
+    older = [order for order in orders if order.placed_at < NOW - timedelta(days=7)]
+    delivered = [order for order in older if order.delivered_at is not None]
+    assert len(delivered) >= 0.9 * len(older)
+    assert all(order.placed_at < (order.delivered_at or NOW) for order in delivered)
+
+
+def test_seed_is_deterministic_and_refuses_a_seeded_database(tmp_path: Path) -> None:
+    histories = []
+    for name in ("one", "two"):
+        app = build(f"sqlite:///{tmp_path / name}.sqlite", days=45)
+        with app.app_context():
+            histories.append(
+                [
+                    (order.reference, order.email, order.placed_at, order.total)
+                    for order in demo_db.session.scalars(select(Order).order_by(Order.id))
+                ]
+            )
+        if name == "two":
+            with pytest.raises(RuntimeError, match="already seeded"):
+                seed(app, now=NOW)
+        dispose(app)
+    assert histories[0] == histories[1] and len(histories[0]) > 20
+
+
+def test_the_seed_command_creates_the_database_and_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "instance" / "nested" / "demo.sqlite"
+    assert demo_main(["seed", "--database", str(target), "--days", "30"]) == 0
+    assert target.exists()
+    assert "Seeded" in capsys.readouterr().out
+    assert demo_main(["seed", "--database", str(target), "--days", "30"]) == 1
+    assert "--force" in capsys.readouterr().err
