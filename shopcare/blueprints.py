@@ -1,4 +1,4 @@
-"""The child blueprints, one per domain, that ``shopcare.web`` nests under ``shopcare``."""
+"""The child blueprints, one per domain, nested under the parent ``shopcare`` blueprint."""
 
 from __future__ import annotations
 
@@ -11,3 +11,15 @@ from shopcare.staff import views as _staff_views  # noqa: F401  (registers the s
 from shopcare.tracking.views import blueprint as tracking
 
 CHILDREN: list[Blueprint] = [api, staff, tracking]
+
+
+def register() -> Blueprint:
+    """Nest each domain's blueprint under the parent ``shopcare`` blueprint (once per
+    process) and return the parent, ready for ``app.register_blueprint``."""
+    from shopcare.web import blueprint as parent
+
+    if not parent._got_registered_once:
+        for child in CHILDREN:
+            if child.name not in {bp.name for bp, _ in parent._blueprints}:
+                parent.register_blueprint(child)
+    return parent

@@ -13,13 +13,13 @@ from shopcare.errors import ConfigError
 #: table documents each one.
 DEFAULTS: dict[str, Any] = {
     # -- foundation
-    "SHOPCARE_URL_PREFIX": "/care",
-    "SHOPCARE_BASE_TEMPLATE": "shopcare/base.html",
+    "SHOPCARE_URL_PREFIX": "/care",  # where shopcare's pages and API are mounted
+    "SHOPCARE_BASE_TEMPLATE": "shopcare/base.html",  # the layout every page extends (blocks title, content, scripts)
     "SHOPCARE_IS_STAFF": None,  # callable(user) -> bool; None reads ``user.is_admin``
-    "SHOPCARE_SHOP_NAME": "Our shop",
-    "SHOPCARE_LANGUAGES": ("en", "es"),
-    "SHOPCARE_DEFAULT_LOCALE": "en",
-    "SHOPCARE_DEFAULT_TIMEZONE": "UTC",
+    "SHOPCARE_SHOP_NAME": "Our shop",  # shown in page titles and e-mails
+    "SHOPCARE_LANGUAGES": ("en", "es"),  # languages offered to shoppers
+    "SHOPCARE_DEFAULT_LOCALE": "en",  # when neither the user nor the browser picks one
+    "SHOPCARE_DEFAULT_TIMEZONE": "UTC",  # the shop's zone: dates shown, delivery windows; a user's ``timezone`` wins
     "SHOPCARE_CURRENCIES": None,  # None accepts every ISO 4217 code Babel knows
     "SHOPCARE_LOGIN_URL": None,  # where anonymous shoppers are sent; None tries ``login_manager.login_view``
     # -- outbox, worker and e-mail (shopcare.outbox)
@@ -33,15 +33,18 @@ DEFAULTS: dict[str, Any] = {
     "SHOPCARE_OUTBOX_BATCH_SIZE": 20,  # items one worker claims at a time
     "SHOPCARE_OUTBOX_KEEP_DONE_DAYS": 90,  # done items are purged after this; None keeps them
     # -- rate limits (shopcare.ratelimit): "N/second|minute|hour|day", several joined by ";"
-    "SHOPCARE_RATELIMIT_ENABLED": True,
+    "SHOPCARE_RATELIMIT_ENABLED": True,  # False turns every shopcare limit off (as does RATELIMIT_ENABLED=False)
     "SHOPCARE_RATELIMIT_STORAGE_URI": "memory://",  # per process; "redis://host:6379" to share
     "SHOPCARE_RATELIMIT_STRATEGY": "fixed-window",  # or "moving-window", "sliding-window-counter"
     "SHOPCARE_RATELIMIT_GUEST_LOOKUP": "10/minute;50/hour",  # order lookups by number + e-mail
     "SHOPCARE_RATELIMIT_PUBLIC_SUBMIT": "5/minute;30/hour",  # public forms (complaints, returns…)
     "SHOPCARE_RATELIMIT_API": "600/minute",  # the JSON API, per API key (or per address)
+    # -- page cache (shopcare.cache): rendered fragments, per process, keyed by a version stamp
+    "SHOPCARE_PAGE_CACHE_SIZE": 1000,  # entries in each process; 0 renders every page in full
+    "SHOPCARE_PAGE_CACHE_SECONDS": 300,  # the longest an entry lives (bounds what no stamp sees)
     # -- JSON API (shopcare.api)
     "SHOPCARE_API_MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes in one API request body
-    # -- tracking (shopcare.tracking; docs/tracking.md)
+    # -- tracking (shopcare.tracking; README "Order tracking")
     # Carriers by key: display name, tracking page ("{tracking_number}" is filled in,
     # URL-quoted) and the transit time in days (low, high) used until the shop has
     # its own delivery history. A host's entries are added to these (same key: replaced).

@@ -62,13 +62,12 @@ class ShopCare:
             app.config.setdefault(key, value)
         app.extensions["shopcare"] = AppState(care=self, db=db)
 
-        from shopcare import api, cli, i18n, ratelimit, web
+        from shopcare import api, blueprints, cli, i18n, ratelimit
         from shopcare.outbox import mail as outbox_mail
 
         i18n.install(app)
         outbox_mail.install(app)
-        web.register_children()
-        app.register_blueprint(web.blueprint, url_prefix=app.config["SHOPCARE_URL_PREFIX"])
+        app.register_blueprint(blueprints.register(), url_prefix=app.config["SHOPCARE_URL_PREFIX"])
         app.cli.add_command(cli.group)
         ratelimit.init_app(app)
         api.init_app(app)

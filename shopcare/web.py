@@ -1,6 +1,6 @@
 """The parent blueprint ``shopcare``: templates, static files and the care home page.
 
-Each domain has its own child blueprint; ``register_children`` nests them here so
+Each domain has its own child blueprint; ``shopcare.blueprints.register`` nests them here so
 that endpoint names read ``shopcare.<domain>.<page>``.
 """
 
@@ -52,7 +52,11 @@ def home_cards() -> list[HomeCard]:
 @dataclass(frozen=True)
 class OrderPanel:
     """A section a feature adds to the shopper's order page: a template rendered with
-    the page's context (``order``, ``tracking``) plus ``context``."""
+    the page's context (``order``, its lines loaded) plus ``context``.
+
+    Panels render on every request, outside the cached tracking part of the page, so
+    they may show per-request things (forms with CSRF tokens, what this viewer may
+    do); ``tracking`` is not in their context (a cache hit never loads it)."""
 
     template: str
     context: dict[str, Any] = field(default_factory=dict)
@@ -72,7 +76,8 @@ def order_panel(
 ) -> Callable[[Callable[[Any], OrderPanel | None]], Callable[[Any], OrderPanel | None]]:
     """Decorator: add a panel to the order page's ``slot`` (``returns``, ``guarantees``,
     ``questions``). The callable gets the order (its lines are loaded) and returns a
-    panel, or ``None`` to show nothing; it must not query per line."""
+    panel, or ``None`` to show nothing; it runs on every request, so it must be cheap
+    (at most a query or two, never one per line)."""
     if slot not in ORDER_PANELS:
         raise ValueError(f"unknown order page slot {slot!r}; known: {', '.join(ORDER_PANELS)}")
 
@@ -107,14 +112,3 @@ def shopcare_context() -> dict[str, Any]:
 def index() -> str:
     """The care home: what a shopper can do here."""
     return render_template("shopcare/index.html")
-
-
-def register_children() -> None:
-    """Nest each domain's blueprint under ``shopcare`` (once per process)."""
-    if blueprint._got_registered_once:
-        return
-    # Imported here: the domains import the platform, never the other way round at import time.
-    from shopcare.blueprints import CHILDREN
-
-    for child in CHILDREN:
-        blueprint.register_blueprint(child)

@@ -55,7 +55,7 @@ def test_every_table_is_prefixed():
 def test_migrated_postgresql_event_log_refuses_updates(empty_database_url):
     if not empty_database_url.startswith("postgresql"):
         pytest.skip("the append-only trigger is PostgreSQL's")
-    app, db, care = make_app(empty_database_url)
+    app, db, _care = make_app(empty_database_url)
     with app.app_context():
         run_cli(app, "upgrade")
         from shopcare.events import record_event

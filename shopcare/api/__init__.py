@@ -1,5 +1,5 @@
 """shopcare's JSON API (``/care/api/v1``): the ``api`` blueprint every feature adds
-its endpoints to. See ``docs/api.md``.
+its endpoints to. See the README, "Adding an endpoint".
 
 The decorators live beside their concern: ``shopcare.api.auth.api_auth``,
 ``shopcare.api.openapi.operation``, ``shopcare.api.errors.ApiError``.

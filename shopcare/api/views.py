@@ -1,6 +1,6 @@
 """The API's own endpoints: the OpenAPI document and recording orders.
 
-Other features add theirs on the same ``api`` blueprint (see ``docs/api.md``).
+Other features add theirs on the same ``api`` blueprint (see the README, "Adding an endpoint").
 """
 
 from __future__ import annotations

@@ -20,9 +20,19 @@ GENERIC = "generic"
 
 
 def carriers() -> dict[str, dict[str, Any]]:
-    """Every carrier this shop knows, by lower-case key."""
-    merged = {**DEFAULTS["SHOPCARE_CARRIERS"], **(setting("SHOPCARE_CARRIERS") or {})}
-    return {str(key).lower(): dict(value) for key, value in merged.items()}
+    """Every carrier this shop knows, by lower-case key (do not change the result)."""
+    # Merged once per app (and again if the host swaps the setting's dict): pages
+    # ask for carrier names and links once per parcel and timeline entry.
+    cache_key = "shopcare_tracking_carriers"
+    source = setting("SHOPCARE_CARRIERS")
+    cached = current_app.extensions.get(cache_key)
+    if cached is not None and cached[0] is source:
+        known: dict[str, dict[str, Any]] = cached[1]
+        return known
+    merged = {**DEFAULTS["SHOPCARE_CARRIERS"], **(source or {})}
+    known = {str(key).lower(): dict(value) for key, value in merged.items()}
+    current_app.extensions[cache_key] = (source, known)
+    return known
 
 
 def carrier_info(key: str) -> dict[str, Any]:

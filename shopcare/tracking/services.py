@@ -21,11 +21,24 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import joinedload, lazyload
 
 from shopcare import signals
@@ -103,20 +116,48 @@ class ShipmentView:
 
 @dataclass
 class OrderTracking:
-    """Everything the order page shows, loaded in three queries."""
+    """Everything the order page shows, loaded in three queries.
+
+    ``changes_at`` is the next moment what it shows changes by the clock alone (a
+    shipment's delivery window closes and it turns late), or ``None``.
+    """
 
     order: Order
     status: str
     shipments: list[ShipmentView]
     timeline: list[Event]
     unshipped: list[tuple[OrderLine, int]] = field(default_factory=list)
+    changes_at: datetime | None = None
+    _numbers: dict[Any, int] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.shipments) > 1:
+            self._numbers = {view.shipment.id: view.number for view in self.shipments}
 
     def shipment_number(self, event: Event) -> int | None:
         """The 1-based number of the shipment an event is about (when there are several)."""
-        if len(self.shipments) < 2:
-            return None
-        wanted = event.data.get("shipment_id")
-        return next((v.number for v in self.shipments if v.shipment.id == wanted), None)
+        return self._numbers.get(event.data.get("shipment_id"))
+
+
+class OrderVersion(NamedTuple):
+    """What changes whenever anything the order page shows changes: the order's row
+    (``updated_at``) and its event log (``events``, how many it holds).
+
+    The log is append-only and every tracking change records an event, so the count
+    grows with each change once it commits; unlike the newest id, it also grows when
+    a transaction holding an older id commits after a newer one.
+    """
+
+    order_id: int
+    updated_at: datetime
+    events: int
+
+
+class VersionedOrder(NamedTuple):
+    """An order (lines loaded) and its :class:`OrderVersion`, read in one query."""
+
+    order: Order
+    version: OrderVersion
 
 
 @dataclass(frozen=True)
@@ -305,20 +346,38 @@ class ShipmentTracker:
         wanted = self._wanted_lines(order, existing, shipment, lines)
         if shipment is None:
             return self._create(order, carrier_key, number, country, when or utcnow(), wanted or [])
-        changed = False
+        changed: list[str] = []
         if country is not None and country != shipment.destination_country:
-            shipment.destination_country, changed = country, True
+            shipment.destination_country = country
+            changed.append("destination_country")
         if when is not None and when != shipment.shipped_at:
-            shipment.shipped_at, changed = when, True
+            shipment.shipped_at = when
+            changed.append("shipped_at")
         if changed:
             self._estimate(shipment)
         if wanted is not None:
             by_line = {line.order_line_id: line for line in shipment.lines}
+            before = {line.order_line_id: line.quantity for line in shipment.lines}
+            if before != {line.id: quantity for line, quantity in wanted}:
+                changed.append("lines")
             shipment.lines = [
                 _set_quantity(by_line.get(line.id) or ShipmentLine(order_line=line), quantity)
                 for line, quantity in wanted
             ]
         session().flush()
+        if changed:
+            # The audit trail, and what tells the order page (and its cache) it changed.
+            record_event(
+                "order",
+                order.id,
+                "shipment.updated",
+                data={
+                    "shipment_id": shipment.id,
+                    "carrier": shipment.carrier,
+                    "tracking_number": shipment.tracking_number,
+                    "changed": changed,
+                },
+            )
         return shipment
 
     def add_event(
@@ -451,6 +510,22 @@ class ShipmentTracker:
             .one_or_none()
         )
 
+    def versioned_order(self, reference: str) -> VersionedOrder | None:
+        """The order with its lines and its :class:`OrderVersion`, in one query (the
+        order page's first; with a cached fragment, its only one)."""
+        if not isinstance(reference, str) or not reference.strip():
+            return None
+        row = (
+            session()
+            .execute(_versioned_order_query(), {"reference": reference.strip()})
+            .unique()
+            .one_or_none()
+        )
+        if row is None:
+            return None
+        order, count = row
+        return VersionedOrder(order, OrderVersion(order.id, order.updated_at, int(count)))
+
     def order_tracking(self, order: Order, *, now: datetime | None = None) -> OrderTracking:
         """What the order page shows: two more queries (shipments with their lines, and
         the public timeline), whatever the number of lines, shipments and events."""
@@ -482,12 +557,21 @@ class ShipmentTracker:
             for line in order.lines
             if line.quantity > shipped.get(line.id, 0)
         ]
+        closing = [
+            s.estimated_latest
+            for s in shipments
+            if s.estimated_latest is not None
+            and s.estimated_latest >= now
+            and s.status not in ARRIVED
+            and s.status not in TROUBLE
+        ]
         return OrderTracking(
             order=order,
             status=order_status([s.status for s in shipments]),
             shipments=views,
             timeline=timeline,
             unshipped=unshipped if shipments else [],
+            changes_at=min(closing, default=None),
         )
 
     def orders_for_user(
@@ -852,6 +936,26 @@ class ShipmentTracker:
         )
 
 
+@cache
+def _versioned_order_query() -> Select[Order, int]:
+    """SELECT the order by reference, its lines and how many events it has: built once
+    (the page asks for it on every request)."""
+    reference: BindParameter[str] = bindparam("reference", type_=String)
+    # Not correlated to the outer row (which repeats per line): both databases run an
+    # uncorrelated subquery once. Counted on the index (subject_kind, subject_id, …).
+    order_id = select(cast(Order.id, String)).where(Order.reference == reference).correlate(None)
+    events = (
+        select(func.count())
+        .select_from(Event)
+        .where(Event.subject_kind == "order", Event.subject_id == order_id.scalar_subquery())
+        .correlate(None)
+        .scalar_subquery()
+    )
+    return (
+        select(Order, events).options(joinedload(Order.lines)).where(Order.reference == reference)
+    )
+
+
 def current_tracker() -> ShipmentTracker:
     """``care.tracking`` of the current app."""
     tracker: ShipmentTracker = current_app.extensions["shopcare"].care.tracking
@@ -864,4 +968,7 @@ def _set_quantity(line: ShipmentLine, quantity: int) -> ShipmentLine:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key or "", salt=GUEST_LINK_SALT)
+    if not current_app.secret_key:
+        # An empty key would make guest links forgeable by anyone.
+        raise RuntimeError("shopcare's guest order links need the app's SECRET_KEY to be set")
+    return URLSafeTimedSerializer(current_app.secret_key, salt=GUEST_LINK_SALT)

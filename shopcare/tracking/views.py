@@ -3,37 +3,51 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
+from functools import partial
 from typing import Any
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_interval, format_skeleton
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import format_currency, format_date, format_time, get_locale, get_timezone
+from flask_babel import format_currency, get_locale
+from jinja2 import Environment, Template
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from shopcare import web
 from shopcare.auth import current_user_id, is_staff, login_required, login_url, staff_required
+from shopcare.cache import page_cache
 from shopcare.config import setting
 from shopcare.db import utcnow
 from shopcare.errors import NotFound, ValidationError
-from shopcare.i18n import _, _l
+from shopcare.events import Event
+from shopcare.i18n import Catalog, _, _l, formats
 from shopcare.ratelimit import limit
 from shopcare.staff import blueprint as staff
 from shopcare.staff import nav_item
 from shopcare.tracking.carriers import carrier_info
 from shopcare.tracking.forms import LookupForm
 from shopcare.tracking.models import PROGRESS_STEPS
-from shopcare.tracking.services import GuestLinkExpired, GuestOrder, current_tracker
+from shopcare.tracking.services import (
+    GuestLinkExpired,
+    GuestOrder,
+    OrderTracking,
+    ShipmentTracker,
+    VersionedOrder,
+    current_tracker,
+)
 
 blueprint = Blueprint("tracking", __name__, url_prefix="/tracking")
 
@@ -66,11 +80,21 @@ _BADGES = {
 }
 
 
+def status_labels() -> dict[str, str]:
+    """The nine statuses in the shopper's language, translated once per request (and
+    again under ``force_locale``)."""
+    locale = get_locale()
+    memo: tuple[Any, dict[str, str]] | None = g.get("shopcare_status_labels")
+    if memo is None or memo[0] is not locale:
+        memo = (locale, {status: str(label) for status, label in STATUS_LABELS.items()})
+        g.shopcare_status_labels = memo
+    return memo[1]
+
+
 @blueprint.app_template_global("shopcare_status_label")
 def status_label(status: str) -> str:
     """A tracking status in the shopper's language."""
-    label = STATUS_LABELS.get(status)
-    return str(label) if label is not None else status
+    return status_labels().get(status, status)
 
 
 @blueprint.app_template_global("shopcare_status_badge")
@@ -94,24 +118,14 @@ def guest_key(order_id: int, reference: str) -> str:
 @blueprint.app_template_filter("sc_when")
 def when(value: datetime) -> str:
     """A moment, in the shopper's language and time zone (``12 mar 2026, 14:05``)."""
-    locale = get_locale()
-    pattern = str(locale.datetime_formats["medium"]) if locale else "{1}, {0}"
-    # flask_babel's formatters convert to the shopper's time zone; the locale's pattern
-    # joins them ("{1}, {0}", or "{1} 'à' {0}" whose quotes are CLDR escapes).
-    return pattern.replace("'", "").format(
-        format_time(value, "short"), format_date(value, "medium")
-    )
+    return formats().when(value)
 
 
 @blueprint.app_template_filter("sc_day")
 def day(value: datetime) -> str:
     """A day, in the shopper's language and time zone (``Thu, 12 Mar``; with the year
     when it is not this year's)."""
-    zone = get_timezone()
-    this_year = value.astimezone(zone).year == utcnow().astimezone(zone).year
-    return format_skeleton(
-        "MMMEd" if this_year else "yMMMEd", value, tzinfo=zone, locale=get_locale()
-    )
+    return formats().day(value)
 
 
 def date_window(earliest: datetime, latest: datetime) -> str:
@@ -120,9 +134,37 @@ def date_window(earliest: datetime, latest: datetime) -> str:
     The window is made of whole days in the shop's time zone, so it is shown there.
     """
     zone = ZoneInfo(setting("SHOPCARE_DEFAULT_TIMEZONE"))
-    start: date = earliest.astimezone(zone).date()
-    end: date = latest.astimezone(zone).date()
-    return str(format_interval(start, end, "MMMMd", locale=get_locale()))
+    return formats().window(earliest.astimezone(zone).date(), latest.astimezone(zone).date())
+
+
+#: Per Jinja environment that never reloads templates: action -> its timeline template.
+_TIMELINE_TEMPLATES: WeakKeyDictionary[Environment, dict[str, Template]] = WeakKeyDictionary()
+
+
+def timeline_entries(tracking: OrderTracking) -> list[tuple[Event, Template]]:
+    """The order's public events, newest first, each with the template that shows it:
+    ``shopcare/timeline/<action>.html``, else ``<kind>.html``, else ``_default.html``.
+
+    Each action is looked up once: per process when templates do not auto-reload (as
+    Jinja caches the templates themselves), else once per page.
+    """
+    env = current_app.jinja_env
+    memo = {} if env.auto_reload else _TIMELINE_TEMPLATES.setdefault(env, {})
+    entries = []
+    for event in reversed(tracking.timeline):
+        template = memo.get(event.action)
+        if template is None:
+            kind = event.action.split(".")[0]
+            template = env.select_template(
+                [
+                    f"shopcare/timeline/{event.action}.html",
+                    f"shopcare/timeline/{kind}.html",
+                    "shopcare/timeline/_default.html",
+                ]
+            )
+            memo[event.action] = template
+        entries.append((event, template))
+    return entries
 
 
 def _field_message(name: str) -> str:
@@ -213,21 +255,21 @@ def order(reference: str) -> Response:
     user_id = current_user_id()
     if grant is None and user_id is None:
         return redirect(url_for(".lookup", reference=reference))
-    found = tracker.order_for_page(reference)
-    if found is None or not (
+    versioned = tracker.versioned_order(reference)
+    if versioned is None:
+        abort(404)
+    found = versioned.order
+    if not (
         (grant is not None and grant == (found.id, found.reference))
         or (user_id is not None and found.user_id == user_id)
         or is_staff()
     ):
         abort(404)
-    tracking = tracker.order_tracking(found)
+    # Access is granted: only now may the cache hand out this order's fragment.
     html = render_template(
         "shopcare/tracking/order.html",
         order=found,
-        tracking=tracking,
-        steps=[(status, STEP_LABELS[status]) for status in PROGRESS_STEPS],
-        date_window=date_window,
-        format_currency=format_currency,
+        tracking_html=_tracking_html(tracker, versioned),
         order_panels=web.order_panels,
         own=user_id is not None and found.user_id == user_id,
     )
@@ -236,6 +278,47 @@ def order(reference: str) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Markup:
+    """The order page's tracking part (header, parcels, progress, estimates, items,
+    timeline), rendered, or from the page cache.
+
+    The cache key is the order's version (its row and its event log: any change to
+    what this shows records an event), the shopper's locale and time zone; an entry
+    lives until the clock alone would change the output (a delivery window closes,
+    the year turns) and at most ``SHOPCARE_PAGE_CACHE_SECONDS``. Nothing in it
+    depends on who is looking, only on what they may see, which the caller checked.
+    """
+    fmt = formats()
+    cache = page_cache()
+    key = ("shopcare.tracking.order", *versioned.version, str(fmt.locale), str(fmt.zone))
+    if cache is not None:
+        cached = cache.get(key)
+        if isinstance(cached, Markup):
+            return cached
+    now = utcnow()
+    tracking = tracker.order_tracking(versioned.order, now=now)
+    catalog = Catalog()  # the locale's translations, looked up once for the whole fragment
+    html = Markup(
+        render_template(
+            "shopcare/tracking/_order_tracking.html",
+            order=versioned.order,
+            tracking=tracking,
+            timeline=timeline_entries(tracking),
+            steps=[(status, str(STEP_LABELS[status])) for status in PROGRESS_STEPS],
+            date_window=date_window,
+            when=fmt.when,
+            day=partial(fmt.day, now=now),
+            money=fmt.money,
+            _sc=catalog.gettext,
+            _scn=catalog.ngettext,
+        )
+    )
+    if cache is not None:
+        until = min(t for t in (tracking.changes_at, fmt.next_year_starts(now)) if t is not None)
+        cache.set(key, html, ttl=(until - now).total_seconds())
+    return html
 
 
 @web.home_card
