@@ -63,6 +63,13 @@ def csrf_token(html: str) -> str:
     return match[1]
 
 
+def checkout_form(html: str) -> dict[str, str]:
+    """The checkout page's hidden fields: the CSRF token and the one-time checkout key."""
+    key = re.search(r'name="checkout_key"[^>]*value="([^"]+)"', html)
+    assert key, "the checkout page has no checkout key"
+    return {"csrf_token": csrf_token(html), "checkout_key": key[1]}
+
+
 def log_in(client: FlaskClient, email: str, password: str, next: str = "") -> Any:
     page = client.get(f"/login?next={next}" if next else "/login").get_data(as_text=True)
     return client.post(
@@ -97,9 +104,7 @@ def test_shopper_logs_in_fills_the_cart_and_checks_out(
 
     checkout = client.get("/checkout")
     assert checkout.status_code == 200
-    placed = client.post(
-        "/checkout", data={"csrf_token": csrf_token(checkout.get_data(as_text=True))}
-    )
+    placed = client.post("/checkout", data=checkout_form(checkout.get_data(as_text=True)))
     assert placed.status_code == 302
     reference = placed.location.rsplit("/", 1)[1]
     assert re.fullmatch(r"CV-\d{6}", reference)
@@ -152,6 +157,28 @@ def test_checkout_sends_an_anonymous_visitor_to_log_in_and_back(
     assert browser_client.get("/checkout").status_code == 200
 
 
+def test_submitting_the_checkout_page_twice_places_one_order(
+    shop: Flask, browser_client: FlaskClient
+) -> None:
+    log_in(browser_client, *SHOPPER)
+    add_to_cart(browser_client, "stoneware-mug", 1)
+    form = checkout_form(browser_client.get("/checkout").get_data(as_text=True))
+    cookie = browser_client.get_cookie("session")
+    assert cookie is not None
+    first = browser_client.post("/checkout", data=form)
+    # A double click: the same page posted again with the old cookie, cart still in it.
+    twin = shop.test_client()
+    twin.set_cookie("session", cookie.value)
+    double = twin.post("/checkout", data=form)
+    # A retry after the order went through: the cart is empty by now.
+    retry = browser_client.post("/checkout", data=form)
+    assert first.status_code == double.status_code == retry.status_code == 302
+    assert first.location == double.location == retry.location
+    with shop.app_context():
+        shopper = demo_db.session.scalars(select(User).where(User.email == SHOPPER[0])).one()
+        assert len(demo_care.orders.for_user(shopper.id)) == 1
+
+
 def test_login_never_redirects_off_site(browser_client: FlaskClient) -> None:
     response = log_in(browser_client, *SHOPPER, next="https://evil.example/")
     assert response.location == "/account/"
@@ -163,7 +190,7 @@ def test_another_shoppers_confirmation_page_is_not_found(
     log_in(browser_client, *SHOPPER)
     add_to_cart(browser_client, "stoneware-mug", 1)
     page = browser_client.get("/checkout").get_data(as_text=True)
-    thanks = browser_client.post("/checkout", data={"csrf_token": csrf_token(page)}).location
+    thanks = browser_client.post("/checkout", data=checkout_form(page)).location
 
     other = shop.test_client()
     log_in(other, *STAFF)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, NumberRange
+from wtforms.validators import DataRequired, Email, Length, NumberRange
 
 from shopcare.demo.cart import MAX_QUANTITY
 
@@ -33,7 +33,13 @@ class CartLineForm(FlaskForm):
 
 
 class CheckoutForm(FlaskForm):
-    """Placing the order: the cart is in the session, the address on the account."""
+    """Placing the order: the cart is in the session, the address on the account.
+
+    ``checkout_key`` is new each time the page is shown; submitting the same page twice
+    (a double click, a retried request) places one order.
+    """
+
+    checkout_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
 
 
 class LogoutForm(FlaskForm):

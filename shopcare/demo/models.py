@@ -97,6 +97,8 @@ class OrderNumber(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    #: The checkout form's one-time key: a double submit finds the order it already placed.
+    checkout_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     #: References read ``CV-100001``, ``CV-100002`` …
     OFFSET = 100_000

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from shopcare.demo.catalogue import CATEGORY_BY_SLUG
 from shopcare.demo.extensions import care, db
 from shopcare.demo.models import OrderNumber, Product, User
@@ -34,12 +36,19 @@ def place_order(
     *,
     delivered_at: datetime | None = None,
     locale: str | None = None,
+    checkout_key: str | None = None,
 ) -> Order:
     """Number a new order and record it with shopcare. Flushes; the caller commits.
 
+    :param checkout_key: the checkout page's one-time key; when an order was already
+        placed with it (a double submit), that order is returned and nothing new is made.
     :raises shopcare.ValidationError: if shopcare refuses the order (nothing to commit).
     """
-    number = OrderNumber(issued_at=placed_at)
+    if checkout_key is not None:
+        placed = already_placed(checkout_key)
+        if placed is not None:
+            return placed
+    number = OrderNumber(issued_at=placed_at, checkout_key=checkout_key)
     db.session.add(number)
     db.session.flush()
     return care.orders.record(
@@ -52,3 +61,9 @@ def place_order(
         delivered_at=delivered_at,
         locale=locale,
     )
+
+
+def already_placed(checkout_key: str) -> Order | None:
+    """The order a checkout page already placed, if any."""
+    number = db.session.scalar(select(OrderNumber).where(OrderNumber.checkout_key == checkout_key))
+    return None if number is None else care.orders.get(number.reference)

@@ -7,6 +7,7 @@ account page (``care.orders.for_user``).
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from shopcare import ValidationError
@@ -40,7 +42,7 @@ from shopcare.demo.forms import (
     LogoutForm,
 )
 from shopcare.demo.models import Product, User
-from shopcare.demo.orders import place_order
+from shopcare.demo.orders import already_placed, place_order
 
 blueprint = Blueprint("shop", __name__)
 
@@ -171,12 +173,18 @@ def cart_update() -> Response:
 def checkout() -> str | Response:
     """Review the cart and place the order; the order goes to shopcare as it is placed."""
     basket = _cart()
+    if request.method == "POST":
+        # Submitted again after the order went through (back button, a retry)?
+        placed = already_placed(request.form.get("checkout_key", ""))
+        if placed is not None and placed.user_id == str(current_user.id):
+            return redirect(url_for("shop.confirmation", reference=placed.reference))
     lines = basket.lines()
     if not lines:
         flash("Your cart is empty.", "info")
         return redirect(url_for("shop.catalogue"))
     form = CheckoutForm()
     if form.validate_on_submit():
+        key = form.checkout_key.data or ""
         try:
             order = place_order(
                 current_user,
@@ -184,15 +192,23 @@ def checkout() -> str | Response:
                 [(line.product, line.quantity) for line in lines],
                 datetime.now(UTC),
                 locale=str(get_locale() or "en"),
+                checkout_key=key,
             )
+            db.session.commit()
         except ValidationError as error:
             db.session.rollback()
             current_app.logger.warning("checkout refused by shopcare: %s", error)
             flash("We could not place this order. Please check your cart.", "error")
             return redirect(url_for("shop.cart"))
-        db.session.commit()
+        except IntegrityError:
+            # The same page submitted twice at once: the other request placed it.
+            db.session.rollback()
+            order = already_placed(key)
+            if order is None:
+                raise
         basket.clear()
         return redirect(url_for("shop.confirmation", reference=order.reference))
+    form.checkout_key.data = secrets.token_urlsafe(24)
     return render_template("demo/checkout.html", lines=lines, total=Cart.total(lines), form=form)
 
 
