@@ -203,9 +203,10 @@ def checkout() -> str | Response:
         except IntegrityError:
             # The same page submitted twice at once: the other request placed it.
             db.session.rollback()
-            order = already_placed(key)
-            if order is None:
+            twin = already_placed(key)
+            if twin is None:
                 raise
+            order = twin
         basket.clear()
         return redirect(url_for("shop.confirmation", reference=order.reference))
     form.checkout_key.data = secrets.token_urlsafe(24)
