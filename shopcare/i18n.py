@@ -197,3 +197,8 @@ def install(app: Any) -> None:
         app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["SHOPCARE_DEFAULT_LOCALE"])
         Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(_sc=_, _scn=ngettext)
+    # A moment (``12 mar 2026, 14:05``) and a day (``Thu, 12 Mar``, with the year when
+    # it is not this year's), in the shopper's language and time zone.
+    app.jinja_env.filters.update(
+        sc_when=lambda value: formats().when(value), sc_day=lambda value: formats().day(value)
+    )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from shopcare.outbox.models import MAIL_KIND, OutboxItem, PeriodicTask
 from shopcare.outbox.services import (
+    count_by_status,
     enqueue_job,
     enqueue_mail,
     get_item,
@@ -33,6 +34,7 @@ __all__ = [
     "MAIL_KIND",
     "OutboxItem",
     "PeriodicTask",
+    "count_by_status",
     "enqueue_job",
     "enqueue_mail",
     "get_item",

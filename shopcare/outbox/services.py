@@ -11,7 +11,7 @@ from typing import Any, TypeVar, cast
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from shopcare.config import setting
 from shopcare.db import insert_unless_exists, session, utcnow
@@ -237,9 +237,9 @@ def get_item(item_id: int) -> OutboxItem:
     return item
 
 
-def list_items(status: str | None = None, *, limit: int = 100) -> list[OutboxItem]:
+def list_items(status: str | None = None, *, limit: int = 100, offset: int = 0) -> list[OutboxItem]:
     """Outbox items, newest first, optionally only those with ``status``."""
-    query = select(OutboxItem).order_by(OutboxItem.id.desc()).limit(limit)
+    query = select(OutboxItem).order_by(OutboxItem.id.desc()).limit(limit).offset(offset)
     if status is not None:
         if status not in STATUSES:
             raise ValidationError("status", f"one of {', '.join(STATUSES)}")
@@ -247,17 +247,34 @@ def list_items(status: str | None = None, *, limit: int = 100) -> list[OutboxIte
     return list(session().scalars(query))
 
 
+def count_by_status() -> dict[str, int]:
+    """How many items are in each status (one GROUP BY query); every status is present."""
+    rows = (
+        session().execute(select(OutboxItem.status, func.count()).group_by(OutboxItem.status)).all()
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({status: int(count) for status, count in rows})
+    return counts
+
+
 def retry(item_id: int) -> OutboxItem:
     """Give a failed item a fresh set of attempts, due now (flushed, not committed).
+
+    A conditional UPDATE (``… WHERE status = 'failed'``), so two people retrying the
+    same item at once, or a retry racing a worker, can never queue it twice.
 
     :raises NotFound: no such item. :raises TransitionError: the item has not failed.
     """
     item = get_item(item_id)
-    if item.status != FAILED:
+    result = session().execute(
+        update(OutboxItem)
+        .where(OutboxItem.id == item_id, OutboxItem.status == FAILED)
+        .values(status=QUEUED, attempts=0, due_at=utcnow(), finished_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session().refresh(item)
+    if not getattr(result, "rowcount", 0):
         raise TransitionError("outbox item", item.status, QUEUED)
-    item.status, item.attempts, item.due_at = QUEUED, 0, utcnow()
-    item.finished_at = None
-    session().flush()
     return item
 
 

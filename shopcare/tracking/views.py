@@ -115,19 +115,6 @@ def guest_key(order_id: int, reference: str) -> str:
     return current_tracker().guest_token(GuestOrder(order_id, reference))
 
 
-@blueprint.app_template_filter("sc_when")
-def when(value: datetime) -> str:
-    """A moment, in the shopper's language and time zone (``12 mar 2026, 14:05``)."""
-    return formats().when(value)
-
-
-@blueprint.app_template_filter("sc_day")
-def day(value: datetime) -> str:
-    """A day, in the shopper's language and time zone (``Thu, 12 Mar``; with the year
-    when it is not this year's)."""
-    return formats().day(value)
-
-
 def date_window(earliest: datetime, latest: datetime) -> str:
     """A delivery window as the shopper reads it: ``March 12 - 14`` (``12-14 de marzo`` in Spanish).
 

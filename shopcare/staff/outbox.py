@@ -1,0 +1,82 @@
+"""Staff page for the outbox: e-mails and jobs by status, the failed ones with their
+last error, and a retry button (one item, or every failed one)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from shopcare.auth import staff_required
+from shopcare.db import session
+from shopcare.errors import NotFound, TransitionError
+from shopcare.events import record_event
+from shopcare.i18n import _, _l, ngettext
+from shopcare.outbox import count_by_status, list_items, retry, retry_failed
+from shopcare.outbox.models import FAILED, STATUSES
+from shopcare.staff.blueprint import blueprint, nav_item
+
+PER_PAGE = 50
+
+nav_item("shopcare.staff.outbox", _l("E-mails and jobs"))
+
+
+class RetryForm(FlaskForm):
+    """The retry buttons: a POST with its CSRF token, nothing else."""
+
+
+@blueprint.route("/outbox")
+@staff_required
+def outbox() -> str:
+    """Outbox items of one status (default: failed), newest first, 50 a page."""
+    status = request.args.get("status", FAILED)
+    if status not in STATUSES:
+        abort(404)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items = list_items(status, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+    if page > 1 and not items:
+        abort(404)
+    return render_template(
+        "shopcare/staff/outbox.html",
+        items=items[:PER_PAGE],
+        has_next=len(items) > PER_PAGE,
+        page=page,
+        status=status,
+        counts=count_by_status(),
+        form=RetryForm(),
+    )
+
+
+@blueprint.post("/outbox/<int:item_id>/retry")
+@staff_required
+def outbox_retry(item_id: int) -> Response:
+    """Queue one failed item again with a fresh set of attempts."""
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    try:
+        item = retry(item_id)
+    except NotFound:
+        abort(404)
+    except TransitionError:
+        flash(_("That item is not failed any more: someone has retried it already."), "info")
+    else:
+        record_event(
+            "outbox_item", item.id, "outbox.retried", from_state=FAILED, to_state=item.status
+        )
+        session().commit()
+        flash(_("Queued again: %(summary)s", summary=item.summary), "success")
+    return redirect(url_for(".outbox", status=FAILED))
+
+
+@blueprint.post("/outbox/retry-failed")
+@staff_required
+def outbox_retry_failed() -> Response:
+    """Queue every failed item again."""
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    count = retry_failed()
+    if count:
+        record_event("outbox", "all", "outbox.retried_all", data={"count": count})
+    session().commit()
+    flash(ngettext("%(num)d item queued again.", "%(num)d items queued again.", count), "success")
+    return redirect(url_for(".outbox", status=FAILED))
