@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import get_locale
 
 from shopcare.auth import is_staff
@@ -106,6 +106,20 @@ def shopcare_context() -> dict[str, Any]:
         "shopcare_home_cards": home_cards,
         "shopcare_locale": get_locale,
     }
+
+
+#: No list is paged further than this; a larger ``?page=`` is a 404, not a query.
+MAX_PAGE = 10_000
+
+
+def page_number() -> int:
+    """The ``?page=`` of a paged list: 1 when absent or not a number, at least 1, and a
+    404 past :data:`MAX_PAGE` (a huge number would otherwise overflow the database's
+    integers)."""
+    page = request.args.get("page", 1, type=int) or 1
+    if page > MAX_PAGE:
+        abort(404)
+    return max(page, 1)
 
 
 @blueprint.route("/")

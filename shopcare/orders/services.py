@@ -18,6 +18,7 @@ from shopcare.db import insert_unless_exists, session, utcnow
 from shopcare.errors import ValidationError
 from shopcare.events import record_event
 from shopcare.orders.models import Order, OrderLine
+from shopcare.validation import check_text
 
 MAX_REFERENCE = 64
 #: Prices are stored in minor units in an INTEGER column (32 bits on PostgreSQL).
@@ -43,10 +44,19 @@ def normalize_reference(value: Any, field: str = "reference") -> str:
     """Strip an order reference and check it is present and not too long."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field, "an order reference is required")
-    value = value.strip()
+    value = check_text(value.strip(), field)
     if len(value) > MAX_REFERENCE:
         raise ValidationError(field, f"at most {MAX_REFERENCE} characters")
     return value
+
+
+def lookup_reference(value: Any) -> str | None:
+    """A reference ready to look up, or ``None`` when it cannot be one (blank, too long,
+    control characters): the caller answers "no such order" without asking the database."""
+    try:
+        return normalize_reference(value)
+    except ValidationError:
+        return None
 
 
 def require_aware(value: Any, field: str) -> datetime:
@@ -94,7 +104,7 @@ def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str |
         if required:
             raise ValidationError(field, "is required")
         return None
-    value = value.strip()
+    value = check_text(value.strip(), field)
     if len(value) > limit:
         raise ValidationError(field, f"at most {limit} characters")
     return value
@@ -219,13 +229,10 @@ class OrderBook:
 
     def get(self, reference: str) -> Order | None:
         """The order with ``reference`` (and its lines), or ``None``."""
-        if not isinstance(reference, str):
+        ref = lookup_reference(reference)
+        if ref is None:
             return None
-        return (
-            session()
-            .scalars(select(Order).where(Order.reference == reference.strip()))
-            .one_or_none()
-        )
+        return session().scalars(select(Order).where(Order.reference == ref)).one_or_none()
 
     def for_user(self, user_id: str | int) -> list[Order]:
         """A user's orders, newest first, with their lines."""

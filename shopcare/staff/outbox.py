@@ -15,6 +15,7 @@ from shopcare.i18n import _, _l, ngettext
 from shopcare.outbox import count_by_status, list_items, retry, retry_failed
 from shopcare.outbox.models import FAILED, STATUSES
 from shopcare.staff.blueprint import blueprint, nav_item
+from shopcare.web import page_number
 
 PER_PAGE = 50
 
@@ -32,7 +33,7 @@ def outbox() -> str:
     status = request.args.get("status", FAILED)
     if status not in STATUSES:
         abort(404)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     items = list_items(status, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
     if page > 1 and not items:
         abort(404)

@@ -47,7 +47,12 @@ from shopcare.db import session, utcnow
 from shopcare.errors import NotFound, ValidationError
 from shopcare.events import Actor, Event, events_for, record_event
 from shopcare.orders.models import Order, OrderLine
-from shopcare.orders.services import normalize_email, normalize_reference, require_aware
+from shopcare.orders.services import (
+    lookup_reference,
+    normalize_email,
+    normalize_reference,
+    require_aware,
+)
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
 from shopcare.tracking.estimates import TransitEstimate, forget_estimates, transit_estimate
 from shopcare.tracking.models import (
@@ -66,6 +71,7 @@ from shopcare.tracking.models import (
     Shipment,
     ShipmentLine,
 )
+from shopcare.validation import check_text
 
 #: Salt of the guest order links, so that no other signed value of the app opens them.
 GUEST_LINK_SALT = "shopcare.tracking.guest-order"
@@ -280,7 +286,7 @@ def _optional_text(value: Any, field: str, limit: int) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationError(field, "must be text")
-    value = value.strip()
+    value = check_text(value.strip(), field)
     if len(value) > limit:
         raise ValidationError(field, f"at most {limit} characters")
     return value or None
@@ -497,15 +503,12 @@ class ShipmentTracker:
 
     def order_for_page(self, reference: str) -> Order | None:
         """The order with its lines in one query (the order page's first)."""
-        if not isinstance(reference, str) or not reference.strip():
+        ref = lookup_reference(reference)
+        if ref is None:
             return None
         return (
             session()
-            .scalars(
-                select(Order)
-                .options(joinedload(Order.lines))
-                .where(Order.reference == reference.strip())
-            )
+            .scalars(select(Order).options(joinedload(Order.lines)).where(Order.reference == ref))
             .unique()
             .one_or_none()
         )
@@ -513,14 +516,10 @@ class ShipmentTracker:
     def versioned_order(self, reference: str) -> VersionedOrder | None:
         """The order with its lines and its :class:`OrderVersion`, in one query (the
         order page's first; with a cached fragment, its only one)."""
-        if not isinstance(reference, str) or not reference.strip():
+        ref = lookup_reference(reference)
+        if ref is None:
             return None
-        row = (
-            session()
-            .execute(_versioned_order_query(), {"reference": reference.strip()})
-            .unique()
-            .one_or_none()
-        )
+        row = session().execute(_versioned_order_query(), {"reference": ref}).unique().one_or_none()
         if row is None:
             return None
         order, count = row

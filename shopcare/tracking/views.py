@@ -207,7 +207,7 @@ def lookup() -> Response | str:
 @login_required
 def orders() -> str:
     """The logged-in shopper's orders, newest first, 20 a page."""
-    page = request.args.get("page", 1, type=int) or 1
+    page = web.page_number()
     user_id = current_user_id()
     assert user_id is not None  # login_required
     listing = current_tracker().orders_for_user(user_id, page)
@@ -331,7 +331,7 @@ nav_item("shopcare.staff.late_shipments", _l("Late shipments"))
 @staff_required
 def late_shipments() -> str:
     """Shipments past their delivery window or in trouble, most overdue first."""
-    page = request.args.get("page", 1, type=int) or 1
+    page = web.page_number()
     listing = current_tracker().late_shipments(page)
     if page > 1 and not listing.items:
         abort(404)
