@@ -312,3 +312,27 @@ def test_the_seed_command_creates_the_database_and_its_folder(
     assert "Seeded" in capsys.readouterr().out
     assert demo_main(["seed", "--database", str(target), "--days", "30"]) == 1
     assert "--force" in capsys.readouterr().err
+
+
+def test_flask_commands_run_on_the_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "demo.sqlite"
+    assert demo_main(["seed", "--database", str(target), "--days", "20"]) == 0
+    capsys.readouterr()
+    assert (
+        demo_main(
+            [
+                "flask",
+                "--database",
+                str(target),
+                "shopcare",
+                "api-key",
+                "create",
+                "carrier",
+                "--scope",
+                "tracking:write",
+            ]
+        )
+        == 0
+    )
+    assert "carrier" in capsys.readouterr().out
+    assert demo_main(["flask", "--database", str(target), "shopcare", "work"]) == 0

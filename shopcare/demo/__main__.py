@@ -1,7 +1,8 @@
-"""``python -m shopcare.demo seed|serve --database PATH`` (also the ``shopcare-demo`` script).
+"""``python -m shopcare.demo seed|serve|flask --database PATH`` (also the ``shopcare-demo`` script).
 
 python -m shopcare.demo seed --database instance/demo.sqlite
 python -m shopcare.demo serve --database instance/demo.sqlite --port 5000
+python -m shopcare.demo flask --database instance/demo.sqlite shopcare work   # any `flask` command
 """
 
 from __future__ import annotations
@@ -60,6 +61,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_flask(args: argparse.Namespace) -> int:
+    """Run a ``flask`` command (``shopcare work``, ``shopcare outbox list`` …) on the demo."""
+    from flask.cli import FlaskGroup
+
+    from shopcare.demo.app import create_app
+
+    url = database_url(args.database)
+    group = FlaskGroup(create_app=lambda: create_app(url), load_dotenv=False)
+    group.main(args=args.rest, prog_name="shopcare-demo flask", standalone_mode=False)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="shopcare-demo", description="Casa Verde, the shopcare demo shop."
@@ -79,6 +92,13 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--debug", action="store_true", help="Flask debug mode (never in public)")
     serve.set_defaults(run=cmd_serve)
+
+    flask = commands.add_parser(
+        "flask", help="run a flask command on the demo, e.g. `shopcare work` or `shopcare --help`"
+    )
+    flask.add_argument("--database", type=Path, default=Path(DEFAULT_DATABASE))
+    flask.add_argument("rest", nargs=argparse.REMAINDER, help="the flask command and its options")
+    flask.set_defaults(run=cmd_flask)
     return top
 
 
