@@ -35,6 +35,8 @@ def create_app(database_url: str, **config: Any) -> Flask:
         # How the seed hashes passwords; tests pick a cheaper one ("pbkdf2:sha256:1000").
         DEMO_PASSWORD_METHOD="scrypt",
     )
+    # FLASK_MAIL_SERVER=localhost FLASK_MAIL_PORT=1025 … sets MAIL_SERVER, MAIL_PORT, and so on.
+    app.config.from_prefixed_env()
     app.config.update(config)
 
     db.init_app(app)
