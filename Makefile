@@ -9,13 +9,35 @@ KEYWORDS := -k _ -k _l -k _sc -k ngettext:1,2 -k _scn:1,2
 
 .PHONY: demo test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
 
+UV_VERSION := 0.13.9
+UV     := $(BIN)/uv
+LOCK   := requirements.lock
+EXTRAS := --extra postgres --extra test --extra dev
+
+.PHONY: lock test-lowest
+
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): $(PY) pyproject.toml
-	$(PY) -m pip install --quiet -e '.[postgres,test,dev]'
+$(UV): $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# Everything installs from the lock: a fresh machine gets the versions the suite passed with.
+$(STAMP): $(UV) $(LOCK) pyproject.toml
+	$(UV) pip sync --quiet --python $(PY) $(LOCK)
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $(STAMP)
+
+## make lock: re-resolve every dependency to the newest allowed version and rewrite the lock
+lock: $(UV)
+	$(UV) pip compile --quiet --python-version 3.11 $(EXTRAS) --upgrade pyproject.toml -o $(LOCK)
+
+## make test-lowest: the suite once against the lowest versions pyproject.toml allows (SQLite)
+test-lowest: $(UV)
+	rm -rf .venv-lowest
+	$(UV) venv --quiet --python $(PY) .venv-lowest
+	$(UV) pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct $(EXTRAS) -e .
+	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider -m "not browser" $(PYTEST_ARGS)
 
 ## make demo: create .venv, install, seed the SQLite demo shop once, serve it on :5000
 demo: $(STAMP)
