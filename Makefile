@@ -7,14 +7,14 @@ STAMP  := $(VENV)/.installed
 DEMO_DB ?= instance/demo.sqlite
 KEYWORDS := -k _ -k _l -k _sc -k ngettext:1,2 -k _scn:1,2
 
-.PHONY: demo test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
+.PHONY: demo lock test-lowest test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
 
 UV_VERSION := 0.13.9
 UV     := $(BIN)/uv
 LOCK   := requirements.lock
 EXTRAS := --extra postgres --extra test --extra dev
 
-.PHONY: lock test-lowest
+
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,12 +32,16 @@ $(STAMP): $(UV) $(LOCK) pyproject.toml
 lock: $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 $(EXTRAS) --upgrade pyproject.toml -o $(LOCK)
 
-## make test-lowest: the suite once against the lowest versions pyproject.toml allows (SQLite)
+## make test-lowest: the suite once with shopcare's runtime dependencies at the lowest versions
+## pyproject.toml allows (the test tools and everything else from the lock), on SQLite and PostgreSQL
 test-lowest: $(UV)
 	rm -rf .venv-lowest
 	$(UV) venv --quiet --python $(PY) .venv-lowest
-	$(UV) pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct $(EXTRAS) -e .
-	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider -m "not browser" $(PYTEST_ARGS)
+	$(PY) scripts/lowest_constraints.py > .venv-lowest/constraints.txt
+	$(UV) pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct \
+	  --constraint .venv-lowest/constraints.txt -e '.[postgres,test,dev]'
+	$(UV) pip freeze --python .venv-lowest/bin/python | grep -iE '^(flask|sqlalchemy|werkzeug|babel|alembic|psycopg)[=-]'
+	.venv-lowest/bin/python scripts/run_tests.py -q -p no:cacheprovider $(PYTEST_ARGS)
 
 ## make demo: create .venv, install, seed the SQLite demo shop once, serve it on :5000
 demo: $(STAMP)

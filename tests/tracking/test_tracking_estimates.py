@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from babel.dates import format_interval, get_month_names
+from babel.dates import format_interval
 from flask_babel import force_locale
 
 from shopcare.db import utcnow
@@ -115,5 +115,4 @@ def test_date_window_is_the_shop_days_in_the_shoppers_language(app):
                 date(2026, 3, 12), date(2026, 3, 14), "MMMMd", locale=language
             )
             assert date_window(start, end) == expected
-            month = get_month_names("wide", locale=language)[3]
-            assert month.lower() in expected.lower() and "12" in expected and "14" in expected
+            assert "12" in expected and "14" in expected and "11" not in expected
