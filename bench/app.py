@@ -20,6 +20,7 @@ from sqlalchemy import select
 from shopcare.db import session
 from shopcare.demo.app import create_app
 from shopcare.orders.models import Order
+from shopcare.orders.services import reference_key
 
 
 def create() -> Flask:
@@ -31,7 +32,8 @@ def create() -> Flask:
 
     @app.route("/bench/baseline/<reference>")
     def baseline(reference: str) -> str:
-        order = session().scalars(select(Order).where(Order.reference == reference)).one_or_none()
+        key = reference_key(reference)
+        order = session().scalars(select(Order).where(Order.reference_key == key)).one_or_none()
         if order is None:
             abort(404)
         return render_template("bench/baseline.html", order=order)

@@ -97,7 +97,7 @@ DEFAULTS: dict[str, Any] = {
         "generic": {"name": "Courier", "tracking_url": None, "default_transit_days": (2, 7)},
     },
     # Carrier words -> one of the nine statuses; matched ignoring case, accents,
-    # "_", "-" and repeated spaces. A host's entries are added to these.
+    # CamelCase, "_", "-" and repeated spaces. A host's entries are added to these.
     "SHOPCARE_CARRIER_STATUS_MAP": {
         "label created": "info_received",
         "shipment information received": "info_received",

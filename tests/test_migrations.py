@@ -65,3 +65,34 @@ def test_migrated_postgresql_event_log_refuses_updates(empty_database_url):
         with pytest.raises(Exception, match="append-only"), db.engine.begin() as connection:
             connection.execute(text("UPDATE shopcare_events SET action = 'x'"))
         db.engine.dispose()
+
+
+def test_reference_keys_are_filled_for_existing_orders(empty_database_url):
+    """Orders recorded before references were matched by key get their key."""
+    app, db, _care = make_app(empty_database_url)
+    with app.app_context():
+        run_cli(app, "upgrade", "e5c02e17c353")
+        with db.engine.begin() as connection:
+            for number, reference in enumerate(["SO-1", "#so 2", "Ab-3"], start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO shopcare_orders (id, reference, email, currency, placed_at,"
+                        " created_at, updated_at) VALUES (:id, :ref, 'a@example.com', 'EUR',"
+                        " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                    ),
+                    {"id": number, "ref": reference},
+                )
+        run_cli(app, "upgrade")
+        with db.engine.connect() as connection:
+            keys = connection.execute(
+                text("SELECT reference, reference_key FROM shopcare_orders ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in keys] == [
+            ("SO-1", "so-1"),
+            ("#so 2", "so2"),
+            ("Ab-3", "ab-3"),
+        ]
+        assert app.extensions["shopcare"].care.orders.get("so2").reference == "#so 2"
+        db.session.remove()  # its read lock would hold up the DROP TABLE below
+        run_cli(app, "downgrade", "base")
+        db.engine.dispose()

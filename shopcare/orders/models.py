@@ -13,12 +13,18 @@ from shopcare.db import Base, utcnow
 
 
 class Order(Base):
-    """One order of the host shop, keyed by the shop's own reference."""
+    """One order of the host shop, keyed by the shop's own reference.
+
+    ``reference`` is the shop's spelling (shown and linked); ``reference_key`` is how it
+    is matched (``shopcare.orders.services.reference_key``: case, spaces and a leading
+    ``#`` ignored), unique, and what every look-up reads.
+    """
 
     __tablename__ = "shopcare_orders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    reference: Mapped[str] = mapped_column(String(64))
+    reference_key: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     user_id: Mapped[str | None] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3))

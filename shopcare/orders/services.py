@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -18,9 +20,10 @@ from shopcare.db import insert_unless_exists, session, utcnow
 from shopcare.errors import ValidationError
 from shopcare.events import record_event
 from shopcare.orders.models import Order, OrderLine
-from shopcare.validation import check_text
+from shopcare.validation import check_text, has_control_characters
 
 MAX_REFERENCE = 64
+_SPACES = re.compile(r"\s+")
 #: Prices are stored in minor units in an INTEGER column (32 bits on PostgreSQL).
 MAX_PRICE_MINOR = 2**31 - 1
 MAX_QUANTITY = 1_000_000
@@ -40,23 +43,55 @@ def normalize_email(value: Any, field: str = "email") -> str:
     return checked.normalized.lower()
 
 
+def reference_key(value: Any) -> str | None:
+    """How an order reference is matched, wherever one comes in (the services, the
+    look-up form, the order pages, the API, rate-limit keys): the reference as people
+    type it, ignoring case, spaces (around and inside) and a leading ``#``, so that
+    ``"#so 1001"``, ``"SO1001"`` and ``" so1001 "`` are one order. The one place this
+    rule is written; ``Order.reference_key`` stores it (unique), ``Order.reference``
+    keeps the shop's own spelling.
+
+    ``None`` when ``value`` cannot be a reference (not text, blank, too long, control
+    characters): a look-up answers "no such order" without asking the database.
+    """
+    if not isinstance(value, str) or len(value) > 4 * MAX_REFERENCE:
+        return None
+    if has_control_characters(value):
+        return None
+    key = _SPACES.sub("", unicodedata.normalize("NFKC", value)).lstrip("#").casefold()
+    if not key or len(key) > MAX_REFERENCE:
+        return None
+    return key
+
+
 def normalize_reference(value: Any, field: str = "reference") -> str:
-    """Strip an order reference and check it is present and not too long."""
+    """Check an order reference coming in and return it as the shop spelt it (stripped).
+
+    A reference is one segment of the order page's and the API's URLs, so it may not
+    contain ``/`` (servers decode ``%2F`` before routing) nor be only dots (clients
+    resolve ``.`` and ``..``); every other character is percent-quoted in links.
+
+    :raises ValidationError: naming ``field`` (blank, too long, control characters,
+        ``/``, only dots, or nothing left once ``#`` and spaces are set aside).
+    """
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field, "an order reference is required")
     value = check_text(value.strip(), field)
     if len(value) > MAX_REFERENCE:
         raise ValidationError(field, f"at most {MAX_REFERENCE} characters")
+    if "/" in value:
+        raise ValidationError(field, "may not contain '/' (a reference is part of a web address)")
+    if not value.strip("."):
+        raise ValidationError(field, "may not be only dots (a reference is part of a web address)")
+    if reference_key(value) is None:
+        raise ValidationError(field, "needs more than '#' and spaces")
     return value
 
 
 def lookup_reference(value: Any) -> str | None:
-    """A reference ready to look up, or ``None`` when it cannot be one (blank, too long,
-    control characters): the caller answers "no such order" without asking the database."""
-    try:
-        return normalize_reference(value)
-    except ValidationError:
-        return None
+    """The :func:`reference_key` to look ``value`` up by, or ``None`` when it cannot be
+    a reference: the caller answers "no such order" without asking the database."""
+    return reference_key(value)
 
 
 def require_aware(value: Any, field: str) -> datetime:
@@ -174,8 +209,10 @@ class OrderBook:
             removed, new ones added; a line is never duplicated.
         :raises ValidationError: naming the first bad field; nothing is written.
         """
+        spelling = normalize_reference(reference)
         fields: dict[str, Any] = {
-            "reference": normalize_reference(reference),
+            "reference": spelling,
+            "reference_key": reference_key(spelling),
             "email": normalize_email(email),
             "placed_at": require_aware(placed_at, "placed_at"),
             "currency": _currency(currency),
@@ -192,7 +229,7 @@ class OrderBook:
         if order is None:
             # INSERT … ON CONFLICT DO NOTHING: race-safe without a savepoint (pysqlite's
             # savepoints would commit behind the caller's back).
-            order = insert_unless_exists(Order, fields, unique="reference")
+            order = insert_unless_exists(Order, fields, unique="reference_key")
             created = order is not None
             if order is None:  # another request recorded the same reference first
                 order = self.get(fields["reference"])
@@ -202,7 +239,8 @@ class OrderBook:
         changed: list[str] = []
         if not created:
             for key, value in fields.items():
-                setattr(order, key, value)
+                if key not in ("reference", "reference_key"):  # the first spelling stays
+                    setattr(order, key, value)
             _apply_lines(order, clean_lines)
             changed = _changed_fields(order)
             if changed:
@@ -228,11 +266,12 @@ class OrderBook:
         return order
 
     def get(self, reference: str) -> Order | None:
-        """The order with ``reference`` (and its lines), or ``None``."""
-        ref = lookup_reference(reference)
-        if ref is None:
+        """The order with ``reference`` (and its lines), or ``None``; matched by
+        :func:`reference_key`."""
+        key = reference_key(reference)
+        if key is None:
             return None
-        return session().scalars(select(Order).where(Order.reference == ref)).one_or_none()
+        return session().scalars(select(Order).where(Order.reference_key == key)).one_or_none()
 
     def for_user(self, user_id: str | int) -> list[Order]:
         """A user's orders, newest first, with their lines."""

@@ -60,11 +60,19 @@ def default_transit_days(key: str) -> tuple[int, int]:
     return int(low), max(int(low), int(high))
 
 
+#: Where a CamelCase word splits: ``InTransit`` → ``In Transit``, ``DHLExpress`` →
+#: ``DHL Express``.
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
 def _word(value: str) -> str:
-    """``"  En_Tránsito "`` → ``"en transito"``: how carrier words are compared."""
+    """How carrier words are compared: accents, case, CamelCase, ``_``, ``-`` and
+    repeated spaces set aside, so ``"  En_Tránsito "`` → ``"en transito"`` and
+    ``"OutForDelivery"``, ``"out_for_delivery"``, ``"out-for-delivery"`` and
+    ``"Out for delivery"`` are all ``"out for delivery"``."""
     decomposed = unicodedata.normalize("NFKD", value)
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return re.sub(r"[\s_\-]+", " ", plain).strip().lower()
+    return re.sub(r"[\s_\-]+", " ", _CAMEL.sub(" ", plain)).strip().lower()
 
 
 def _status_words() -> dict[str, str]:

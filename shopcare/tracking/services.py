@@ -48,9 +48,8 @@ from shopcare.errors import NotFound, ValidationError
 from shopcare.events import Actor, Event, events_for, record_event
 from shopcare.orders.models import Order, OrderLine
 from shopcare.orders.services import (
-    lookup_reference,
     normalize_email,
-    normalize_reference,
+    reference_key,
     require_aware,
 )
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
@@ -503,12 +502,14 @@ class ShipmentTracker:
 
     def order_for_page(self, reference: str) -> Order | None:
         """The order with its lines in one query (the order page's first)."""
-        ref = lookup_reference(reference)
-        if ref is None:
+        key = reference_key(reference)
+        if key is None:
             return None
         return (
             session()
-            .scalars(select(Order).options(joinedload(Order.lines)).where(Order.reference == ref))
+            .scalars(
+                select(Order).options(joinedload(Order.lines)).where(Order.reference_key == key)
+            )
             .unique()
             .one_or_none()
         )
@@ -516,10 +517,10 @@ class ShipmentTracker:
     def versioned_order(self, reference: str) -> VersionedOrder | None:
         """The order with its lines and its :class:`OrderVersion`, in one query (the
         order page's first; with a cached fragment, its only one)."""
-        ref = lookup_reference(reference)
-        if ref is None:
+        key = reference_key(reference)
+        if key is None:
             return None
-        row = session().execute(_versioned_order_query(), {"reference": ref}).unique().one_or_none()
+        row = session().execute(_versioned_order_query(), {"reference": key}).unique().one_or_none()
         if row is None:
             return None
         order, count = row
@@ -704,17 +705,19 @@ class ShipmentTracker:
         :raises ValidationError: for a malformed reference or e-mail (whether the
             order exists plays no part).
         """
-        text = reference.strip().lstrip("#") if isinstance(reference, str) else ""
-        ref = normalize_reference(text)
+        key = reference_key(reference)
+        if key is None:
+            raise ValidationError("reference", "not an order reference")
         given = hashlib.sha256(normalize_email(email).encode()).digest()
-        # As typed, or in capitals ("so-1001" finds "SO-1001"): one query on the
-        # unique index either way; the exact spelling wins if both exist.
-        rows = session().execute(
-            select(Order.id, Order.reference, Order.email).where(
-                Order.reference.in_(sorted({ref, ref.upper()}))
+        # Matched as people type it (case, spaces, a leading "#"): one query on the
+        # unique key.
+        row = (
+            session()
+            .execute(
+                select(Order.id, Order.reference, Order.email).where(Order.reference_key == key)
             )
+            .one_or_none()
         )
-        row = min(rows, key=lambda r: r.reference != ref, default=None)
         stored = hashlib.sha256(row.email.encode()).digest() if row else _NO_SUCH_ORDER_EMAIL
         matches = hmac.compare_digest(stored, given)
         return GuestOrder(row.id, row.reference) if matches and row is not None else None
@@ -743,12 +746,14 @@ class ShipmentTracker:
     # -- internals -----------------------------------------------------------------
 
     def _order(self, reference: Any) -> Order:
-        ref = normalize_reference(reference)
+        key = reference_key(reference)
+        if key is None:
+            raise ValidationError("reference", "an order reference is required")
         # Lines load only if needed (a new shipment): most events never touch them.
-        query = select(Order).options(lazyload(Order.lines)).where(Order.reference == ref)
+        query = select(Order).options(lazyload(Order.lines)).where(Order.reference_key == key)
         order = session().scalars(query).one_or_none()
         if order is None:
-            raise ValidationError("reference", f"no order with reference {ref!r}")
+            raise ValidationError("reference", f"no order with reference {reference.strip()!r}")
         return order
 
     def _order_shipments(self, order: Order) -> list[Shipment]:
@@ -937,12 +942,14 @@ class ShipmentTracker:
 
 @cache
 def _versioned_order_query() -> Select[Order, int]:
-    """SELECT the order by reference, its lines and how many events it has: built once
+    """SELECT the order by its reference key, its lines and how many events it has: built once
     (the page asks for it on every request)."""
     reference: BindParameter[str] = bindparam("reference", type_=String)
     # Not correlated to the outer row (which repeats per line): both databases run an
     # uncorrelated subquery once. Counted on the index (subject_kind, subject_id, …).
-    order_id = select(cast(Order.id, String)).where(Order.reference == reference).correlate(None)
+    order_id = (
+        select(cast(Order.id, String)).where(Order.reference_key == reference).correlate(None)
+    )
     events = (
         select(func.count())
         .select_from(Event)
@@ -951,7 +958,9 @@ def _versioned_order_query() -> Select[Order, int]:
         .scalar_subquery()
     )
     return (
-        select(Order, events).options(joinedload(Order.lines)).where(Order.reference == reference)
+        select(Order, events)
+        .options(joinedload(Order.lines))
+        .where(Order.reference_key == reference)
     )
 
 

@@ -34,6 +34,7 @@ from shopcare.db import utcnow
 from shopcare.errors import NotFound, ValidationError
 from shopcare.events import Event
 from shopcare.i18n import Catalog, _, _l, formats
+from shopcare.orders.services import reference_key
 from shopcare.ratelimit import limit
 from shopcare.staff import blueprint as staff
 from shopcare.staff import nav_item
@@ -166,9 +167,10 @@ def _field_message(name: str) -> str:
 
 
 def _reference_key() -> str | None:
-    """Per-reference rate-limit key: the order number as typed, normalised."""
-    reference = request.form.get("reference", "").strip().lstrip("#").strip().upper()
-    return f"ref:{reference[:64]}" if reference else None
+    """Per-reference rate-limit key: the order number as typed, matched as look-ups
+    match it (:func:`shopcare.orders.services.reference_key`)."""
+    key = reference_key(request.form.get("reference", ""))
+    return f"ref:{key}" if key else None
 
 
 @blueprint.route("/", methods=["GET", "POST"])
