@@ -97,8 +97,15 @@ def prepare(url: str) -> tuple[str, str]:
 
 
 @contextmanager
-def gunicorn(url: str, port: int, *, page_cache_size: int | None = None) -> Iterator[str]:
-    env = {**os.environ, "BENCH_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+def gunicorn(
+    url: str,
+    port: int,
+    *,
+    page_cache_size: int | None = None,
+    workers: int = 2,
+    env_extra: dict[str, str] | None = None,
+) -> Iterator[str]:
+    env = {**os.environ, "BENCH_DATABASE_URL": url, "PYTHONPATH": str(ROOT), **(env_extra or {})}
     env.pop("BENCH_PAGE_CACHE_SIZE", None)
     if page_cache_size is not None:
         env["BENCH_PAGE_CACHE_SIZE"] = str(page_cache_size)
@@ -106,7 +113,7 @@ def gunicorn(url: str, port: int, *, page_cache_size: int | None = None) -> Iter
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "-w",
-            "2",
+            str(workers),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -118,14 +125,15 @@ def gunicorn(url: str, port: int, *, page_cache_size: int | None = None) -> Iter
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        deadline = time.monotonic() + 120  # a busy machine imports slowly
+        while True:
             try:
-                urllib.request.urlopen(base + "/", timeout=1).read()
+                urllib.request.urlopen(base + "/", timeout=5).read()
                 break
             except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
         yield base
     finally:
         process.send_signal(signal.SIGTERM)

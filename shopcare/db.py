@@ -6,14 +6,22 @@ host's ``db.Model``; they are used through the host's ``db.session``.
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar, cast
 
 from flask import current_app
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, Select, Table, TypeDecorator, insert, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -70,28 +78,156 @@ def session() -> Session:
     return current_app.extensions["shopcare"].db.session
 
 
-def insert_unless_exists(model: type[Any], values: dict[str, Any], *, unique: str) -> Any | None:
+def insert_unless_exists(model: type[T], values: dict[str, Any], *, unique: str) -> T | None:
     """Insert one row of ``model`` unless a row with the same ``unique`` column exists.
 
     ``INSERT … ON CONFLICT (unique) DO NOTHING RETURNING …`` on PostgreSQL and SQLite: it
     is race-safe (a concurrent insert of the same key makes this one do nothing) and,
     unlike catching an IntegrityError, leaves the caller's transaction usable without a
-    savepoint (pysqlite's savepoints are unreliable). Returns the new ORM object, or
-    ``None`` when the key was taken.
+    savepoint (pysqlite's savepoints are unreliable). Returns the new row as a
+    persistent ORM object (see :func:`adopt`), or ``None`` when the key was taken.
+    """
+    db = session()
+    dialect = db.get_bind().dialect.name
+    statement = _insert_statement(dialect, cast(Any, model), frozenset(values), unique, None)
+    row = db.execute(statement, values).first()
+    return None if row is None else adopt(model, {**values, **row._mapping})
+
+
+def insert_rows(model: type[T], rows: list[dict[str, Any]], *, match: str | None = None) -> list[T]:
+    """Insert ``rows`` of ``model`` (each with the same keys) in one statement, ``INSERT
+    … VALUES (…), (…) RETURNING`` the primary key and whatever the rows leave to the
+    table's defaults (the unit of work would send one statement per row on SQLite,
+    and its ``RETURNING`` of entities costs several times the statement in Python),
+    and return them as persistent ORM objects (see :func:`adopt`).
+
+    :param match: with several rows, a column whose values tell the rows apart: the
+        database returns them in no guaranteed order, so they are matched by it.
+    """
+    if not rows:
+        return []
+    if len(rows) > 1 and match is None:
+        raise ValueError("several rows need a column to match them by")
+    db = session()
+    dialect = db.get_bind().dialect.name
+    statement = _insert_statement(dialect, cast(Any, model), frozenset(rows[0]), None, match)
+    result = db.execute(statement, rows)
+    if len(rows) == 1:
+        return [adopt(model, {**rows[0], **result.one()._mapping})]
+    assert match is not None
+    given = {row[match]: row for row in rows}
+    return [adopt(model, {**given[got[match]], **got}) for got in result.mappings()]
+
+
+@cache
+def _insert_statement(
+    dialect: str, model: type[Any], given: frozenset[str], unique: str | None, match: str | None
+) -> Any:
+    """``INSERT`` into ``model``'s table ``RETURNING`` its primary key, the ``match``
+    column and every column not ``given``; ``ON CONFLICT (unique) DO NOTHING`` with
+    ``unique``. Built once per shape: the values come as parameters (building the
+    statement anew costs more in Python than running it)."""
+    table: Table = model.__table__
+    statement: Any
+    if unique is None:
+        statement = insert(table)
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).on_conflict_do_nothing(index_elements=[unique])
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=[unique])
+    else:
+        raise NotImplementedError(f"shopcare supports SQLite and PostgreSQL, not {dialect}")
+    returned = [
+        column
+        for column in table.columns
+        if column.primary_key or column.key not in given or column.key == match
+    ]
+    return statement.returning(*returned)
+
+
+def adopt(model: type[T], values: Mapping[str, Any]) -> T:
+    """A row just written with a Core ``INSERT`` (``values``: every column's value, what
+    was sent and what the database returned) as a persistent ORM object of ``model``,
+    without a query: what loading the row would give (datetimes in UTC, as
+    :class:`UTCDateTime` reads them back). Columns missing from ``values`` load when
+    first read."""
+    mapper = sa_inspect(model)
+    instance = mapper.class_manager.new_instance()
+    loaded = instance.__dict__  # set as loaded, not as changes to write
+    for attr in mapper.column_attrs:
+        if attr.key in values:
+            value = values[attr.key]
+            loaded[attr.key] = value.astimezone(UTC) if isinstance(value, datetime) else value
+    make_transient_to_detached(instance)
+    session().add(instance)
+    return cast(T, instance)
+
+
+def lock_rows(statement: Select[Any]) -> list[Any]:
+    """The ORM objects ``statement`` selects, locked against every other writer until
+    the caller's transaction ends, and read after the lock was granted (so they show
+    what the last writer committed, whatever the session held before).
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite has one writer at a time: a write
+    statement that changes nothing takes its lock first, then the rows are read.
+    This is how shopcare serialises concurrent writes to one order: whoever locks it
+    second waits, then sees the first one's work. Lock several rows in one statement
+    ordered by a key (or one after the other in that order), so that two transactions
+    never wait for each other in a circle.
     """
     db = session()
     dialect = db.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement: Any = pg_insert(model)
+        statement = statement.with_for_update()
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        take_sqlite_write_lock(statement.column_descriptions[0]["entity"].__table__.name)
+    return list(db.scalars(statement.execution_options(populate_existing=True)).unique())
 
-        statement = sqlite_insert(model)
-    else:
-        raise NotImplementedError(f"shopcare supports SQLite and PostgreSQL, not {dialect}")
-    statement = (
-        statement.values(**values).on_conflict_do_nothing(index_elements=[unique]).returning(model)
-    )
-    return db.scalars(statement).first()
+
+def take_sqlite_write_lock(table: str) -> None:
+    """SQLite: take the database's write lock now (it is held until commit or
+    rollback). ``UPDATE … WHERE 0`` changes nothing, but as a write statement it
+    starts a write transaction (pysqlite issues ``BEGIN`` before it), waiting up to
+    the connection's busy timeout for another writer to finish."""
+    session().execute(text(f"UPDATE {table} SET id = id WHERE 0"))
+
+
+#: PostgreSQL's SQLSTATEs for "run the transaction again": serialization_failure and
+#: deadlock_detected.
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether the database refused a transaction because of another one running at
+    the same time (a serialisation failure or a deadlock on PostgreSQL, a database
+    still locked after the busy timeout on SQLite): running it again is the answer."""
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    if getattr(original, "sqlstate", None) in RETRY_SQLSTATES:
+        return True
+    return type(original).__name__ == "OperationalError" and "database is locked" in str(original)
+
+
+def retrying(work: Callable[[], T], *, attempts: int = 4) -> T:
+    """Run ``work`` — a whole transaction, from its first statement to its commit —
+    and, when the database refused it for a concurrent transaction
+    (:func:`is_retryable`), roll back and run it again, up to ``attempts`` times.
+
+    shopcare's services flush and never commit, so they cannot retry themselves:
+    whoever owns the transaction does. shopcare's own write endpoints (the order API,
+    the carrier webhook) run in it; a host can wrap its own transactions the same way.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as error:
+            if attempt == attempts or not is_retryable(error):
+                raise
+            session().rollback()
+            time.sleep(random.uniform(0.005, 0.02) * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover

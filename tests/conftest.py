@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures_api",
     "tests.fixtures_browser",
     "tests.fixtures_db",
+    "tests.fixtures_gunicorn",
     "tests.fixtures_signals",
     "tests.fixtures_smtp",
 ]

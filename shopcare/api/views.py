@@ -16,7 +16,7 @@ from shopcare.api.blueprint import api
 from shopcare.api.openapi import document, operation
 from shopcare.api.parsing import json_body, parse_datetime
 from shopcare.api.schemas import ORDER, ORDER_INPUT, order_json
-from shopcare.db import session
+from shopcare.db import retrying, session
 
 
 @api.get("/openapi.json")
@@ -46,21 +46,28 @@ def openapi() -> Response:
 def record_order() -> tuple[Any, int]:
     data = json_body()
     care = current_app.extensions["shopcare"].care
+    placed_at = parse_datetime(data["placed_at"], "placed_at")
+    delivered_at = parse_datetime(data.get("delivered_at"), "delivered_at", required=False)
     outcome: dict[str, bool] = {}
 
     def note(sender: Any, *, created: bool, **kwargs: Any) -> None:
         outcome["created"] = created
 
-    with signals.order_recorded.connected_to(note, current_app._get_current_object()):  # type: ignore[attr-defined]
-        order = care.orders.record(
-            data["reference"],
-            data["email"],
-            parse_datetime(data["placed_at"], "placed_at"),
-            data["lines"],
-            user_id=data.get("user_id"),
-            currency=data.get("currency") or "EUR",
-            delivered_at=parse_datetime(data.get("delivered_at"), "delivered_at", required=False),
-            locale=data.get("locale"),
-        )
-    session().commit()
-    return jsonify(order_json(order)), 201 if outcome.get("created") else 200
+    def record() -> dict[str, Any]:
+        with signals.order_recorded.connected_to(note, current_app._get_current_object()):  # type: ignore[attr-defined]
+            order = care.orders.record(
+                data["reference"],
+                data["email"],
+                placed_at,
+                data["lines"],
+                user_id=data.get("user_id"),
+                currency=data.get("currency") or "EUR",
+                delivered_at=delivered_at,
+                locale=data.get("locale"),
+            )
+        answer = order_json(order)  # before the commit expires what was just written
+        session().commit()
+        return answer
+
+    answer = retrying(record)
+    return jsonify(answer), 201 if outcome.get("created") else 200

@@ -13,7 +13,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from shopcare import signals
-from shopcare.db import insert_unless_exists, session, utcnow
+from shopcare.db import insert_rows, insert_unless_exists, session, utcnow
 from shopcare.errors import ValidationError
 from shopcare.events.models import Event
 
@@ -124,11 +124,58 @@ def record_event(
         (even from a concurrent transaction) returns ``None``.
     :raises ValidationError: on a bad argument; nothing is written.
     """
-    subject = str(subject_id) if isinstance(subject_id, int | str) else None
-    if not subject or isinstance(subject_id, bool):
-        raise ValidationError("subject_id", "a string or integer id is required")
-    if len(subject) > 64:
-        raise ValidationError("subject_id", "at most 64 characters")
+    values = event_values(
+        subject_kind,
+        subject_id,
+        action,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
+        occurred_at=occurred_at,
+        public=public,
+        dedupe_key=dedupe_key,
+    )
+    row: Event | None
+    if dedupe_key is None:
+        row = insert_rows(Event, [values])[0]
+    else:
+        # Race-safe: a concurrent writer of the same key makes this a no-op.
+        row = insert_unless_exists(Event, values, unique="dedupe_key")
+        if row is None:
+            return None
+    announce(row)
+    return row
+
+
+def event_values(
+    subject_kind: str,
+    subject_id: str | int | None,
+    action: str,
+    *,
+    actor: Actor | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+    public: bool = False,
+    dedupe_key: str | None = None,
+) -> dict[str, Any]:
+    """The checked column values of an event row, as :func:`record_event` writes it
+    (same arguments). With ``subject_id=None`` the row leaves it out, for a statement
+    that writes the subject and its event at once; send :func:`announce` once the row
+    is written.
+
+    :raises ValidationError: on a bad argument.
+    """
+    values: dict[str, Any] = {}
+    if subject_id is not None:
+        subject = str(subject_id) if isinstance(subject_id, int | str) else None
+        if not subject or isinstance(subject_id, bool):
+            raise ValidationError("subject_id", "a string or integer id is required")
+        if len(subject) > 64:
+            raise ValidationError("subject_id", "at most 64 characters")
+        values["subject_id"] = subject
     if data is not None:
         if not isinstance(data, dict):
             raise ValidationError("data", "must be a dict")
@@ -141,34 +188,28 @@ def record_event(
     actor = actor if actor is not None else Actor.current()
     if not isinstance(actor, Actor):
         raise ValidationError("actor", "must be an Actor")
-    values: dict[str, Any] = {
-        "subject_kind": _name(subject_kind, "subject_kind", 40),
-        "subject_id": subject,
-        "action": _name(action, "action", 64),
-        "actor_kind": actor.kind,
-        "actor_id": actor.id,
-        "actor_label": None if actor.label is None else actor.label[:255],
-        "from_state": _state(from_state, "from_state"),
-        "to_state": _state(to_state, "to_state"),
-        "data": dict(data or {}),
-        "public": bool(public),
-        "occurred_at": _aware(occurred_at, "occurred_at") if occurred_at else utcnow(),
-        "recorded_at": utcnow(),
-        "dedupe_key": dedupe_key,
-    }
-    row: Event | None
-    if dedupe_key is None:
-        row = Event(**values)
-        db = session()
-        db.add(row)
-        db.flush()
-    else:
-        # Race-safe: a concurrent writer of the same key makes this a no-op.
-        row = insert_unless_exists(Event, values, unique="dedupe_key")
-        if row is None:
-            return None
-    signals.event_recorded.send(current_app._get_current_object(), event=row)  # type: ignore[attr-defined]
-    return row
+    values.update(
+        {
+            "subject_kind": _name(subject_kind, "subject_kind", 40),
+            "action": _name(action, "action", 64),
+            "actor_kind": actor.kind,
+            "actor_id": actor.id,
+            "actor_label": None if actor.label is None else actor.label[:255],
+            "from_state": _state(from_state, "from_state"),
+            "to_state": _state(to_state, "to_state"),
+            "data": dict(data or {}),
+            "public": bool(public),
+            "occurred_at": _aware(occurred_at, "occurred_at") if occurred_at else utcnow(),
+            "recorded_at": utcnow(),
+            "dedupe_key": dedupe_key,
+        }
+    )
+    return values
+
+
+def announce(event: Event) -> None:
+    """Send ``event-recorded`` for an event row just written."""
+    signals.event_recorded.send(current_app._get_current_object(), event=event)  # type: ignore[attr-defined]
 
 
 def events_for(

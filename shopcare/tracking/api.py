@@ -26,10 +26,11 @@ from shopcare.api.parsing import check, parse_datetime
 from shopcare.api.schemas import ORDER_SCHEMA, iso, order_json
 from shopcare.auth import current_user_id
 from shopcare.config import setting
-from shopcare.db import session
+from shopcare.db import retrying, session
 from shopcare.errors import NotFound, ValidationError
 from shopcare.events import Actor, Event
 from shopcare.orders.models import Order
+from shopcare.orders.services import lock_orders
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
 from shopcare.tracking.models import STATUSES
 from shopcare.tracking.services import OrderTracking, TrackingUpdate, current_tracker
@@ -332,9 +333,14 @@ def tracking_receive_events() -> Response:
     except (ValueError, RecursionError):
         raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
     if isinstance(body, dict):
-        update = _apply(_checked(body, None), None)
-        session().commit()
-        return jsonify(_result(update))
+        single = _checked(body, None)
+
+        def apply_one() -> dict[str, Any]:
+            result = _result(_apply(single, None))
+            session().commit()
+            return result
+
+        return jsonify(retrying(apply_one))
     if not isinstance(body, list):
         raise ApiError(400, "bad_request", "The body must be a JSON object or a list of them.")
     if not 1 <= len(body) <= MAX_EVENTS:
@@ -350,13 +356,20 @@ def tracking_receive_events() -> Response:
             errors.update(error.fields)
     if errors:
         raise ValidationError(errors)
-    try:
-        updates = [_apply(event, index) for index, event in enumerate(events)]
-    except ValidationError:
-        session().rollback()
-        raise
-    session().commit()
-    return jsonify({"results": [_result(update) for update in updates]})
+
+    def apply_all() -> list[dict[str, Any]]:
+        # Every order the list names is locked first, in one order whatever the list's
+        # own, so that two lists naming the same orders never deadlock.
+        lock_orders([event["reference"] for event in events], with_lines=False)
+        try:
+            results = [_result(_apply(event, index)) for index, event in enumerate(events)]
+        except ValidationError:
+            session().rollback()
+            raise
+        session().commit()
+        return results
+
+    return jsonify({"results": retrying(apply_all)})
 
 
 # -- an order, with its tracking ----------------------------------------------------

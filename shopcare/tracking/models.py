@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Final
 from urllib.parse import quote
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, delete, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from shopcare.db import Base, utcnow
 from shopcare.orders.models import Order, OrderLine
@@ -152,3 +153,14 @@ class ShipmentLine(Base):
 
     def __repr__(self) -> str:
         return f"<ShipmentLine {self.order_line_id} x{self.quantity}>"
+
+
+@event.listens_for(OrderLine, "after_delete")
+def _units_of_a_removed_line(
+    mapper: Mapper[OrderLine], connection: Connection, line: OrderLine
+) -> None:
+    """When the host's update of an order removes a line, the units of it that shipped
+    go with it on SQLite as on PostgreSQL (whose ``ON DELETE CASCADE`` does this; SQLite
+    leaves foreign keys unenforced unless the host turns them on), so no shipment is
+    left carrying a line that is gone."""
+    connection.execute(delete(ShipmentLine).where(ShipmentLine.order_line_id == line.id))

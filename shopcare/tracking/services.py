@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from shopcare import signals
 from shopcare.config import setting
@@ -48,6 +48,7 @@ from shopcare.errors import NotFound, ValidationError
 from shopcare.events import Actor, Event, events_for, record_event
 from shopcare.orders.models import Order, OrderLine
 from shopcare.orders.services import (
+    lock_order,
     normalize_email,
     reference_key,
     require_aware,
@@ -746,24 +747,19 @@ class ShipmentTracker:
     # -- internals -----------------------------------------------------------------
 
     def _order(self, reference: Any) -> Order:
-        key = reference_key(reference)
-        if key is None:
+        if reference_key(reference) is None:
             raise ValidationError("reference", "an order reference is required")
-        # Lines load only if needed (a new shipment): most events never touch them.
-        query = select(Order).options(lazyload(Order.lines)).where(Order.reference_key == key)
-        order = session().scalars(query).one_or_none()
-        if order is None:
-            raise ValidationError("reference", f"no order with reference {reference.strip()!r}")
-        return order
+        # Locked: two writes to one order never interleave their decisions. Lines load
+        # only if needed (a new shipment): most events never touch them.
+        return lock_order(reference, with_lines=False)
 
     def _order_shipments(self, order: Order) -> list[Shipment]:
-        """The order's shipments, locked: two events for one order never interleave
-        their status decisions (PostgreSQL; SQLite serialises writers anyway)."""
+        """The order's shipments, read afresh (the caller holds the order's lock, so
+        no one else changes them before it commits)."""
         query = (
             select(Shipment)
             .where(Shipment.order_id == order.id)
             .order_by(Shipment.id)
-            .with_for_update()
             .execution_options(populate_existing=True)
         )
         return list(session().scalars(query))

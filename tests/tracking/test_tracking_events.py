@@ -11,6 +11,7 @@ from shopcare import ValidationError
 from shopcare.events import Event, events_for
 from shopcare.tracking.models import STATUSES, Shipment, ShipmentLine
 from shopcare.tracking.services import moves_status, order_status
+from tests.conftest import sample_lines
 from tests.tracking.helpers import T0, make_order
 
 
@@ -330,3 +331,18 @@ def test_another_orders_shipment_is_refused(care, db):
     with pytest.raises(ValidationError) as caught:
         care.tracking.add_event("SO-1", "in_transit", shipment=other.id)
     assert caught.value.field == "shipment"
+
+
+def test_removing_a_shipped_line_takes_its_units_out_of_the_parcel(care, db):
+    """The same on SQLite (foreign keys unenforced) as on PostgreSQL (ON DELETE CASCADE):
+    no parcel is left carrying a line the host removed, so its e-mails and pages work."""
+    make_order(care)
+    care.tracking.add_event("SO-1", "in_transit", carrier="dhl", tracking_number="A")
+    care.orders.record("SO-1", "ann@example.com", T0, [sample_lines()[1]])  # MUG-1 removed
+    update = care.tracking.add_event("SO-1", "out_for_delivery", occurred_at=hours(2))
+    db.session.commit()
+    db.session.expire_all()
+    assert [(line.order_line.sku, line.quantity) for line in update.shipment.lines] == [
+        ("TEA-9", 1)
+    ]
+    assert db.session.scalar(select(func.count()).select_from(ShipmentLine)) == 1
