@@ -154,6 +154,7 @@ DEFAULTS: dict[str, Any] = {
     "SHOPCARE_ESTIMATE_WINDOW_DAYS": 90,  # deliveries this recent feed the estimates
     "SHOPCARE_ESTIMATE_MIN_SAMPLE": 10,  # fewer deliveries: the carrier's default days
     "SHOPCARE_ESTIMATE_PERCENTILES": (0.2, 0.8),  # the window's ends, as transit-time quantiles
+    "SHOPCARE_TRACKING_CLOCK_SKEW_SECONDS": 900,  # how far a carrier's clock may be off: events later than now, or earlier than the order, by more are refused
     # Status changes that e-mail the shopper (through the outbox, in the order's locale).
     "SHOPCARE_TRACKING_NOTIFY_STATUSES": (
         "out_for_delivery",

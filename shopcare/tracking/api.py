@@ -33,7 +33,12 @@ from shopcare.orders.models import Order
 from shopcare.orders.services import lock_orders
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
 from shopcare.tracking.models import STATUSES
-from shopcare.tracking.services import OrderTracking, TrackingUpdate, current_tracker
+from shopcare.tracking.services import (
+    OrderTracking,
+    TrackingUpdate,
+    check_event_time,
+    current_tracker,
+)
 
 SIGNATURE_HEADER = "Shopcare-Signature"
 #: Events in one webhook call.
@@ -263,7 +268,9 @@ def _checked(item: Any, index: int | None) -> dict[str, Any]:
     try:
         check(item, EVENT_INPUT_SCHEMA)
         normalize_status(item["status"])
-        event = dict(item, occurred_at=parse_datetime(item["occurred_at"], "occurred_at"))
+        at = parse_datetime(item["occurred_at"], "occurred_at")
+        assert at is not None
+        event = dict(item, occurred_at=check_event_time(at))
         if item.get("carrier") is not None:
             normalize_carrier(item["carrier"])
     except ValidationError as error:

@@ -1,15 +1,21 @@
 """``care.tracking``: shipments, carrier events, the shopper's order page, late shipments.
 
-How an event moves a shipment's status (``add_event``), in order:
+A shipment's status is what its events say **in the order they happened**, whatever
+the order they arrive in (``add_event`` replays them all, :func:`replay`): starting
+from ``pending``, each event, oldest first (at the same instant the lower
+:data:`STATUS_RANK` first), moves the status unless
 
-1. the same status as now: the event only joins the timeline;
-2. ``delivered`` is terminal: only a *newer* ``exception`` leaves it (a carrier
-   reversing a delivery scan: wrong address, returned to sender);
-3. ``pending`` / ``info_received`` never replace a status of ``in_transit`` or beyond;
-4. a newer event moves the status (a parcel can go back in transit after a failed
-   attempt); at the same instant the higher :data:`STATUS_RANK` wins;
-5. an older event that arrives late joins the timeline in its place but never moves
-   the status, except forward from ``pending`` / ``info_received``.
+1. it is the same status: it only joins the timeline;
+2. the status is ``delivered``, the one terminal status: only an ``exception`` after it
+   leaves it (a carrier reversing a delivery scan: wrong address, returned to sender);
+3. it is ``pending`` / ``info_received`` and the status is ``in_transit`` or beyond (a
+   late "label created" does not undo progress).
+
+So a "delivered" scan stamped a few minutes before an "out for delivery" that arrived
+first still delivers the parcel. An event's time must lie between the order's
+placing and now, give or take ``SHOPCARE_TRACKING_CLOCK_SKEW_SECONDS`` (carrier clocks
+drift): :func:`check_event_time` refuses the rest, so one event dated in 2999 cannot
+freeze a status against every real one.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -219,20 +225,58 @@ class LateShipment:
 # -- status rules ----------------------------------------------------------------
 
 
-def moves_status(current: str, current_at: datetime, new: str, new_at: datetime) -> bool:
-    """Whether an event of status ``new`` at ``new_at`` replaces ``current`` (set at
-    ``current_at``). The rules are in this module's docstring."""
+def moves_status(current: str, new: str) -> bool:
+    """Whether an event of status ``new``, replayed after the events that made the
+    status ``current``, moves it (the rules are in this module's docstring)."""
     if new == current:
         return False
     if current == DELIVERED:
-        return new == EXCEPTION and new_at > current_at
-    if new in BEFORE_TRANSIT and STATUS_RANK[current] >= STATUS_RANK[IN_TRANSIT]:
-        return False
-    if new_at > current_at:
-        return True
-    if new_at == current_at:
-        return STATUS_RANK[new] > STATUS_RANK[current]
-    return current in BEFORE_TRANSIT and STATUS_RANK[new] > STATUS_RANK[current]
+        return new == EXCEPTION
+    return not (new in BEFORE_TRANSIT and STATUS_RANK[current] >= STATUS_RANK[IN_TRANSIT])
+
+
+class Replayed(NamedTuple):
+    """A shipment's status after its events: since when, and its first delivery."""
+
+    status: str
+    changed_at: datetime
+    delivered_at: datetime | None
+
+
+def replay(events: Iterable[tuple[str, datetime]], *, since: datetime) -> Replayed:
+    """The status events ``(status, occurred_at)`` give a shipment that has been
+    ``pending`` since ``since``: they are taken in the order they happened (at the same
+    instant the lower rank first, so the furthest status wins), whatever order they
+    came in, so the same events always give the same status."""
+    status, changed_at, delivered_at = PENDING, since, None
+    for new, at in sorted(events, key=lambda event: (event[1], STATUS_RANK[event[0]])):
+        if moves_status(status, new):
+            status, changed_at = new, at
+        if new == DELIVERED and (delivered_at is None or at < delivered_at):
+            delivered_at = at
+    return Replayed(status, changed_at, delivered_at)
+
+
+def check_event_time(
+    at: datetime, *, placed_at: datetime | None = None, now: datetime | None = None
+) -> datetime:
+    """Refuse an event time no real event can have: more than
+    ``SHOPCARE_TRACKING_CLOCK_SKEW_SECONDS`` after now, or that long before the order
+    was placed (``placed_at``).
+
+    :raises ValidationError: on ``occurred_at``.
+    """
+    skew = timedelta(seconds=int(setting("SHOPCARE_TRACKING_CLOCK_SKEW_SECONDS")))
+    minutes = int(skew.total_seconds() // 60)
+    if at > (now or utcnow()) + skew:
+        raise ValidationError(
+            "occurred_at", f"is in the future (more than {minutes} minutes from now)"
+        )
+    if placed_at is not None and at < placed_at - skew:
+        raise ValidationError(
+            "occurred_at", f"is before the order was placed ({placed_at.isoformat()})"
+        )
+    return at
 
 
 def order_status(statuses: Sequence[str]) -> str:
@@ -416,16 +460,20 @@ class ShipmentTracker:
         :raises ValidationError: naming the bad field (``reference``, ``status``,
             ``occurred_at``, ``shipment``, ``carrier``, ``tracking_number`` …).
         """
-        order = self._order(reference)
         new_status = normalize_status(status)
         at = require_aware(occurred_at, "occurred_at") if occurred_at is not None else utcnow()
+        check_event_time(at)
         location = _optional_text(location, "location", 255)
         message = _optional_text(message, "message", 1000)
+        order = self._order(reference)
+        check_event_time(at, placed_at=order.placed_at)
         existing = self._order_shipments(order)
         target = self._resolve(order, existing, shipment, carrier, tracking_number, at)
 
         previous = target.status
-        moves = moves_status(previous, target.status_changed_at, new_status, at)
+        history = [*self._status_events(order, target), (new_status, at)]
+        after = replay(history, since=target.shipped_at)
+        moves = after.status != previous
         data: dict[str, Any] = {
             "shipment_id": target.id,
             "carrier": target.carrier,
@@ -442,7 +490,7 @@ class ShipmentTracker:
             f"shipment.{new_status}",
             actor=actor,
             from_state=previous if moves else None,
-            to_state=new_status if moves else None,
+            to_state=after.status if moves else None,
             data=data,
             occurred_at=at,
             public=True,
@@ -452,14 +500,13 @@ class ShipmentTracker:
         )
         if event is None:
             return TrackingUpdate(target, None, False, target.status)
-        if moves:
-            target.status = new_status
-            target.status_changed_at = at
-        if new_status == DELIVERED and moves:
-            if target.delivered_at is None:
-                target.delivered_at = at
-            if order.delivered_at is None:
-                order.delivered_at = at
+        target.status, target.status_changed_at = after.status, after.changed_at
+        if after.delivered_at is not None and after.delivered_at != target.delivered_at:
+            # The first delivery scan, whenever it arrived; the order's delivery is its
+            # parcels' first (what survey invitations count from).
+            target.delivered_at = after.delivered_at
+            if order.delivered_at is None or after.delivered_at < order.delivered_at:
+                order.delivered_at = after.delivered_at
             forget_estimates()
         session().flush()
         if moves:
@@ -469,7 +516,7 @@ class ShipmentTracker:
                 order=order,
                 shipment=target,
                 from_status=previous,
-                to_status=new_status,
+                to_status=after.status,
                 occurred_at=at,
                 order_status=order_status(statuses),
                 event=event,
@@ -752,6 +799,18 @@ class ShipmentTracker:
         # Locked: two writes to one order never interleave their decisions. Lines load
         # only if needed (a new shipment): most events never touch them.
         return lock_order(reference, with_lines=False)
+
+    def _status_events(self, order: Order, shipment: Shipment) -> list[tuple[str, datetime]]:
+        """``(status, occurred_at)`` of every status event a shipment has had so far."""
+        if shipment.id is None:
+            return []
+        return [
+            (event.data["status"], event.occurred_at)
+            for event in events_for("order", order.id, public_only=True)
+            if event.data.get("shipment_id") == shipment.id
+            and event.data.get("status") in STATUS_RANK
+            and event.action == f"shipment.{event.data['status']}"
+        ]
 
     def _order_shipments(self, order: Order) -> list[Shipment]:
         """The order's shipments, read afresh (the caller holds the order's lock, so

@@ -194,7 +194,11 @@ def test_order_list_newest_first_paginated(care, db, client):
         make_order(care, f"A-{number:02d}", user_id="ann", placed_at=T0 + timedelta(hours=number))
     make_order(care, "B-1", email="bob@example.com", user_id="bob")
     care.tracking.add_event(
-        "A-22", "out_for_delivery", carrier="dhl", tracking_number="1", occurred_at=T0
+        "A-22",
+        "out_for_delivery",
+        carrier="dhl",
+        tracking_number="1",
+        occurred_at=T0 + timedelta(hours=23),
     )
     db.session.commit()
     assert client.get("/care/tracking/orders").status_code == 302  # log in first
