@@ -24,6 +24,7 @@ from shopcare.config import setting
 from shopcare.errors import ConfigError
 
 EMAIL_FOLDER = "shopcare/email"
+_HTML_ENVIRONMENT = "shopcare_mail_html_environment"
 
 
 def install(app: Flask) -> None:
@@ -84,10 +85,29 @@ def render_mail(template: str, context: dict[str, Any], locale: str) -> Rendered
         subject = " ".join(render_template(subject_name, **context).split())
         text = render_template(text_name, **context)
         try:
-            html: str | None = render_template(html_name, **context)
+            html: str | None = _render_html(app, html_name, context)
         except TemplateNotFound:
             html = None
     return RenderedMail(subject, text, html)
+
+
+def _render_html(app: Flask, name: str, context: dict[str, Any]) -> str:
+    """Render an HTML e-mail with autoescaping on for *every* template it loads.
+
+    Jinja decides autoescaping per template, by that template's own name, so a
+    ``.txt`` partial shared with the text part (the status sentence, the subject in
+    ``<title>``) — or included by a host's override — would put the shopper's, the
+    host's and the carrier's text into the HTML raw. An overlay of the app's
+    environment (same loader, globals and filters) that escapes everything it
+    renders makes that impossible, whatever the templates include.
+    """
+    environment = app.extensions.get(_HTML_ENVIRONMENT)
+    if environment is None or environment.loader is not app.jinja_env.loader:
+        environment = app.jinja_env.overlay(autoescape=True)
+        app.extensions[_HTML_ENVIRONMENT] = environment
+    values = dict(context)
+    app.update_template_context(values)
+    return str(environment.get_template(name).render(values))
 
 
 def sender_address() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Final
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, delete, event
 from sqlalchemy.engine import Connection
@@ -110,13 +110,15 @@ class Shipment(Base):
 
     @property
     def tracking_url(self) -> str | None:
-        """The carrier's tracking page for this parcel, from ``SHOPCARE_CARRIERS``."""
+        """The carrier's tracking page for this parcel, from ``SHOPCARE_CARRIERS``; only a
+        web address (``http``/``https``), so no link shopcare shows can run a script."""
         from shopcare.tracking.carriers import carrier_info
 
         template = carrier_info(self.carrier).get("tracking_url")
         if not template or not self.tracking_number:
             return None
-        return str(template).format(tracking_number=quote(self.tracking_number, safe=""))
+        url = str(template).format(tracking_number=quote(self.tracking_number, safe=""))
+        return url if urlsplit(url).scheme.lower() in ("http", "https") else None
 
     @property
     def carrier_name(self) -> str:

@@ -1,0 +1,170 @@
+"""Shopper, host and carrier text is never markup: every shopcare template — every page
+and every e-mail, partials included — is rendered with hostile values in every field a
+shopper (order lines), the host (shop name, carrier settings) or a carrier (tracking
+number, place, message) fills, and no live markup comes out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+import shopcare
+from shopcare.events import record_event
+from shopcare.outbox import OutboxItem
+from shopcare.outbox.mail import render_mail
+from tests.conftest import login
+from tests.tracking.helpers import T0, csrf_token
+
+#: No "/" (an order reference may not hold one), quotes of both kinds and an ampersand.
+HOSTILE = "<img src=x onerror=alert(1)>\"'&<svg onload=alert(2)>"
+TEMPLATES = Path(shopcare.__file__).parent / "templates"
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    return {
+        "SHOPCARE_SHOP_NAME": HOSTILE,
+        "SHOPCARE_EXTERNAL_URL": "https://shop.example",
+        "SHOPCARE_RATELIMIT_GUEST_LOOKUP": "3/minute",
+        "SHOPCARE_CARRIERS": {
+            "evil": {"name": HOSTILE, "tracking_url": "javascript:alert(3)//{tracking_number}"},
+            "kind": {"name": HOSTILE, "tracking_url": "https://track.example/{tracking_number}"},
+        },
+    }
+
+
+class LiveMarkup(HTMLParser):
+    """Collects every element or attribute that would run or load something of ours."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "svg", "iframe", "object") or (tag == "img"):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+
+def live_markup(html: str) -> list[str]:
+    parser = LiveMarkup()
+    parser.feed(html)
+    return parser.found
+
+
+@pytest.fixture
+def loaded_templates(app: Flask, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The names of every template loaded from now on (the cache is off, so includes
+    and each e-mail part count each time)."""
+    names: set[str] = set()
+    loader = app.jinja_env.loader
+    assert loader is not None
+    get_source = loader.get_source
+
+    def recording(environment: Any, template: str) -> Any:
+        names.add(template)
+        return get_source(environment, template)
+
+    monkeypatch.setattr(loader, "get_source", recording)
+    monkeypatch.setattr(app.jinja_env, "cache", None)
+    return names
+
+
+def shopcare_templates() -> set[str]:
+    return {
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*")
+        if path.is_file() and path.name.endswith((".html", ".txt"))
+    }
+
+
+def test_every_page_and_e_mail_shows_hostile_text_as_text(app, care, db, client, loaded_templates):
+    lines = [
+        {
+            "sku": f"{HOSTILE}1",
+            "name": HOSTILE,
+            "category": HOSTILE,
+            "quantity": 2,
+            "unit_price": "1",
+        },
+        {"sku": "PLAIN", "name": "Plain", "quantity": 1, "unit_price": "2"},
+    ]
+    order = care.orders.record(
+        HOSTILE, "ann@example.com", T0 - timedelta(days=1), lines, user_id="ann"
+    )
+    care.tracking.add_shipment(
+        HOSTILE, carrier="evil", tracking_number=HOSTILE[:60], lines={f"{HOSTILE}1": 2}
+    )
+    for hour, status in enumerate(["in_transit", "available_for_pickup", "delivered"], start=1):
+        care.tracking.add_event(
+            HOSTILE, status, occurred_at=T0.replace(hour=hour), carrier="evil",
+            tracking_number=HOSTILE[:60], location=HOSTILE, message=HOSTILE,
+        )  # fmt: skip
+    care.tracking.add_event(
+        HOSTILE, "exception", occurred_at=T0.replace(hour=5), carrier="kind",
+        tracking_number=HOSTILE[:60], location=HOSTILE, message=HOSTILE,
+    )  # fmt: skip
+    record_event("order", order.id, "note.added", public=True, data={"summary": HOSTILE})
+    failed = db.session.query(OutboxItem).first()
+    failed.status, failed.last_error = "failed", HOSTILE
+    db.session.commit()
+
+    pages = {}
+    login(client, "ann")
+    pages["home"] = client.get("/care/")
+    pages["orders"] = client.get("/care/tracking/orders")
+    pages["order"] = client.get(f"/care/tracking/orders/{order.reference}")
+    client.post("/logout")
+    token = csrf_token(client, "/care/tracking/")
+    for attempt in range(4):  # the form echoes what was typed; the 4th is over the limit
+        pages[f"lookup {attempt}"] = client.post(
+            "/care/tracking/", data={"reference": HOSTILE, "email": HOSTILE, "csrf_token": token}
+        )
+    assert pages["lookup 3"].status_code == 429
+    login(client, "sam")
+    pages["staff"] = client.get("/care/staff/")
+    pages["late"] = client.get("/care/staff/late-shipments")
+    pages["outbox"] = client.get("/care/staff/outbox?status=failed")
+    pages["order as staff"] = client.get(f"/care/tracking/orders/{order.reference}")
+    for name, response in pages.items():
+        assert response.status_code in (200, 429), name
+        html = response.get_data(as_text=True)
+        assert live_markup(html) == [], name
+
+    mails = [
+        (item.payload["template"], item.payload["context"]) for item in db.session.query(OutboxItem)
+    ]
+    assert {template for template, _ in mails} == {"tracking/status_changed"}
+    assert {context["status"] for _, context in mails} >= {"available_for_pickup", "delivered"}
+    for template, context in [*mails, ("test", {})]:
+        rendered = render_mail(template, context, "en")
+        assert rendered.html is not None
+        assert live_markup(rendered.html) == [], (template, context.get("status"))
+        assert HOSTILE in rendered.subject or template == "test"  # text stays text
+
+    missing = shopcare_templates() - loaded_templates
+    assert not missing, f"not rendered by this test: {sorted(missing)}"
+
+
+def test_pages_never_include_text_partials():
+    """Pages are rendered by the host's environment, which escapes by file name: an
+    HTML page including a ``.txt`` partial would show its values raw."""
+    import re
+
+    offenders = []
+    for name in shopcare_templates():
+        if name.endswith(".html") and not name.startswith("shopcare/email/"):
+            source = (TEMPLATES / name).read_text()
+            for included in re.findall(
+                r"{%-?\s*(?:include|import|from|extends)\s+[\"']([^\"']+)", source
+            ):
+                if not included.endswith(".html"):
+                    offenders.append((name, included))
+    assert offenders == []
