@@ -63,7 +63,7 @@ def revoke(key: str) -> None:
     """Revoke the key KEY (its id, or its prefix as `list` shows it)."""
     try:
         row = keys.revoke(key)
-    except NotFound as error:
+    except (NotFound, ValidationError) as error:
         raise click.ClickException(str(error)) from None
     session().commit()
     click.echo(f"Revoked API key {row.id} {row.prefix}… {row.name!r}")

@@ -22,6 +22,7 @@ from shopcare.api.models import ApiKey
 from shopcare.api.scopes import SCOPES
 from shopcare.db import session, utcnow
 from shopcare.errors import NotFound, ValidationError
+from shopcare.validation import MAX_ID, check_int
 
 KEY_MARK = "sck_"
 PREFIX_LENGTH = 12
@@ -76,10 +77,13 @@ def find(id_or_prefix: str | int) -> ApiKey:
     """The key with this id, or whose prefix (or whole key) starts with this text.
 
     :raises NotFound: when no key, or more than one, matches.
+    :raises ValidationError: for an id no key can have.
     """
     text = str(id_or_prefix).strip()
-    if text.isdigit():
-        row = session().get(ApiKey, int(text))
+    if text.isascii() and text.isdigit():
+        # At most 20 digits are read (int() of thousands would be slow, then refused).
+        number = int(text) if len(text) <= 20 else MAX_ID + 1
+        row = session().get(ApiKey, check_int(number, "id", minimum=1, maximum=MAX_ID))
         if row is None:
             raise NotFound(f"no API key with id {text}")
         return row

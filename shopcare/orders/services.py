@@ -11,7 +11,6 @@ from functools import cache
 from typing import Any, cast
 
 from babel.numbers import get_currency_precision, list_currencies
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import Table, TextClause, bindparam, inspect, select, text
 from sqlalchemy.dialects import postgresql
@@ -25,7 +24,7 @@ from shopcare.errors import ValidationError
 from shopcare.events import Event, record_event
 from shopcare.events.services import announce, event_values
 from shopcare.orders.models import Order, OrderLine
-from shopcare.validation import check_text, has_control_characters
+from shopcare.validation import check_text, email_address, has_control_characters
 
 MAX_REFERENCE = 64
 _PG = postgresql.dialect()
@@ -36,17 +35,13 @@ MAX_QUANTITY = 1_000_000
 
 
 def normalize_email(value: Any, field: str = "email") -> str:
-    """Validate an e-mail address and return it in the form shopcare stores (lower case).
+    """Validate an e-mail address and return it in the form shopcare stores (lower case;
+    see :func:`shopcare.validation.email_address`, which refuses non-ASCII before the
+    ``@``).
 
     :raises ValidationError: naming ``field`` when the address is malformed.
     """
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, "an e-mail address is required")
-    try:
-        checked = validate_email(value.strip(), check_deliverability=False)
-    except EmailNotValidError as error:
-        raise ValidationError(field, str(error)) from None
-    return checked.normalized.lower()
+    return email_address(value, field)
 
 
 def reference_key(value: Any) -> str | None:

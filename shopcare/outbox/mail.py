@@ -58,9 +58,15 @@ def external_url() -> str:
 
 
 def message_id(dedupe_key: str) -> str:
-    """The Message-ID every delivery of the e-mail with ``dedupe_key`` carries."""
+    """The Message-ID every delivery of the e-mail with ``dedupe_key`` carries: ASCII
+    whatever the shop's domain (``tienda-ñ.example`` is written as its IDNA form,
+    ``xn--tienda--0wa.example``), as the header must be."""
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:40]
-    domain = urlsplit(setting("SHOPCARE_EXTERNAL_URL") or "").hostname or "shopcare"
+    host = urlsplit(setting("SHOPCARE_EXTERNAL_URL") or "").hostname or "shopcare"
+    try:
+        domain = host.encode("idna").decode("ascii")
+    except UnicodeError:  # not a valid internationalised name: a neutral one
+        domain = "shopcare"
     return f"<{digest}.shopcare@{domain}>"
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select, update
 
@@ -17,6 +16,7 @@ from shopcare.config import setting
 from shopcare.db import insert_unless_exists, session, utcnow
 from shopcare.errors import NotFound, TransitionError, ValidationError
 from shopcare.outbox.models import FAILED, MAIL_KIND, QUEUED, STATUSES, OutboxItem
+from shopcare.validation import MAX_BIG_ID, check_int, email_address
 
 JobHandler = Callable[[dict[str, Any]], None]
 Task = Callable[[], None]
@@ -166,10 +166,7 @@ def enqueue_mail(
     :param run_at: send no earlier than this (aware datetime).
     :raises ValidationError: naming the bad argument; nothing is queued.
     """
-    try:
-        address = validate_email(to.strip(), check_deliverability=False).normalized
-    except (EmailNotValidError, AttributeError) as error:
-        raise ValidationError("to", f"not an e-mail address ({error})") from None
+    address = email_address(to, "to", lower=False)
     if not isinstance(template, str) or not template.strip() or ".." in template:
         raise ValidationError("template", "a template name like 'tracking/status_changed'")
     from shopcare.outbox.mail import template_names
@@ -230,15 +227,25 @@ def enqueue_job(
 
 
 def get_item(item_id: int) -> OutboxItem:
-    """One outbox item. :raises NotFound: if there is none with ``item_id``."""
-    item = session().get(OutboxItem, item_id)
+    """One outbox item.
+
+    :raises NotFound: if there is none with ``item_id``.
+    :raises ValidationError: for an id no item can have.
+    """
+    item = session().get(OutboxItem, check_int(item_id, "item_id", minimum=1, maximum=MAX_BIG_ID))
     if item is None:
         raise NotFound(f"no outbox item {item_id}")
     return item
 
 
 def list_items(status: str | None = None, *, limit: int = 100, offset: int = 0) -> list[OutboxItem]:
-    """Outbox items, newest first, optionally only those with ``status``."""
+    """Outbox items, newest first, optionally only those with ``status``.
+
+    :raises ValidationError: for a ``limit`` outside 1…1000, an ``offset`` outside
+        0…10,000,000 or an unknown status.
+    """
+    limit = check_int(limit, "limit", minimum=1, maximum=1000)
+    offset = check_int(offset, "offset", minimum=0, maximum=10_000_000)
     query = select(OutboxItem).order_by(OutboxItem.id.desc()).limit(limit).offset(offset)
     if status is not None:
         if status not in STATUSES:

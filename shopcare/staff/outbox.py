@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from shopcare.auth import staff_required
 from shopcare.db import session
-from shopcare.errors import NotFound, TransitionError
+from shopcare.errors import NotFound, TransitionError, ValidationError
 from shopcare.events import record_event
 from shopcare.i18n import _, _l, ngettext
 from shopcare.outbox import count_by_status, list_items, retry, retry_failed
@@ -56,7 +56,7 @@ def outbox_retry(item_id: int) -> Response:
         abort(400)
     try:
         item = retry(item_id)
-    except NotFound:
+    except (NotFound, ValidationError):  # no such item, or an id none can have
         abort(404)
     except TransitionError:
         flash(_("That item is not failed any more: someone has retried it already."), "info")

@@ -77,7 +77,8 @@ from shopcare.tracking.models import (
     Shipment,
     ShipmentLine,
 )
-from shopcare.validation import check_text
+from shopcare.validation import MAX_ID, check_int, check_text
+from shopcare.web import MAX_PAGE
 
 #: Salt of the guest order links, so that no other signed value of the app opens them.
 GUEST_LINK_SALT = "shopcare.tracking.guest-order"
@@ -344,6 +345,13 @@ def _country(value: Any) -> str | None:
     return value.strip().upper()
 
 
+def _paging(page: Any, per_page: Any) -> tuple[int, int]:
+    return (
+        check_int(page, "page", minimum=1, maximum=MAX_PAGE),
+        check_int(per_page, "per_page", minimum=1, maximum=500),
+    )
+
+
 def _dedupe_key(*parts: Any) -> str:
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
     return f"tracking:{digest}"
@@ -528,8 +536,13 @@ class ShipmentTracker:
     # -- reading -------------------------------------------------------------------
 
     def get(self, shipment_id: int) -> Shipment | None:
-        """One shipment by id."""
-        return session().get(Shipment, shipment_id)
+        """One shipment by id.
+
+        :raises ValidationError: for an id no shipment can have.
+        """
+        return session().get(
+            Shipment, check_int(shipment_id, "shipment_id", minimum=1, maximum=MAX_ID)
+        )
 
     def shipments(self, order: Order) -> list[Shipment]:
         """An order's shipments with their lines, oldest first (one query)."""
@@ -625,9 +638,13 @@ class ShipmentTracker:
     def orders_for_user(
         self, user_id: str | int, page: int = 1, per_page: int = ORDERS_PER_PAGE
     ) -> Page[OrderSummary]:
-        """A shopper's orders, newest first, with their status (four queries a page)."""
+        """A shopper's orders, newest first, with their status (four queries a page).
+
+        :raises ValidationError: for a ``page`` outside 1…10,000 or a ``per_page``
+            outside 1…500.
+        """
         db = session()
-        page = max(1, page)
+        page, per_page = _paging(page, per_page)
         owned = Order.user_id == str(user_id)
         total = db.scalar(select(func.count()).select_from(Order).where(owned)) or 0
         orders = list(
@@ -657,9 +674,13 @@ class ShipmentTracker:
     def late_shipments(
         self, page: int = 1, per_page: int = LATE_PER_PAGE, *, now: datetime | None = None
     ) -> Page[LateShipment]:
-        """Late shipments, most overdue first, with their order's reference (one query)."""
+        """Late shipments, most overdue first, with their order's reference (one query).
+
+        :raises ValidationError: for a ``page`` outside 1…10,000 or a ``per_page``
+            outside 1…500.
+        """
         now = now or utcnow()
-        page = max(1, page)
+        page, per_page = _paging(page, per_page)
         rows = session().execute(
             select(Shipment, Order.reference)
             .join(Order, Order.id == Shipment.order_id)
@@ -682,6 +703,7 @@ class ShipmentTracker:
         signal fires once per shipment, ever.
         """
         now = now or utcnow()
+        batch = check_int(batch, "batch", minimum=1, maximum=10_000)
         flagged: list[Shipment] = []
         while True:
             candidates = list(
