@@ -5,14 +5,16 @@ without touching code::
 
     SHOPCARE_RATELIMIT_GUEST_LOOKUP = "10/minute;50/hour"
 
-A view takes part in a group with :func:`limit`; the same group can be applied more
-than once with different keys (per client address, per order reference, …), each
-counted on its own::
+A view takes part in a group with :func:`limit`, or :func:`check` from inside the
+view; the same group can be applied more than once with different keys (per client
+address, per order reference, …), each counted on its own::
 
-    @limit("guest_lookup")                                   # per client address
-    @limit("guest_lookup", key=lambda: "ref:" + request.form.get("reference", ""),
-           scope="guest_lookup_reference", methods=("POST",))  # per reference
-    def lookup(): ...
+    @limit("guest_lookup", methods=("POST",))               # per client address
+    def lookup():
+        form = LookupForm()
+        if form.validate_on_submit():                        # well-formed attempts only
+            key = reference_key(form.reference.data)         # parsed: form or JSON alike
+            check("guest_lookup", key=lambda: f"ref:{key}", scope="guest_lookup_reference")
 
 Every view using a group shares the group's budget for the same key: ten guest
 lookups a minute means ten in total, whichever page they come from.

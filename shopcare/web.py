@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from shopcare.auth import is_staff
 from shopcare.config import setting
@@ -106,6 +107,44 @@ def shopcare_context() -> dict[str, Any]:
         "shopcare_home_cards": home_cards,
         "shopcare_locale": get_locale,
     }
+
+
+#: Methods whose requests carry a body.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def read_body(limit: int | None) -> bytes:
+    """The request's body, read whole and kept (forms and JSON then parse it from
+    memory), or a 413 when it is longer than ``limit`` bytes, however it was sent.
+
+    Werkzeug refuses a declared ``Content-Length`` over the limit, but a chunked body
+    (no length) under a server that ends the stream itself (gunicorn) is read up to
+    the limit and silently cut there: the JSON then looks malformed, a signature
+    wrong, a form field short. Reading one byte past the limit tells a body that fits
+    from one that does not.
+
+    :raises RequestEntityTooLarge: the body is over ``limit``.
+    """
+    if limit is None:
+        return request.get_data(cache=True)
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+    request.max_content_length = limit + 1
+    data = request.get_data(cache=True)
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
+    return data
+
+
+@blueprint.before_request
+def _whole_body_or_413() -> None:
+    # shopcare's pages: the host's MAX_CONTENT_LENGTH, chunked bodies included (the API
+    # applies its own, smaller SHOPCARE_API_MAX_CONTENT_LENGTH).
+    from shopcare.api.blueprint import is_api_path
+
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.method in BODY_METHODS and limit is not None and not is_api_path(request.path):
+        read_body(int(limit))
 
 
 #: No list is paged further than this; a larger ``?page=`` is a 404, not a query.

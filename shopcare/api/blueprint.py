@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from shopcare import ratelimit
 from shopcare.api import errors
 from shopcare.api.auth import client_key
+from shopcare.web import BODY_METHODS, read_body
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.register(api)
@@ -30,6 +31,9 @@ def _before_api_request() -> None:
     ):
         request.max_content_length = limit
     ratelimit.check("api", key=client_key)
+    if request.method in BODY_METHODS:
+        # The whole body now, or a 413: a chunked one too (see read_body).
+        read_body(request.max_content_length)
 
 
 def api_path_prefix() -> str:

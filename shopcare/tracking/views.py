@@ -35,7 +35,7 @@ from shopcare.errors import NotFound, ValidationError
 from shopcare.events import Event
 from shopcare.i18n import Catalog, _, _l, formats
 from shopcare.orders.services import reference_key
-from shopcare.ratelimit import limit
+from shopcare.ratelimit import check, limit
 from shopcare.staff import blueprint as staff
 from shopcare.staff import nav_item
 from shopcare.tracking.carriers import carrier_info
@@ -166,26 +166,26 @@ def _field_message(name: str) -> str:
 # -- shopper pages ---------------------------------------------------------------
 
 
-def _reference_key() -> str | None:
-    """Per-reference rate-limit key: the order number as typed, matched as look-ups
-    match it (:func:`shopcare.orders.services.reference_key`)."""
-    key = reference_key(request.form.get("reference", ""))
-    return f"ref:{key}" if key else None
-
-
 @blueprint.route("/", methods=["GET", "POST"])
 @limit("guest_lookup", methods=("POST",))
-@limit("guest_lookup", key=_reference_key, scope="guest_lookup_reference", methods=("POST",))
 def lookup() -> Response | str:
     """Find an order by its number and e-mail; a match goes to its page by a signed link.
 
-    No such order and a wrong e-mail get the same page, status and work.
+    No such order and a wrong e-mail get the same page, status and work. Every post
+    counts against the sender's address; a well-formed one (its form token valid,
+    its fields filled in) also against the order it names, keyed from the parsed
+    form however it was sent (a form, or JSON) and matched as look-ups match
+    references, so a look-up cannot dodge the per-order limit by its encoding, and
+    junk posts by a stranger cannot lock the owner out.
     """
     form = LookupForm()
     if request.method == "GET" and not form.reference.data:
         form.reference.data = request.args.get("reference", "")[:64]
     no_match = False
     if form.validate_on_submit():
+        key = reference_key(form.reference.data)
+        if key is not None:
+            check("guest_lookup", key=lambda: f"ref:{key}", scope="guest_lookup_reference")
         tracker = current_tracker()
         try:
             found = tracker.find_for_guest(form.reference.data or "", form.email.data or "")
