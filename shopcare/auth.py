@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import abort, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -49,7 +51,11 @@ def is_staff(user: Any | None = None) -> bool:
 
 
 def login_url() -> str | None:
-    """Where to send an anonymous visitor who must log in, with ``next`` set."""
+    """Where to send an anonymous visitor who must log in, with ``next`` set to the
+    whole address they asked for: its query string included (encoded as one value,
+    so neither an ``&`` cuts it nor a second ``next`` can be slipped in) and the
+    mount prefix too (``SCRIPT_NAME``, or ``X-Forwarded-Prefix`` through
+    ``ProxyFix(x_prefix=1)``), so the login page can send the visitor back."""
     target = setting("SHOPCARE_LOGIN_URL")
     if target is None:
         manager = getattr(current_app, "login_manager", None)
@@ -58,7 +64,30 @@ def login_url() -> str | None:
             return None
         target = url_for(view)
     separator = "&" if "?" in target else "?"
-    return f"{target}{separator}next={request.full_path.rstrip('?')}"
+    # The address as the browser sent it: request.path is decoded (a reference may
+    # hold "?" or "#"), so it is quoted back; the query string is still raw.
+    here = quote(request.script_root + request.path, safe="/:@!$&'()*+,;=~")
+    if request.query_string:
+        here += "?" + request.query_string.decode("latin-1")
+    return f"{target}{separator}{urlencode({'next': here})}"
+
+
+_BLANK_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is an address on this site (a path: ``/care/…?page=2``), else
+    ``default``: a login page hands it to ``redirect`` after a login, so anything
+    that leaves the site (``https://evil.example``, ``//evil.example``, ``/\\evil.example``,
+    which browsers read as ``//``, ``javascript:…``) would be an open redirect."""
+    if not target or not target.startswith("/") or _BLANK_OR_CONTROL.search(target):
+        return default  # browsers drop tabs and newlines: "/\t/evil" is "//evil"
+    if target.startswith(("//", "/\\")) or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def _to_login_or(status: int) -> Response:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -31,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from shopcare import ValidationError
+from shopcare.auth import safe_next
 from shopcare.demo.cart import Cart
 from shopcare.demo.catalogue import CATEGORIES, CATEGORY_BY_SLUG, FEATURED
 from shopcare.demo.extensions import care, db
@@ -45,16 +45,6 @@ from shopcare.demo.models import Product, User
 from shopcare.demo.orders import already_placed, place_order
 
 blueprint = Blueprint("shop", __name__)
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """``target`` if it is a path on this site, else ``default`` (no open redirects)."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
 
 
 def _cart() -> Cart:
