@@ -7,15 +7,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from shopcare.auth import staff_required
-from shopcare.db import session
-from shopcare.errors import NotFound, TransitionError
-from shopcare.events import record_event
-from shopcare.i18n import _, _l, ngettext
-from shopcare.outbox import count_by_status, list_items, retry, retry_failed
-from shopcare.outbox.models import FAILED, STATUSES
+from shopcare.core.access import staff_required
+from shopcare.core.db import session
+from shopcare.core.errors import NotFound, TransitionError
+from shopcare.core.events import record_event
+from shopcare.core.i18n import _, _l, ngettext
+from shopcare.core.outbox import count_by_status, list_items, retry, retry_failed
+from shopcare.core.outbox.models import FAILED, STATUSES
+from shopcare.core.paging import page_number
 from shopcare.staff.blueprint import blueprint, nav_item
-from shopcare.web import page_number
 
 PER_PAGE = 50
 
