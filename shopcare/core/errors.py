@@ -35,9 +35,17 @@ class NotFound(ShopCareError, LookupError):
 class TransitionError(ShopCareError):
     """A state machine refused a move."""
 
-    def __init__(self, kind: str, from_state: str, to_state: str) -> None:
+    def __init__(
+        self, kind: str, from_state: str, to_state: str, *, concurrent: bool = False
+    ) -> None:
         self.kind, self.from_state, self.to_state = kind, from_state, to_state
-        super().__init__(f"{kind} cannot go from {from_state!r} to {to_state!r}")
+        #: True when the move was allowed but another writer changed the row first.
+        self.concurrent = concurrent
+        if concurrent:
+            message = f"{kind} was changed by someone else before it could go to {to_state!r}"
+        else:
+            message = f"{kind} cannot go from {from_state!r} to {to_state!r}"
+        super().__init__(message)
 
 
 class ConfigError(ShopCareError, KeyError):

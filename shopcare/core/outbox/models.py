@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcare.core.db import Base, utcnow
+from shopcare.core.machine import Machine, Move
 
 #: The ``kind`` of an e-mail item; every other kind is a job handled by a ``@job_handler``.
 MAIL_KIND = "mail"
@@ -19,6 +20,23 @@ RUNNING = "running"  # claimed by a worker until ``due_at`` (the lease)
 DONE = "done"
 FAILED = "failed"  # gave up after SHOPCARE_OUTBOX_MAX_ATTEMPTS; kept until retried
 STATUSES = (QUEUED, RUNNING, DONE, FAILED)
+
+#: The outbox item's life. The worker's own moves write no event (they are many and
+#: their trace is the row itself); a person's retry does.
+OUTBOX = Machine(
+    "outbox_item",
+    states=STATUSES,
+    moves=[
+        Move(QUEUED, RUNNING, None),  # claimed
+        Move(RUNNING, RUNNING, None),  # a lease ran out; another worker claims it
+        Move(RUNNING, QUEUED, None),  # released unstarted, or a retry after an error
+        Move(RUNNING, DONE, None),  # sent, or the job ran
+        Move(QUEUED, DONE, None),  # sent is a fact, even after the lease ran out
+        Move(FAILED, DONE, None),
+        Move(RUNNING, FAILED, None),  # gave up
+        Move(FAILED, QUEUED, "outbox.retried"),  # a person asked for a fresh set of attempts
+    ],
+)
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 

@@ -15,8 +15,9 @@ from sqlalchemy import func, select, update
 
 from shopcare.core.config import setting
 from shopcare.core.db import insert_unless_exists, session, utcnow
-from shopcare.core.errors import NotFound, TransitionError, ValidationError
-from shopcare.core.outbox.models import FAILED, MAIL_KIND, QUEUED, STATUSES, OutboxItem
+from shopcare.core.errors import NotFound, ValidationError
+from shopcare.core.events import Actor, record_event
+from shopcare.core.outbox.models import FAILED, MAIL_KIND, OUTBOX, QUEUED, STATUSES, OutboxItem
 
 JobHandler = Callable[[dict[str, Any]], None]
 Task = Callable[[], None]
@@ -257,33 +258,48 @@ def count_by_status() -> dict[str, int]:
     return counts
 
 
-def retry(item_id: int) -> OutboxItem:
-    """Give a failed item a fresh set of attempts, due now (flushed, not committed).
+def retry(item_id: int, *, actor: Actor | None = None) -> OutboxItem:
+    """Give a failed item a fresh set of attempts, due now (flushed, not committed),
+    and record ``outbox.retried`` with ``actor`` (default: whoever is acting now).
 
-    A conditional UPDATE (``… WHERE status = 'failed'``), so two people retrying the
-    same item at once, or a retry racing a worker, can never queue it twice.
+    The move ``failed → queued`` of :data:`~shopcare.core.outbox.models.OUTBOX` is a
+    conditional UPDATE, so two people retrying the same item at once, or a retry racing
+    a worker, can never queue it twice.
 
     :raises NotFound: no such item. :raises TransitionError: the item has not failed.
     """
     item = get_item(item_id)
-    result = session().execute(
-        update(OutboxItem)
-        .where(OutboxItem.id == item_id, OutboxItem.status == FAILED)
-        .values(status=QUEUED, attempts=0, due_at=utcnow(), finished_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    session().refresh(item)
-    if not getattr(result, "rowcount", 0):
-        raise TransitionError("outbox item", item.status, QUEUED)
+    try:
+        OUTBOX.move(
+            OutboxItem, item_id, QUEUED, expected=FAILED, values=_fresh_attempts(), actor=actor
+        )
+    finally:
+        session().refresh(item)
     return item
 
 
-def retry_failed() -> int:
-    """Retry every failed item; returns how many (flushed, not committed)."""
-    result = session().execute(
-        update(OutboxItem)
-        .where(OutboxItem.status == FAILED)
-        .values(status=QUEUED, attempts=0, due_at=utcnow(), finished_at=None)
-        .execution_options(synchronize_session="fetch")
+def retry_failed(*, actor: Actor | None = None) -> int:
+    """Retry every failed item, recording ``outbox.retried`` for each with ``actor``;
+    returns how many (flushed, not committed)."""
+    move = OUTBOX.check(FAILED, QUEUED)  # the table allows it, and names its event
+    ids = (
+        session()
+        .scalars(
+            update(OutboxItem)
+            .where(OutboxItem.status == FAILED)
+            .values(status=QUEUED, **_fresh_attempts())
+            .returning(OutboxItem.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        .all()
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    actor = actor if actor is not None else Actor.current()
+    for item_id in sorted(ids):
+        record_event(
+            OUTBOX.name, item_id, str(move.event), actor=actor, from_state=FAILED, to_state=QUEUED
+        )
+    return len(ids)
+
+
+def _fresh_attempts() -> dict[str, Any]:
+    return {"attempts": 0, "due_at": utcnow(), "finished_at": None}

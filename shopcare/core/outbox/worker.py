@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -33,11 +34,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from shopcare.core import signals
 from shopcare.core.config import setting
 from shopcare.core.db import session, utcnow
+from shopcare.core.errors import TransitionError
 from shopcare.core.outbox.mail import MailSender, build_message, is_permanent, render_mail
 from shopcare.core.outbox.models import (
     DONE,
     FAILED,
     MAIL_KIND,
+    OUTBOX,
     QUEUED,
     RUNNING,
     OutboxItem,
@@ -176,7 +179,7 @@ class Worker:
         token = f"{self.name}:{uuid.uuid4().hex[:12]}"
         due = (
             select(_items.c.id)
-            .where(_items.c.status.in_((QUEUED, RUNNING)), _items.c.due_at <= now)
+            .where(_items.c.status.in_(OUTBOX.sources(RUNNING)), _items.c.due_at <= now)
             .order_by(_items.c.due_at, _items.c.id)
             .limit(size)
             .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing here
@@ -232,16 +235,14 @@ class Worker:
         """
         db = session()
         for item in items:
-            db.execute(
-                update(_items)
-                .where(_items.c.id == item.id, _items.c.claimed_by == item.token)
-                .values(
-                    status=QUEUED,
+            with suppress(TransitionError):  # another worker holds it now
+                self._move(
+                    item,
+                    QUEUED,
                     due_at=utcnow(),
                     claimed_by=None,
-                    attempts=_items.c.attempts - 1,
+                    attempts=OutboxItem.attempts - 1,
                 )
-            )
         db.commit()
 
     def process(self, item: Claimed, sender: MailSender) -> str:
@@ -269,12 +270,9 @@ class Worker:
                     f"no @job_handler for {item.kind!r}: is the module defining it imported?"
                 )
             handler(dict(item.payload))
-            finished = db.execute(
-                update(_items)
-                .where(_items.c.id == item.id, _items.c.claimed_by == item.token)
-                .values(status=DONE, finished_at=utcnow(), claimed_by=None)
-            )
-            if getattr(finished, "rowcount", 0) != 1:
+            try:
+                self._move(item, DONE, finished_at=utcnow(), claimed_by=None)
+            except TransitionError:
                 # Our lease ran out and another worker holds the job: drop our work.
                 db.rollback()
                 log.warning("outbox job %s: lease lost, its work was rolled back", item.id)
@@ -284,6 +282,22 @@ class Worker:
         except Exception as error:
             db.rollback()
             return self._retry_or_fail(item, error, max_attempts)
+
+    def _move(self, item: Claimed, target: str, **values: Any) -> None:
+        """Move a claimed item out of ``running`` by the outbox's table, only while this
+        worker still holds its lease.
+
+        :raises TransitionError: the lease ran out and another worker claimed the item.
+        """
+        OUTBOX.move(
+            OutboxItem,
+            item.id,
+            target,
+            expected=RUNNING,
+            values=values,
+            where=[OutboxItem.claimed_by == item.token],
+            record=False,
+        )
 
     def _message(self, item: Claimed) -> Any:
         payload = item.payload
@@ -301,7 +315,7 @@ class Worker:
                 now = utcnow()
                 db.execute(
                     update(_items)
-                    .where(_items.c.id == item.id, _items.c.status != DONE)
+                    .where(_items.c.id == item.id, _items.c.status.in_(OUTBOX.sources(DONE)))
                     .values(status=DONE, sent_at=now, finished_at=now, claimed_by=None)
                 )
                 db.commit()
@@ -317,16 +331,10 @@ class Worker:
         if item.attempts >= max_attempts:
             return self._fail(item, _describe(error))
         delay = backoff(item.attempts)
-        session().execute(
-            update(_items)
-            .where(_items.c.id == item.id, _items.c.claimed_by == item.token)
-            .values(
-                status=QUEUED,
-                due_at=utcnow() + delay,
-                claimed_by=None,
-                last_error=_describe(error),
+        with suppress(TransitionError):  # the lease ran out: the new holder decides
+            self._move(
+                item, QUEUED, due_at=utcnow() + delay, claimed_by=None, last_error=_describe(error)
             )
-        )
         session().commit()
         log.warning(
             "outbox item %s (%s) attempt %s failed, retrying in %s: %s",
@@ -340,13 +348,13 @@ class Worker:
 
     def _fail(self, item: Claimed, error: str) -> str:
         db = session()
-        result = db.execute(
-            update(_items)
-            .where(_items.c.id == item.id, _items.c.claimed_by == item.token)
-            .values(status=FAILED, finished_at=utcnow(), claimed_by=None, last_error=error)
-        )
+        try:
+            self._move(item, FAILED, finished_at=utcnow(), claimed_by=None, last_error=error)
+            failed = True
+        except TransitionError:  # the lease ran out: the new holder decides
+            failed = False
         db.commit()
-        if getattr(result, "rowcount", 0) == 1:
+        if failed:
             log.error("outbox item %s (%s) failed for good: %s", item.id, item.kind, error)
             row = db.get(OutboxItem, item.id)
             signals.outbox_item_failed.send(current_app._get_current_object(), item=row)  # type: ignore[attr-defined]
