@@ -36,10 +36,38 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"shopcare tables downgraded to {revision}")
 
 
+@db_group.command("stamp")
+@click.argument("revision", default="heads")
+def db_stamp(revision: str) -> None:
+    """Record REVISION (default: the newest) as applied, without running migrations.
+
+    For tables made by `create-all` (or by hand) before it stamped them itself.
+    """
+    migrate.stamp(revision)
+    click.echo(f"shopcare tables stamped at {revision}")
+
+
 @db_group.command("current")
 def db_current() -> None:
     """Show the revision shopcare's tables are at."""
-    migrate.current()
+    state = migrate.state()
+    if not state.controlled:
+        if state.has_tables:
+            click.echo(
+                "shopcare: not under migration control (no revision in "
+                f"{migrate.VERSION_TABLE}); if the tables match this version of shopcare, "
+                "run `flask shopcare db stamp`"
+            )
+        else:
+            click.echo(
+                "shopcare: not under migration control (no shopcare tables yet); "
+                "run `flask shopcare db upgrade`"
+            )
+        return
+    for revision in state.current:
+        click.echo(f"{revision} (head)" if revision in state.heads else revision)
+    if not state.up_to_date:
+        click.echo(f"{len(state.pending)} migration(s) to apply: flask shopcare db upgrade")
 
 
 @db_group.command("history")
@@ -50,6 +78,7 @@ def db_history() -> None:
 
 @db_group.command("create-all")
 def db_create_all() -> None:
-    """Create shopcare's tables directly from the models (demos and tests only)."""
+    """Create shopcare's tables directly from the models and stamp them at the newest
+    revision (demos and tests only)."""
     current_app.extensions["shopcare"].care.create_all()
-    click.echo("shopcare tables created")
+    click.echo("shopcare tables created (stamped at the newest revision)")
