@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "SHOPCARE_DEFAULT_TIMEZONE": "UTC",  # the shop's zone: dates shown, delivery windows; a user's ``timezone`` wins
     "SHOPCARE_CURRENCIES": None,  # None accepts every ISO 4217 code Babel knows
     "SHOPCARE_LOGIN_URL": None,  # where anonymous shoppers are sent; None tries ``login_manager.login_view``
+    "SHOPCARE_NAIVE_DATETIMES": "utc",  # what a naive datetime from the host means: "utc", or "refuse" (ValidationError)
     # -- outbox, worker and e-mail (shopcare.outbox)
     "SHOPCARE_EXTERNAL_URL": None,  # e.g. "https://shop.example": links in e-mails; None uses SERVER_NAME
     "SHOPCARE_MAIL_SENDER": None,  # "Shop care <care@shop.example>"; None uses MAIL_DEFAULT_SENDER

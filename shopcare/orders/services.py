@@ -18,7 +18,7 @@ from shopcare.db import insert_unless_exists, session, utcnow
 from shopcare.errors import ValidationError
 from shopcare.events import record_event
 from shopcare.orders.models import Order, OrderLine
-from shopcare.validation import check_text
+from shopcare.validation import check_text, host_datetime
 
 MAX_REFERENCE = 64
 #: Prices are stored in minor units in an INTEGER column (32 bits on PostgreSQL).
@@ -57,15 +57,6 @@ def lookup_reference(value: Any) -> str | None:
         return normalize_reference(value)
     except ValidationError:
         return None
-
-
-def require_aware(value: Any, field: str) -> datetime:
-    """Check ``value`` is a timezone-aware datetime."""
-    if not isinstance(value, datetime):
-        raise ValidationError(field, "a datetime is required")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(field, "must be timezone-aware (naive datetimes are ambiguous)")
-    return value
 
 
 def _currency(value: Any) -> str:
@@ -172,18 +163,20 @@ class OrderBook:
             ``unit_price`` (Decimal or numeric string, >= 0) and optional ``category``.
             Lines are matched by SKU on update: changed lines are updated, missing ones
             removed, new ones added; a line is never duplicated.
+        :param placed_at: when the order was placed; a naive datetime is read as UTC
+            (``SHOPCARE_NAIVE_DATETIMES``), like ``delivered_at``.
         :raises ValidationError: naming the first bad field; nothing is written.
         """
         fields: dict[str, Any] = {
             "reference": normalize_reference(reference),
             "email": normalize_email(email),
-            "placed_at": require_aware(placed_at, "placed_at"),
+            "placed_at": host_datetime(placed_at, "placed_at"),
             "currency": _currency(currency),
             "user_id": None if user_id is None else _text(str(user_id), "user_id", 64),
             "locale": _text(locale, "locale", 16, required=False),
         }
         if delivered_at is not None:
-            fields["delivered_at"] = require_aware(delivered_at, "delivered_at")
+            fields["delivered_at"] = host_datetime(delivered_at, "delivered_at")
         clean_lines = _lines(lines, fields["currency"])
 
         db = session()
