@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from shopcare import signals
 from shopcare.config import setting
 from shopcare.db import session, utcnow
+from shopcare.errors import ValidationError
 from shopcare.outbox.mail import MailSender, build_message, is_permanent, render_mail
 from shopcare.outbox.models import (
     DONE,
@@ -283,6 +284,9 @@ class Worker:
             return "done"
         except Exception as error:
             db.rollback()
+            if isinstance(error, ValidationError):
+                # The same payload will be refused again: keep it for staff, do not retry.
+                return self._fail(item, _describe(error))
             return self._retry_or_fail(item, error, max_attempts)
 
     def _message(self, item: Claimed) -> Any:
