@@ -8,10 +8,12 @@ from flask.cli import AppGroup
 
 from shopcare import migrate
 from shopcare.api.cli import api_key
+from shopcare.orders.cli import orders_group
 from shopcare.outbox import cli as outbox_cli
 
 group = AppGroup("shopcare", help="shopcare: customer care for this shop.")
 group.add_command(api_key)
+group.add_command(orders_group)
 outbox_cli.register(group)
 
 

@@ -127,7 +127,7 @@ def test_blocks_are_read_through_extends_and_includes(app, client, tmp_path):
 def readme_adapter() -> tuple[str, str]:
     """The README's adapter template and the host layout it adapts."""
     readme = (ROOT / "README.md").read_text()
-    section = readme.split("### Your layout", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("### Your layout", 1)[1].split("\n#", 1)[0]
     host, adapter = re.findall(r"```jinja\n(.*?)```", section, flags=re.S)[:2]
     return host, adapter
 
