@@ -17,6 +17,29 @@ group.add_command(orders_group)
 outbox_cli.register(group)
 
 
+@group.command("check")
+@click.option("--strict", is_flag=True, help="Exit non-zero for warnings too.")
+def check(strict: bool) -> None:
+    """Report what is wrong or missing in shopcare's setup, with how to fix each.
+
+    Exits with status 1 when something is wrong (with --strict: also for warnings).
+    """
+    from shopcare.check import run_checks
+
+    findings = run_checks()
+    errors = [f for f in findings if f.level == "error"]
+    warnings = [f for f in findings if f.level == "warning"]
+    if not findings:
+        click.echo("shopcare check: everything is in order")
+        return
+    click.echo(f"shopcare check: {len(errors)} problem(s), {len(warnings)} warning(s)")
+    for finding in [*errors, *warnings]:
+        click.echo(f"\n{finding.level.upper()}  {finding.topic}: {finding.problem}")
+        click.echo(f"  fix: {finding.fix}")
+    if errors or (strict and warnings):
+        click.get_current_context().exit(1)
+
+
 @group.group("db")
 def db_group() -> None:
     """shopcare's own migrations (its own Alembic branch and version table)."""

@@ -71,6 +71,10 @@ class ShopCare:
         app.cli.add_command(cli.group)
         ratelimit.init_app(app)
         api.init_app(app)
+        if app.debug:  # what is wrong or missing, logged at the first request
+            from shopcare.check import check_at_first_request
+
+            check_at_first_request(app)
 
     def create_all(self, app: Flask | None = None) -> None:
         """Create shopcare's tables (demos and tests; production uses migrations).
