@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+import shopcare.api.docs
 import shopcare.api.views  # noqa: F401  (registers the API's own endpoints)
 from shopcare.api import api
 from shopcare.staff import blueprint as staff
