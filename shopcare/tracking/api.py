@@ -31,9 +31,11 @@ from shopcare.core.errors import NotFound, ValidationError
 from shopcare.core.events import Actor, Event
 from shopcare.orders.api import ORDER_SCHEMA, order_json
 from shopcare.orders.models import Order
+from shopcare.tracking.actions import TrackingUpdate
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
-from shopcare.tracking.models import STATUSES
-from shopcare.tracking.services import OrderTracking, TrackingUpdate, current_tracker
+from shopcare.tracking.queries import OrderTracking
+from shopcare.tracking.services import current_tracker
+from shopcare.tracking.statuses import STATUSES
 
 SIGNATURE_HEADER = "Shopcare-Signature"
 #: Events in one webhook call.

@@ -14,7 +14,7 @@ from flask import current_app
 
 from shopcare.core.config import setting
 from shopcare.core.errors import ConfigError, ValidationError
-from shopcare.tracking.models import STATUSES
+from shopcare.tracking.statuses import STATUSES
 
 GENERIC = "generic"
 
@@ -158,6 +158,18 @@ def normalize_carrier(value: Any, field: str = "carrier") -> str:
     if key not in carriers():
         raise ValidationError(field, f"unknown carrier {value!r}; add it to SHOPCARE_CARRIERS")
     return key
+
+
+def normalize_country(value: Any) -> str | None:
+    """A destination country as an upper-case ISO 3166 code, or ``None`` when not given.
+
+    :raises ValidationError: naming ``destination_country`` for anything else.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value.strip()) != 2 or not value.strip().isalpha():
+        raise ValidationError("destination_country", "an ISO 3166 two-letter code, like 'ES'")
+    return value.strip().upper()
 
 
 def default_transit_days(key: str) -> tuple[int, int]:

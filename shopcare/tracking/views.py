@@ -46,15 +46,10 @@ from shopcare.staff import blueprint as staff
 from shopcare.staff import nav_item
 from shopcare.tracking.carriers import carrier_info
 from shopcare.tracking.forms import LookupForm
-from shopcare.tracking.models import PROGRESS_STEPS
-from shopcare.tracking.services import (
-    GuestLinkExpired,
-    GuestOrder,
-    OrderTracking,
-    ShipmentTracker,
-    VersionedOrder,
-    current_tracker,
-)
+from shopcare.tracking.guests import GuestLinkExpired, GuestOrder
+from shopcare.tracking.queries import OrderTracking, VersionedOrder
+from shopcare.tracking.services import ShipmentTracker, current_tracker
+from shopcare.tracking.statuses import PROGRESS_STEPS
 
 blueprint = Blueprint("tracking", __name__, url_prefix="/tracking")
 

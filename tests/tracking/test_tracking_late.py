@@ -11,7 +11,7 @@ from shopcare.core import signals
 from shopcare.core.db import utcnow
 from shopcare.core.events import events_for
 from shopcare.core.outbox.services import PERIODIC_TASKS
-from shopcare.tracking.services import is_late
+from shopcare.tracking.lateness import claim, is_late
 from tests.conftest import login
 from tests.tracking.helpers import make_order
 
@@ -116,7 +116,7 @@ def test_the_signal_fires_once_per_shipment(app, care, db, signals_recorder):
     audit = [e for e in events_for("order", shipment.order_id) if e.action == "shipment.late"]
     assert len(audit) == 1 and not audit[0].public
     # A claimed shipment cannot be claimed again.
-    assert care.tracking._claim(shipment.id, utcnow()) is False
+    assert claim(shipment.id, utcnow()) is False
 
 
 def test_a_shipment_that_becomes_late_later_fires_then(care, db, signals_recorder):
