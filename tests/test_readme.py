@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from shopcare.extension import DEFAULTS
+from shopcare.core.state import get_state
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -37,6 +37,6 @@ def test_mount_example_is_at_most_ten_lines_and_serves_care(tmp_path, monkeypatc
         db.engine.dispose()
 
 
-def test_every_setting_is_documented():
-    missing = [name for name in DEFAULTS if f"`{name}`" not in README]
+def test_every_setting_is_documented(app):
+    missing = [name for name in get_state(app).settings if f"`{name}`" not in README]
     assert not missing, f"add these settings to the README's configuration table: {missing}"

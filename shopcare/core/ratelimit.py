@@ -17,8 +17,8 @@ counted on its own::
 Every view using a group shares the group's budget for the same key: ten guest
 lookups a minute means ten in total, whichever page they come from.
 
-``init_app`` gives each app its own :class:`flask_limiter.Limiter` (in
-``app.extensions["shopcare_limiter"]``), used only for its storage and strategy:
+``init_app`` gives each app its own :class:`flask_limiter.Limiter` (on the app's
+shopcare state, ``get_state().limiter``), used only for its storage and strategy:
 shopcare evaluates its own limits, so a host's Limiter, its default limits and its
 config keep working unchanged (a host's ``RATELIMIT_ENABLED = False`` also turns
 shopcare's limits off). A refused request raises :class:`RateLimited` (HTTP 429 with
@@ -45,10 +45,10 @@ from werkzeug.wrappers import Response
 
 from shopcare.core.config import setting
 from shopcare.core.errors import ConfigError
+from shopcare.core.state import get_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXTENSION_KEY = "shopcare_limiter"
 log = logging.getLogger("shopcare.ratelimit")
 
 #: Each group and the setting that holds its budget. Add a group here (and its
@@ -88,22 +88,23 @@ def client_address() -> str:
 
 def init_app(app: Flask) -> Limiter | None:
     """Give ``app`` shopcare's own Limiter (``None`` when limits are off)."""
-    if not app.config["SHOPCARE_RATELIMIT_ENABLED"]:
-        app.extensions[EXTENSION_KEY] = None
+    state = get_state(app)
+    if not setting("SHOPCARE_RATELIMIT_ENABLED", app):
+        state.limiter = None
         return None
     for group in GROUPS:  # fail at start-up, not on the first limited request
         _items(group, app)
     limiter = Limiter(
         key_func=client_address,
-        storage_uri=app.config["SHOPCARE_RATELIMIT_STORAGE_URI"],
-        strategy=app.config["SHOPCARE_RATELIMIT_STRATEGY"],
+        storage_uri=setting("SHOPCARE_RATELIMIT_STORAGE_URI", app),
+        strategy=setting("SHOPCARE_RATELIMIT_STRATEGY", app),
         headers_enabled=False,
     )
     # shopcare checks its limits itself (``check``); this Limiter's own
     # before-request pass must never limit the host's views.
     limiter.request_filter(lambda: True)
     limiter.init_app(app)
-    app.extensions[EXTENSION_KEY] = limiter
+    state.limiter = limiter
     app.register_error_handler(RateLimited, _rate_limited_page)
     return limiter
 
@@ -137,7 +138,7 @@ def check(
     :param scope: keeps this key's count apart from other uses of the group
         (default: the group name).
     """
-    limiter: Limiter | None = current_app.extensions.get(EXTENSION_KEY)
+    limiter: Limiter | None = get_state().limiter
     if limiter is None or not limiter.enabled:
         return
     identity = (key or client_address)()

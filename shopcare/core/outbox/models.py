@@ -10,9 +10,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcare.core.db import Base, utcnow
-
-#: The ``kind`` of an e-mail item; every other kind is a job handled by a ``@job_handler``.
-MAIL_KIND = "mail"
+from shopcare.core.state import MAIL_KIND  # an e-mail item's kind; any other is a job
 
 QUEUED = "queued"  # waiting until ``due_at``
 RUNNING = "running"  # claimed by a worker until ``due_at`` (the lease)

@@ -1,0 +1,17 @@
+"""The orders' part of shopcare: the orders endpoint of the JSON API.
+
+(``care.orders`` is made by :class:`~shopcare.ShopCare` itself: it serves every app
+the extension is mounted on.)
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from shopcare.core.state import State
+from shopcare.orders import api
+
+
+def init_app(app: Flask, state: State) -> None:
+    """Declare the orders' parts on ``state``."""
+    state.add_api(api.routes, schemas=api.schemas)
