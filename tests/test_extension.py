@@ -101,7 +101,7 @@ def test_each_feature_declares_its_parts_in_one_list():
     from shopcare.staff import wiring as staff
     from shopcare.tracking import wiring as tracking
 
-    assert FEATURES == (core, orders, staff, tracking)
+    assert (core, orders, staff, tracking) == FEATURES
     assert all(callable(feature.init_app) for feature in FEATURES)
 
 
@@ -115,7 +115,9 @@ def test_two_apps_keep_their_own_parts(database_url):
     # Each app gets blueprints of its own, with the same endpoints.
     for name in ("shopcare", "shopcare.api", "shopcare.staff"):
         assert first.blueprints[name] is not second.blueprints[name]
-    endpoints = {app: {rule.endpoint for rule in app.url_map.iter_rules()} for app in (first, second)}
+    endpoints = {
+        app: {rule.endpoint for rule in app.url_map.iter_rules()} for app in (first, second)
+    }
     assert endpoints[first] == endpoints[second]
     assert {"shopcare.api.record_order", "shopcare.staff.late_shipments"} <= endpoints[first]
     # What one app's state gains, the other never sees.
@@ -126,3 +128,19 @@ def test_two_apps_keep_their_own_parts(database_url):
         first_db.engine.dispose()
     with second.app_context():
         second_db.engine.dispose()
+
+
+def test_an_unknown_setting_in_the_config_fails_at_init_app(database_url):
+    app = Flask("typo")
+    app.config.update(SQLALCHEMY_DATABASE_URI=database_url, SHOPCARE_URL_PREFX="/help")
+    with pytest.raises(ConfigError, match=r"SHOPCARE_URL_PREFX.*did you mean SHOPCARE_URL_PREFIX"):
+        ShopCare(app, db=SQLAlchemy(app))
+    assert "shopcare" not in app.extensions  # nothing was mounted
+    assert "shopcare" not in app.blueprints
+
+
+def test_a_domains_setting_is_known_and_others_are_not(database_url):
+    app = Flask("typo")
+    app.config.update(SQLALCHEMY_DATABASE_URI=database_url, SHOPCARE_CARRIER="dhl")
+    with pytest.raises(ConfigError, match="did you mean SHOPCARE_CARRIERS"):
+        ShopCare(app, db=SQLAlchemy(app))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,9 @@ def include_object(
 
 def alembic_config(connection: Any | None = None) -> Config:
     """An Alembic config pointing at the migrations shipped in the package."""
-    config = Config()
+    # Print where the command's output goes now (click's runner, a captured stream);
+    # Alembic's default is the stdout of the moment it was imported.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("version_table", VERSION_TABLE)
     config.attributes["connection"] = connection
