@@ -166,6 +166,8 @@ class State:
     api_routes: list[Route] = field(default_factory=list)
     #: the OpenAPI document's ``components.schemas`` (what ``$ref`` resolves to)
     api_schemas: dict[str, Schema] = field(default_factory=dict)
+    #: pydantic models the document includes though no operation refers to them
+    api_models: list[Any] = field(default_factory=list)
     #: the OpenAPI document's ``components.securitySchemes``
     security_schemes: dict[str, Schema] = field(default_factory=dict)
     #: where shopcare's templates are looked up, after the host's own templates
@@ -271,13 +273,16 @@ class State:
         routes: Iterable[Route],
         *,
         schemas: Mapping[str, Schema] | None = None,
+        models: Iterable[Any] = (),
         security_schemes: Mapping[str, Schema] | None = None,
     ) -> None:
         """Route JSON endpoints under the API (``/care/api/v1``, endpoints
-        ``shopcare.api.<view>``), with the component schemas and security schemes
-        their OpenAPI operations refer to."""
+        ``shopcare.api.<view>``), with the security schemes their OpenAPI operations
+        refer to. Pydantic shapes the operations use are found from the operations;
+        ``models`` adds others, ``schemas`` hand-written component schemas."""
         self.api_routes.extend(routes)
         self.api_schemas.update(schemas or {})
+        self.api_models.extend(model for model in models if model not in self.api_models)
         self.security_schemes.update(security_schemes or {})
 
     def add_templates(self, folder: str | Path) -> None:

@@ -17,6 +17,7 @@ from shopcare.core.api import docs as api_docs
 from shopcare.core.api import views as api_views
 from shopcare.core.api.cli import api_key
 from shopcare.core.api.openapi import SECURITY_SCHEMES
+from shopcare.core.api.schemas import Error
 from shopcare.core.api.schemas import schemas as api_schemas
 from shopcare.core.config import DEFAULTS, check_config, setting
 from shopcare.core.outbox import cli as outbox_cli
@@ -29,7 +30,9 @@ def init_app(app: Flask, state: State) -> None:
     """Declare the core's own parts on ``state``."""
     state.add_settings(DEFAULTS)
     state.add_templates(web.TEMPLATES)
-    state.add_api(api_views.routes, schemas=api_schemas, security_schemes=SECURITY_SCHEMES)
+    state.add_api(
+        api_views.routes, schemas=api_schemas, models=[Error], security_schemes=SECURITY_SCHEMES
+    )
     state.add_api(api_docs.routes)
     state.add_command(api_key)
     state.add_command(outbox_cli.work_command)

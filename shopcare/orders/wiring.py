@@ -16,6 +16,6 @@ from shopcare.orders.cli import orders_group
 
 def init_app(app: Flask, state: State) -> None:
     """Declare the orders' parts on ``state``."""
-    state.add_api(api.routes, schemas=api.schemas)
+    state.add_api(api.routes)
     state.add_command(orders_group)
     state.add_job(jobs.RECORD_JOB, jobs.record_later)

@@ -13,27 +13,29 @@ import hmac
 import json
 import time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from flask import g, jsonify, request
+from pydantic import Field
 from werkzeug.wrappers import Response
 
 from shopcare.core.access import current_user_id
 from shopcare.core.api.auth import api_auth
 from shopcare.core.api.errors import ApiError
-from shopcare.core.api.openapi import Schemas, operation, ref
+from shopcare.core.api.openapi import operation, ref
 from shopcare.core.api.parsing import check, parse_datetime
-from shopcare.core.api.schemas import iso
+from shopcare.core.api.schemas import DateTime, DateTimeInput
+from shopcare.core.api.shapes import InputShape, Shape
 from shopcare.core.config import setting
 from shopcare.core.db import session
 from shopcare.core.errors import NotFound, ValidationError
 from shopcare.core.events import Actor, Event
 from shopcare.core.state import Routes
-from shopcare.orders.api import ORDER_SCHEMA, order_json
+from shopcare.orders.api import Order as OrderShape
 from shopcare.orders.models import Order
 from shopcare.tracking.actions import TrackingUpdate
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
-from shopcare.tracking.queries import OrderTracking
+from shopcare.tracking.queries import OrderTracking as OrderTracking_
 from shopcare.tracking.services import current_tracker
 from shopcare.tracking.statuses import STATUSES
 
@@ -41,10 +43,9 @@ SIGNATURE_HEADER = "Shopcare-Signature"
 #: Events in one webhook call.
 MAX_EVENTS = 100
 
-#: Tracking's endpoints, component schemas and security scheme (``state.add_api`` in
-#: the wiring).
+#: Tracking's endpoints and security scheme (``state.add_api`` in the wiring); their
+#: shapes are below.
 routes = Routes()
-schemas = Schemas()
 SECURITY_SCHEMES: dict[str, Any] = {
     "carrierSignature": {
         "type": "apiKey",
@@ -56,154 +57,94 @@ SECURITY_SCHEMES: dict[str, Any] = {
     }
 }
 
-_TEXT = {"type": ["string", "null"]}
-EVENT_INPUT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["reference", "status", "occurred_at"],
-    "properties": {
-        "reference": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
-        "status": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 100,
-            "description": "One of the nine statuses, or a carrier word mapped to one "
-            f"(SHOPCARE_CARRIER_STATUS_MAP): {', '.join(STATUSES)}.",
-        },
-        "occurred_at": {
-            "type": "string",
-            "format": "date-time",
-            "description": "ISO 8601 with its UTC offset (Z or ±hh:mm)",
-        },
-        "shipment_id": {"type": ["integer", "null"], "minimum": 1},
-        "carrier": {**_TEXT, "maxLength": 32},
-        "tracking_number": {**_TEXT, "maxLength": 64},
-        "location": {**_TEXT, "maxLength": 255},
-        "message": {**_TEXT, "maxLength": 1000},
-    },
-}
-EVENT_INPUT = schemas.add("TrackingEventInput", EVENT_INPUT_SCHEMA)
+#: A status as the API writes it: one of the nine.
+Status = Annotated[str, Field(json_schema_extra={"enum": list(STATUSES)})]
+
+
+class TrackingEventInput(InputShape):
+    reference: str = Field(min_length=1, max_length=64, pattern=r"\S")
+    status: str = Field(
+        min_length=1,
+        max_length=100,
+        description="One of the nine statuses, or a carrier word mapped to one "
+        f"(SHOPCARE_CARRIER_STATUS_MAP): {', '.join(STATUSES)}.",
+    )
+    occurred_at: DateTimeInput
+    shipment_id: Annotated[int, Field(ge=1)] | None = None
+    carrier: Annotated[str, Field(max_length=32)] | None = None
+    tracking_number: Annotated[str, Field(max_length=64)] | None = None
+    location: Annotated[str, Field(max_length=255)] | None = None
+    message: Annotated[str, Field(max_length=1000)] | None = None
+
+
 EVENTS_INPUT: dict[str, Any] = {
     "oneOf": [
-        EVENT_INPUT,
-        {"type": "array", "minItems": 1, "maxItems": MAX_EVENTS, "items": EVENT_INPUT},
+        ref(TrackingEventInput),
+        {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_EVENTS,
+            "items": ref(TrackingEventInput),
+        },
     ]
 }
-EVENT_RESULT = schemas.add(
-    "TrackingEventResult",
-    {
-        "type": "object",
-        "required": ["shipment_id", "event_id", "duplicate", "status_changed", "status"],
-        "properties": {
-            "shipment_id": {"type": "integer"},
-            "event_id": {"type": ["integer", "null"]},
-            "duplicate": {"type": "boolean", "description": "an exact repeat, ignored"},
-            "status_changed": {"type": "boolean"},
-            "status": {
-                "type": "string",
-                "enum": list(STATUSES),
-                "description": "the shipment's status after this event",
-            },
-        },
-    },
-)
-EVENT_RESULTS = schemas.add(
-    "TrackingEventResults",
-    {
-        "type": "object",
-        "required": ["results"],
-        "properties": {"results": {"type": "array", "items": EVENT_RESULT}},
-    },
-)
 
-_DATETIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
-SHIPMENT = schemas.add(
-    "Shipment",
-    {
-        "type": "object",
-        "required": [
-            "id",
-            "carrier",
-            "carrier_name",
-            "tracking_number",
-            "tracking_url",
-            "destination_country",
-            "status",
-            "status_changed_at",
-            "shipped_at",
-            "delivered_at",
-            "late",
-            "estimate",
-            "lines",
-        ],
-        "properties": {
-            "id": {"type": "integer"},
-            "carrier": {"type": "string"},
-            "carrier_name": {"type": "string"},
-            "tracking_number": {"type": ["string", "null"]},
-            "tracking_url": {"type": ["string", "null"]},
-            "destination_country": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": list(STATUSES)},
-            "status_changed_at": {"type": "string", "format": "date-time"},
-            "shipped_at": {"type": "string", "format": "date-time"},
-            "delivered_at": _DATETIME_OR_NULL,
-            "late": {"type": "boolean"},
-            "estimate": {
-                "type": ["object", "null"],
-                "required": ["earliest", "latest", "source"],
-                "properties": {
-                    "earliest": {"type": "string", "format": "date-time"},
-                    "latest": {"type": "string", "format": "date-time"},
-                    "source": {"type": ["string", "null"], "enum": ["history", "carrier", None]},
-                },
-            },
-            "lines": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["sku", "quantity"],
-                    "properties": {
-                        "sku": {"type": "string"},
-                        "quantity": {"type": "integer", "minimum": 1},
-                    },
-                },
-            },
-        },
-    },
-)
-TIMELINE_EVENT = schemas.add(
-    "TimelineEvent",
-    {
-        "type": "object",
-        "required": ["id", "action", "occurred_at", "shipment_id", "status"],
-        "properties": {
-            "id": {"type": "integer"},
-            "action": {"type": "string", "examples": ["shipment.in_transit"]},
-            "occurred_at": {"type": "string", "format": "date-time"},
-            "shipment_id": {"type": ["integer", "null"]},
-            "status": {"type": ["string", "null"]},
-            "location": {"type": ["string", "null"]},
-            "message": {"type": ["string", "null"]},
-        },
-    },
-)
-ORDER_TRACKING = schemas.add(
-    "OrderTracking",
-    {
-        **ORDER_SCHEMA,
-        "required": [*ORDER_SCHEMA["required"], "status", "shipments", "timeline"],
-        "properties": {
-            **ORDER_SCHEMA["properties"],
-            "status": {
-                "type": "string",
-                "enum": list(STATUSES),
-                "description": "the whole order's status, from its shipments",
-            },
-            "shipments": {"type": "array", "items": SHIPMENT},
-            "timeline": {"type": "array", "items": TIMELINE_EVENT},
-        },
-    },
-)
+
+class TrackingEventResult(Shape):
+    shipment_id: int
+    event_id: int | None
+    duplicate: bool = Field(description="an exact repeat, ignored")
+    status_changed: bool
+    status: Status = Field(description="the shipment's status after this event")
+
+
+class TrackingEventResults(Shape):
+    results: list[TrackingEventResult]
+
+
+class ShipmentEstimate(Shape):
+    earliest: DateTime
+    latest: DateTime
+    source: Literal["history", "carrier"] | None
+
+
+class ShipmentLine(Shape):
+    sku: str
+    quantity: int = Field(ge=1)
+
+
+class Shipment(Shape):
+    id: int
+    carrier: str
+    carrier_name: str
+    tracking_number: str | None
+    tracking_url: str | None
+    destination_country: str | None
+    status: Status
+    status_changed_at: DateTime
+    shipped_at: DateTime
+    delivered_at: DateTime | None
+    late: bool
+    estimate: ShipmentEstimate | None
+    lines: list[ShipmentLine]
+
+
+class TimelineEvent(Shape):
+    id: int
+    action: str = Field(examples=["shipment.in_transit"])
+    occurred_at: DateTime
+    shipment_id: int | None
+    status: str | None
+    location: str | None = None
+    message: str | None = None
+
+
+class OrderTracking(OrderShape):
+    """An order with its status, shipments and public timeline."""
+
+    status: Status = Field(description="the whole order's status, from its shipments")
+    shipments: list[Shipment]
+    timeline: list[TimelineEvent]
 
 
 # -- the signed webhook -----------------------------------------------------------
@@ -269,7 +210,7 @@ def _prefixed(error: ValidationError, index: int | None) -> ValidationError:
 def _checked(item: Any, index: int | None) -> dict[str, Any]:
     """One event, checked without writing anything (schema, status, time, carrier)."""
     try:
-        check(item, EVENT_INPUT_SCHEMA)
+        check(item, TrackingEventInput)
         normalize_status(item["status"])
         event = dict(item, occurred_at=parse_datetime(item["occurred_at"], "occurred_at"))
         if item.get("carrier") is not None:
@@ -296,14 +237,14 @@ def _apply(event: dict[str, Any], index: int | None) -> TrackingUpdate:
         raise _prefixed(error, index) from None
 
 
-def _result(update: TrackingUpdate) -> dict[str, Any]:
-    return {
-        "shipment_id": update.shipment.id,
-        "event_id": update.event.id if update.event is not None else None,
-        "duplicate": update.duplicate,
-        "status_changed": update.status_changed,
-        "status": update.status,
-    }
+def _result(update: TrackingUpdate) -> TrackingEventResult:
+    return TrackingEventResult(
+        shipment_id=update.shipment.id,
+        event_id=update.event.id if update.event is not None else None,
+        duplicate=update.duplicate,
+        status_changed=update.status_changed,
+        status=update.status,
+    )
 
 
 def _no_constants(name: str) -> Any:
@@ -323,7 +264,7 @@ def _no_constants(name: str) -> Any:
     responses={
         200: (
             "The events were recorded (or were repeats)",
-            {"oneOf": [EVENT_RESULT, EVENT_RESULTS]},
+            {"oneOf": [ref(TrackingEventResult), ref(TrackingEventResults)]},
         )
     },
     tags=("tracking",),
@@ -343,7 +284,7 @@ def tracking_receive_events() -> Response:
     if isinstance(body, dict):
         update = _apply(_checked(body, None), None)
         session().commit()
-        return jsonify(_result(update))
+        return jsonify(_result(update).model_dump(mode="json"))
     if not isinstance(body, list):
         raise ApiError(400, "bad_request", "The body must be a JSON object or a list of them.")
     if not 1 <= len(body) <= MAX_EVENTS:
@@ -365,58 +306,67 @@ def tracking_receive_events() -> Response:
         session().rollback()
         raise
     session().commit()
-    return jsonify({"results": [_result(update) for update in updates]})
+    results = TrackingEventResults(results=[_result(update) for update in updates])
+    return jsonify(results.model_dump(mode="json"))
 
 
 # -- an order, with its tracking ----------------------------------------------------
 
 
-def _timeline_json(event: Event) -> dict[str, Any]:
+def _timeline_event(event: Event) -> TimelineEvent:
     data = event.data or {}
-    return {
-        "id": event.id,
-        "action": event.action,
-        "occurred_at": iso(event.occurred_at),
-        "shipment_id": data.get("shipment_id"),
-        "status": data.get("status"),
-        "location": data.get("location"),
-        "message": data.get("message"),
-    }
+    return TimelineEvent(
+        id=event.id,
+        action=event.action,
+        occurred_at=event.occurred_at,
+        shipment_id=data.get("shipment_id"),
+        status=data.get("status"),
+        location=data.get("location"),
+        message=data.get("message"),
+    )
 
 
-def order_tracking_json(tracking: OrderTracking) -> dict[str, Any]:
-    """An order with its status, shipments and public timeline (``OrderTracking``)."""
-    data = order_json(tracking.order)
-    data["status"] = tracking.status
-    data["shipments"] = []
-    for view in tracking.shipments:
-        shipment = view.shipment
-        estimate = None
-        if shipment.estimated_earliest is not None and shipment.estimated_latest is not None:
-            estimate = {
-                "earliest": iso(shipment.estimated_earliest),
-                "latest": iso(shipment.estimated_latest),
-                "source": shipment.estimate_source,
-            }
-        data["shipments"].append(
-            {
-                "id": shipment.id,
-                "carrier": shipment.carrier,
-                "carrier_name": shipment.carrier_name,
-                "tracking_number": shipment.tracking_number,
-                "tracking_url": shipment.tracking_url,
-                "destination_country": shipment.destination_country,
-                "status": shipment.status,
-                "status_changed_at": iso(shipment.status_changed_at),
-                "shipped_at": iso(shipment.shipped_at),
-                "delivered_at": iso(shipment.delivered_at),
-                "late": view.late,
-                "estimate": estimate,
-                "lines": [{"sku": line.sku, "quantity": qty} for line, qty in view.lines],
-            }
+def _shipment(view: Any) -> Shipment:
+    shipment = view.shipment
+    estimate = None
+    if shipment.estimated_earliest is not None and shipment.estimated_latest is not None:
+        estimate = ShipmentEstimate(
+            earliest=shipment.estimated_earliest,
+            latest=shipment.estimated_latest,
+            source=shipment.estimate_source,
         )
-    data["timeline"] = [_timeline_json(event) for event in tracking.timeline]
-    return data
+    return Shipment(
+        id=shipment.id,
+        carrier=shipment.carrier,
+        carrier_name=shipment.carrier_name,
+        tracking_number=shipment.tracking_number,
+        tracking_url=shipment.tracking_url,
+        destination_country=shipment.destination_country,
+        status=shipment.status,
+        status_changed_at=shipment.status_changed_at,
+        shipped_at=shipment.shipped_at,
+        delivered_at=shipment.delivered_at,
+        late=view.late,
+        estimate=estimate,
+        lines=[ShipmentLine(sku=line.sku, quantity=qty) for line, qty in view.lines],
+    )
+
+
+def order_tracking(tracking: OrderTracking_) -> OrderTracking:
+    """An order with its status, shipments and public timeline (the ``OrderTracking``
+    shape)."""
+    order = OrderShape.model_validate(tracking.order)
+    return OrderTracking(
+        **dict(order),
+        status=tracking.status,
+        shipments=[_shipment(view) for view in tracking.shipments],
+        timeline=[_timeline_event(event) for event in tracking.timeline],
+    )
+
+
+def order_tracking_json(tracking: OrderTracking_) -> dict[str, Any]:
+    """An order with its status, shipments and public timeline, as JSON."""
+    return order_tracking(tracking).model_dump(mode="json")
 
 
 @routes.get("/orders/<reference>")
@@ -424,7 +374,7 @@ def order_tracking_json(tracking: OrderTracking) -> dict[str, Any]:
     "An order with its shipments, timeline and delivery estimates",
     description="For an API key with `orders:read`, or the logged-in shopper who owns "
     "the order (anyone else's order answers 404, as an unknown one does).",
-    responses={200: ("The order", ref("OrderTracking"))},
+    responses={200: ("The order", OrderTracking)},
     tags=("orders", "tracking"),
 )
 @api_auth(scopes=("orders:read",), session=True)

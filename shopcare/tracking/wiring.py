@@ -19,6 +19,6 @@ def init_app(app: Flask, state: State) -> None:
     state.add_home_card(views.track_card)
     state.add_staff_pages(views.staff_pages)
     state.add_staff_nav("shopcare.staff.late_shipments", _l("Late shipments"))
-    state.add_api(api.routes, schemas=api.schemas, security_schemes=api.SECURITY_SCHEMES)
+    state.add_api(api.routes, security_schemes=api.SECURITY_SCHEMES)
     state.add_command(jobs.tracking_group)  # flask shopcare tracking flag-late
     state.add_periodic("tracking.flag_late", jobs.flag_late, every=jobs.LATE_CHECK_EVERY)

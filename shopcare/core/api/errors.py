@@ -17,6 +17,7 @@ from flask import Blueprint, current_app
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.wrappers import Response
 
+from shopcare.core.api.schemas import error_body
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 
 log = logging.getLogger("shopcare.api")
@@ -71,7 +72,7 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """The JSON error response; the one place its shape is written."""
-    body = {"error": {"code": code, "message": message, "fields": dict(fields or {})}}
+    body = error_body(code, message, dict(fields or {}))
     response: Response = current_app.json.response(body)  # type: ignore[assignment]
     response.status_code = status
     response.headers.update(headers or {})

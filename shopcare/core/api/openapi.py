@@ -32,13 +32,17 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, has_request_context, request
 
 from shopcare.core import __version__
+from shopcare.core.api.shapes import ModelRef, components, is_shape, model_refs, plain
 from shopcare.core.config import setting
-from shopcare.core.state import get_state
+from shopcare.core.state import State, get_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 Schema = dict[str, Any]
-#: A response: its description, or (description, JSON schema of its body).
-ResponseSpec = str | tuple[str, Schema]
+#: A body: a pydantic model (a :class:`~shopcare.core.api.shapes.Shape`), or a JSON schema
+#: (which may hold ``ref(Model)``).
+Body = Any
+#: A response: its description, or (description, its body: a model or a JSON schema).
+ResponseSpec = str | tuple[str, Body]
 
 #: The core's ``components.securitySchemes``: ``apiKey`` and ``session`` are what
 #: ``api_auth`` accepts. A feature with its own scheme (a signed webhook) declares it
@@ -80,14 +84,18 @@ ENDPOINT_PREFIX = "shopcare.api."
 _RULE_PART = re.compile(r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
-def ref(name: str) -> Schema:
-    """A ``$ref`` to the component schema ``name``."""
+def ref(name: Any) -> Schema:
+    """A ``$ref`` to the component schema ``name``, or to a model's component
+    (``ref(Order)``: the document then includes the model's schema)."""
+    if is_shape(name):
+        return ModelRef(name)
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 class Schemas(dict[str, Schema]):
-    """The component schemas one module declares (name → JSON schema), handed to the
-    app with ``state.add_api(routes, schemas=...)``::
+    """Hand-written component schemas (name → JSON schema), handed to the app with
+    ``state.add_api(routes, schemas=...)``. The older way, still supported beside
+    pydantic shapes (:mod:`shopcare.core.api.shapes`), which need no registry::
 
         schemas = Schemas()
         ORDER = schemas.add("Order", {...})   # a $ref to it
@@ -105,7 +113,7 @@ class Operation:
 
     summary: str
     description: str | None = None
-    request_body: Schema | None = None
+    request_body: Body | None = None
     responses: Mapping[int, ResponseSpec] = field(default_factory=dict)
     parameters: tuple[Schema, ...] = ()
     tags: tuple[str, ...] = ()
@@ -117,7 +125,7 @@ def operation(
     summary: str,
     *,
     description: str | None = None,
-    request_body: Schema | None = None,
+    request_body: Body | None = None,
     responses: Mapping[int, ResponseSpec] | None = None,
     parameters: Iterable[Schema] = (),
     tags: Iterable[str] = (),
@@ -126,10 +134,11 @@ def operation(
 ) -> Callable[[F], F]:
     """Decorator: declare the view's OpenAPI operation.
 
-    :param request_body: the JSON schema of the body (``application/json``);
+    :param request_body: the body (``application/json``): a pydantic model (an
+        :class:`~shopcare.core.api.shapes.InputShape`), or a JSON schema;
         :func:`~shopcare.core.api.parsing.json_body` validates against it.
-    :param responses: status → description, or (description, body schema). Success
-        responses are yours to list; the usual error responses are added.
+    :param responses: status → description, or (description, body: a model or a JSON
+        schema). Success responses are yours to list; the usual error responses are added.
     :param parameters: OpenAPI parameter objects (query, header); path parameters
         are taken from the URL rule unless listed here.
     :param security: OpenAPI security requirements, to override what
@@ -177,7 +186,10 @@ def _response(spec: ResponseSpec) -> Schema:
     if isinstance(spec, str):
         return {"description": spec}
     description, body = spec
-    return {"description": description, "content": {"application/json": {"schema": body}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": plain(body)}},
+    }
 
 
 def _path_and_parameters(rule: str) -> tuple[str, list[Schema]]:
@@ -249,7 +261,7 @@ def _operation_object(
     if declared.request_body is not None:
         operation_object["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": declared.request_body}},
+            "content": {"application/json": {"schema": plain(declared.request_body)}},
         }
     return operation_object
 
@@ -284,5 +296,27 @@ def document(app: Flask | None = None) -> Schema:
         },
         "servers": servers,
         "paths": paths,
-        "components": {"schemas": dict(state.api_schemas), "securitySchemes": schemes},
+        "components": {"schemas": api_components(state), "securitySchemes": schemes},
     }
+
+
+def api_components(state: State) -> dict[str, Schema]:
+    """``components.schemas``: the hand-written ``Schemas`` and the schema of every model
+    an operation refers to (request bodies as validated, responses as serialised) or
+    the wiring declared (``state.add_api(..., models=...)``); made once per app."""
+    cached: dict[str, Schema] | None = state.memo.get("shopcare.api.components")
+    if cached is None:
+        found: dict[Any, Any] = {}
+        for model in state.api_models:
+            found.setdefault(model, "serialization")
+        for route in state.api_routes:
+            declared = declared_operation(route.view)
+            if declared is None:
+                continue
+            for model in model_refs(declared.request_body):
+                found[model] = "validation"
+            for model in model_refs([spec for spec in declared.responses.values()]):
+                found.setdefault(model, "serialization")
+        cached = {**state.api_schemas, **components(found.items())}
+        state.memo["shopcare.api.components"] = cached
+    return cached

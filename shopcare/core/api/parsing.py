@@ -1,5 +1,5 @@
-"""Reading API requests: the JSON body (checked against the view's declared schema)
-and the values JSON cannot carry natively (datetimes)."""
+"""Reading API requests: the JSON body (checked against the view's declared shape or
+schema) and the values JSON cannot carry natively (datetimes)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar, overload
 
 from flask import current_app, request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
+from pydantic import BaseModel
+from pydantic import ValidationError as ModelError
 
 from shopcare.core.api.errors import ApiError
-from shopcare.core.api.openapi import Schema, declared_operation
+from shopcare.core.api.openapi import Schema, api_components, declared_operation
+from shopcare.core.api.shapes import is_shape, plain, schema_key, standalone_schema
 from shopcare.core.errors import ValidationError
 from shopcare.core.state import get_state
 
@@ -23,9 +26,17 @@ def _no_constants(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
-def json_body(schema: Schema | None = None) -> dict[str, Any]:
+M = TypeVar("M", bound=BaseModel)
+
+
+@overload
+def json_body(schema: type[M]) -> M: ...
+@overload
+def json_body(schema: Schema | None = None) -> Any: ...
+def json_body(schema: Any = None) -> Any:
     """The request's JSON object, checked against ``schema`` (default: the
-    ``request_body`` the view declared with ``@operation``).
+    ``request_body`` the view declared with ``@operation``). For a pydantic model,
+    the model instance; for a JSON schema (or none), the ``dict``.
 
     Numbers with a fraction are read as :class:`~decimal.Decimal`, exactly as written,
     so ``12.50`` is twelve and a half, never a rounded binary float.
@@ -51,17 +62,20 @@ def json_body(schema: Schema | None = None) -> dict[str, Any]:
         schema = declared.request_body if declared else None
     if schema is not None:
         check(data, schema)
+        if is_shape(schema):
+            return shaped(schema, data)
     return data
 
 
-def check(data: Any, schema: Schema) -> None:
-    """Validate ``data`` against ``schema`` (refs resolve to the component schemas).
+def check(data: Any, schema: Any) -> None:
+    """Validate ``data`` against ``schema``: a pydantic model (its JSON schema, the one
+    the document publishes) or a JSON schema (refs resolve to the component schemas).
 
     :raises ValidationError: naming every field that breaks the schema
         (``lines[0].sku``), the first problem of each.
     """
     fields: dict[str, str] = {}
-    errors = _validator(json.dumps(schema, sort_keys=True)).iter_errors(data)
+    errors = _validator(schema).iter_errors(data)
     for error in sorted(errors, key=lambda e: [str(part) for part in e.absolute_path]):
         for name, message in _problems(error):
             fields.setdefault(name, message)
@@ -69,14 +83,33 @@ def check(data: Any, schema: Schema) -> None:
         raise ValidationError(fields)
 
 
-def _validator(schema_json: str) -> Draft202012Validator:
+def shaped(model: type[M], data: Any) -> M:
+    """``data`` (already checked with :func:`check`) as an instance of ``model``.
+
+    :raises ValidationError: naming each field pydantic refuses (a model whose
+        validators are stricter than its JSON schema).
+    """
+    try:
+        return model.model_validate(data)
+    except ModelError as error:
+        fields: dict[str, str] = {}
+        for problem in error.errors():
+            fields.setdefault(field_name(problem["loc"]), problem["msg"])
+        raise ValidationError(fields) from None
+
+
+def _validator(schema: Any) -> Draft202012Validator:
     # Compiled once per app and schema: ``$ref``s resolve to the app's component schemas.
-    validators = get_state().api_validators
-    validator: Draft202012Validator | None = validators.get(schema_json)
+    state = get_state()
+    key = schema_key(schema)
+    validator: Draft202012Validator | None = state.api_validators.get(key)
     if validator is None:
-        components = {"schemas": get_state().api_schemas}
-        validator = Draft202012Validator({**json.loads(schema_json), "components": components})
-        validators[schema_json] = validator
+        if is_shape(schema):
+            validator = Draft202012Validator(standalone_schema(schema))
+        else:
+            components = {"schemas": api_components(state)}
+            validator = Draft202012Validator({**plain(schema), "components": components})
+        state.api_validators[key] = validator
     return validator
 
 
