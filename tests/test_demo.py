@@ -129,7 +129,32 @@ def test_shopper_logs_in_fills_the_cart_and_checks_out(
         assert [o.reference for o in demo_care.orders.for_user(shopper.id)] == [reference]
 
     account = client.get("/account/").get_data(as_text=True)
-    assert reference in account and "On its way" in account
+    assert reference in account and 'data-order-status="preparing">Preparing<' in account
+
+
+def test_the_account_page_shows_the_status_shopcare_shows(
+    shop: Flask, browser_client: FlaskClient
+) -> None:
+    """A split order with one parcel at the door: "partly delivered" on both pages."""
+    log_in(browser_client, *SHOPPER)
+    add_to_cart(browser_client, "monstera-deliciosa", 1)
+    add_to_cart(browser_client, "stoneware-mug", 1)
+    page = browser_client.get("/checkout").get_data(as_text=True)
+    reference = browser_client.post("/checkout", data=checkout_form(page)).location.rsplit("/")[-1]
+    with shop.app_context():
+        tracking = demo_care.tracking
+        tracking.add_shipment(
+            reference, carrier="seur", tracking_number="S1", lines={"PLT-MONS": 1}
+        )
+        tracking.add_shipment(
+            reference, carrier="seur", tracking_number="S2", lines={"KIT-MUGS": 1}
+        )
+        tracking.add_event(reference, "delivered", carrier="seur", tracking_number="S1")
+        demo_db.session.commit()
+    account = browser_client.get("/account/").get_data(as_text=True)
+    care_page = browser_client.get(f"/care/tracking/orders/{reference}").get_data(as_text=True)
+    shown = 'data-order-status="partly_delivered">Partly delivered (1 of 2 parcels delivered)<'
+    assert shown in account and shown in care_page
 
 
 def test_a_post_without_its_csrf_token_is_refused(browser_client: FlaskClient) -> None:

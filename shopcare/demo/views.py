@@ -253,6 +253,8 @@ def logout() -> Response:
 @blueprint.route("/account/")
 @login_required
 def account() -> str:
-    """The shopper's details and orders (read from shopcare, which the shop fed)."""
+    """The shopper's details and orders (read from shopcare, which the shop fed), each
+    with the status shopcare's own pages show (``care.tracking.order_statuses``)."""
     orders = care.orders.for_user(current_user.id)
-    return render_template("demo/account.html", orders=orders, now=datetime.now(UTC))
+    statuses = care.tracking.order_statuses(order.reference for order in orders)
+    return render_template("demo/account.html", orders=orders, statuses=statuses)

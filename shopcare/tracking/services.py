@@ -61,7 +61,6 @@ from shopcare.tracking.models import (
     DELIVERED,
     EXCEPTION,
     EXPIRED,
-    FAILED_ATTEMPT,
     IN_TRANSIT,
     PENDING,
     STATUS_RANK,
@@ -71,6 +70,7 @@ from shopcare.tracking.models import (
     Shipment,
     ShipmentLine,
 )
+from shopcare.tracking.status import OrderStatus, summarize, tracking_status
 from shopcare.validation import check_text
 
 #: Salt of the guest order links, so that no other signed value of the app opens them.
@@ -132,6 +132,7 @@ class OrderTracking:
     status: str
     shipments: list[ShipmentView]
     timeline: list[Event]
+    summary: OrderStatus
     unshipped: list[tuple[OrderLine, int]] = field(default_factory=list)
     changes_at: datetime | None = None
     _numbers: dict[Any, int] = field(default_factory=dict, init=False, repr=False)
@@ -171,7 +172,7 @@ class OrderSummary:
     """A row of the shopper's order list."""
 
     order: Order
-    status: str
+    status: OrderStatus
     shipments: int
 
 
@@ -236,18 +237,10 @@ def moves_status(current: str, current_at: datetime, new: str, new_at: datetime)
 
 
 def order_status(statuses: Sequence[str]) -> str:
-    """The status of an order from its shipments' statuses.
-
-    No shipment yet: ``pending``. Trouble in any shipment shows first; otherwise
-    the shipment furthest from the shopper speaks for the order, so an order is
-    ``delivered`` only when every shipment is.
-    """
-    if not statuses:
-        return PENDING
-    for status in (EXCEPTION, FAILED_ATTEMPT, EXPIRED):
-        if status in statuses:
-            return status
-    return min(statuses, key=lambda status: STATUS_RANK[status])
+    """The one-of-nine status of an order from its shipments' statuses (the API's
+    ``status``; :func:`shopcare.tracking.status.tracking_status`). What a shopper
+    reads is :class:`~shopcare.tracking.status.OrderStatus`."""
+    return tracking_status(statuses)
 
 
 def late_clause(now: datetime) -> ColumnElement[bool]:
@@ -541,7 +534,7 @@ class ShipmentTracker:
         for number, shipment in enumerate(shipments, start=1):
             for line in shipment.lines:
                 shipped[line.order_line_id] = shipped.get(line.order_line_id, 0) + line.quantity
-            step = max(reached.get(shipment.id, 0), STATUS_STEP.get(shipment.status, 0))
+            step = max(1, reached.get(shipment.id, 0), STATUS_STEP.get(shipment.status, 1))
             views.append(
                 ShipmentView(
                     shipment=shipment,
@@ -556,6 +549,7 @@ class ShipmentTracker:
             for line in order.lines
             if line.quantity > shipped.get(line.id, 0)
         ]
+        units = sum(line.quantity for line in order.lines)
         closing = [
             s.estimated_latest
             for s in shipments
@@ -569,9 +563,73 @@ class ShipmentTracker:
             status=order_status([s.status for s in shipments]),
             shipments=views,
             timeline=timeline,
+            summary=summarize(
+                shipments,
+                units=units,
+                units_shipped=units - sum(count for _line, count in unshipped),
+                now=now,
+            ),
             unshipped=unshipped if shipments else [],
             changes_at=min(closing, default=None),
         )
+
+    def order_status(self, reference: str, *, now: datetime | None = None) -> OrderStatus | None:
+        """An order's delivery status as a shopper reads it (``None`` for no such
+        order): what the shopper's pages show, for the host's own pages. Two queries."""
+        ref = lookup_reference(reference)
+        if ref is None:
+            return None
+        return self.order_statuses([ref], now=now).get(ref)
+
+    def order_statuses(
+        self, references: Iterable[str], *, now: datetime | None = None
+    ) -> dict[str, OrderStatus]:
+        """:meth:`order_status` of several orders, by reference, in two queries
+        (unknown references are left out): for a host's list of orders."""
+        wanted = sorted({ref for ref in map(lookup_reference, references) if ref is not None})
+        if not wanted:
+            return {}
+        rows = session().execute(
+            select(Order.id, Order.reference, func.coalesce(func.sum(OrderLine.quantity), 0))
+            .join(OrderLine, OrderLine.order_id == Order.id, isouter=True)
+            .where(Order.reference.in_(wanted))
+            .group_by(Order.id, Order.reference)
+        )
+        references_by_id: dict[int, str] = {}
+        units: dict[int, int] = {}
+        for order_id, reference, count in rows:
+            references_by_id[order_id] = reference
+            units[order_id] = int(count)
+        statuses = self._statuses(units, now or utcnow())
+        return {references_by_id[order_id]: status for order_id, status in statuses.items()}
+
+    def _statuses(self, units: Mapping[int, int], now: datetime) -> dict[int, OrderStatus]:
+        """The :class:`OrderStatus` of each order id, given its units (one query)."""
+        if not units:
+            return {}
+        carried = (
+            select(func.coalesce(func.sum(ShipmentLine.quantity), 0))
+            .where(ShipmentLine.shipment_id == Shipment.id)
+            .scalar_subquery()
+        )
+        parcels: dict[int, list[Any]] = {order_id: [] for order_id in units}
+        shipped: dict[int, int] = dict.fromkeys(units, 0)
+        for row in session().execute(
+            select(
+                Shipment.order_id,
+                Shipment.status,
+                Shipment.estimated_latest,
+                carried.label("units"),
+            ).where(Shipment.order_id.in_(list(units)))
+        ):
+            parcels[row.order_id].append(row)
+            shipped[row.order_id] += int(row.units)
+        return {
+            order_id: summarize(
+                parcels[order_id], units=count, units_shipped=shipped[order_id], now=now
+            )
+            for order_id, count in units.items()
+        }
 
     def orders_for_user(
         self, user_id: str | int, page: int = 1, per_page: int = ORDERS_PER_PAGE
@@ -590,18 +648,11 @@ class ShipmentTracker:
                 .offset((page - 1) * per_page)
             )
         )
-        by_order: dict[int, list[str]] = {order.id: [] for order in orders}
-        if orders:
-            rows = db.execute(
-                select(Shipment.order_id, Shipment.status).where(
-                    Shipment.order_id.in_(list(by_order))
-                )
-            )
-            for order_id, status in rows:
-                by_order[order_id].append(status)
+        statuses = self._statuses(
+            {order.id: sum(line.quantity for line in order.lines) for order in orders}, utcnow()
+        )
         items = [
-            OrderSummary(order, order_status(by_order[order.id]), len(by_order[order.id]))
-            for order in orders
+            OrderSummary(order, statuses[order.id], statuses[order.id].parcels) for order in orders
         ]
         return Page(items, page, per_page, page * per_page < total, total)
 

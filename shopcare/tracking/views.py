@@ -53,8 +53,11 @@ blueprint = Blueprint("tracking", __name__, url_prefix="/tracking")
 
 # -- words the shopper reads --------------------------------------------------------
 
+#: A parcel's status. A shipment exists once the parcel was handed to the carrier, so
+#: ``pending`` (no carrier scan yet) is not "preparing"; an order with no parcel is
+#: (see :class:`shopcare.tracking.status.OrderStatus`).
 STATUS_LABELS: dict[str, Any] = {
-    "pending": _l("Preparing"),
+    "pending": _l("Handed to the carrier"),
     "info_received": _l("Label created"),
     "in_transit": _l("In transit"),
     "out_for_delivery": _l("Out for delivery"),
@@ -65,8 +68,8 @@ STATUS_LABELS: dict[str, Any] = {
     "expired": _l("Tracking stopped"),
 }
 STEP_LABELS: dict[str, Any] = {
-    "pending": _l("Preparing"),
-    "in_transit": _l("In transit"),
+    "pending": _l("Ordered"),
+    "in_transit": _l("Shipped"),
     "out_for_delivery": _l("Out for delivery"),
     "delivered": _l("Delivered"),
 }
