@@ -61,6 +61,11 @@ def record_order() -> tuple[Any, int]:
             currency=data.get("currency") or "EUR",
             delivered_at=parse_datetime(data.get("delivered_at"), "delivered_at", required=False),
             locale=data.get("locale"),
+            shipping=data.get("shipping"),
+            discount=data.get("discount"),
+            tax=data.get("tax"),
+            tax_included=bool(data.get("tax_included", False)),
+            paid=data.get("paid"),
         )
     session().commit()
     return jsonify(order_json(order)), 201 if outcome.get("created") else 200
