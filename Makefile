@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEMO_DB ?= instance/demo.sqlite
 KEYWORDS := -k _ -k _l -k _sc -k ngettext:1,2 -k _scn:1,2
 
-.PHONY: demo lock test-lowest test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
+.PHONY: demo lock upgrade-lock test-lowest test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
 
 UV_VERSION := 0.13.9
 UV     := $(BIN)/uv
@@ -28,8 +28,12 @@ $(STAMP): $(UV) $(LOCK) pyproject.toml
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $(STAMP)
 
-## make lock: re-resolve every dependency to the newest allowed version and rewrite the lock
+## make lock: bring the lock in line with pyproject.toml, keeping every pin that still fits
 lock: $(UV)
+	$(UV) pip compile --quiet --python-version 3.11 $(EXTRAS) pyproject.toml -o $(LOCK)
+
+## make upgrade-lock: re-resolve every dependency to the newest allowed version
+upgrade-lock: $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 $(EXTRAS) --upgrade pyproject.toml -o $(LOCK)
 
 ## make test-lowest: the suite once with shopcare's runtime dependencies at the lowest versions

@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Flask, abort, render_template
 from sqlalchemy import select
 
-from shopcare.db import session
+from shopcare.core.db import session
 from shopcare.demo.app import create_app
 from shopcare.orders.models import Order
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-import shopcare.api.views  # noqa: F401  (registers the API's own endpoints)
-from shopcare.api import api
+import shopcare.core.api.views
+import shopcare.orders.api  # noqa: F401  (registers the orders endpoint)
+from shopcare.core.api import api
 from shopcare.staff import blueprint as staff
 from shopcare.staff import outbox as _staff_outbox  # noqa: F401  (registers the outbox page)
 from shopcare.staff import views as _staff_views  # noqa: F401  (registers the staff home)
@@ -17,7 +18,7 @@ CHILDREN: list[Blueprint] = [api, staff, tracking]
 def register() -> Blueprint:
     """Nest each domain's blueprint under the parent ``shopcare`` blueprint (once per
     process) and return the parent, ready for ``app.register_blueprint``."""
-    from shopcare.web import blueprint as parent
+    from shopcare.core.web import blueprint as parent
 
     if not parent._got_registered_once:
         for child in CHILDREN:

@@ -8,9 +8,13 @@ from typing import Any
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
-from shopcare.config import DEFAULTS
+from shopcare.core.config import DEFAULTS as CORE_SETTINGS
 from shopcare.orders.services import OrderBook
 from shopcare.tracking.services import ShipmentTracker
+from shopcare.tracking.settings import SETTINGS as TRACKING_SETTINGS
+
+#: Every ``SHOPCARE_*`` setting with its default: the core's, then each domain's.
+DEFAULTS: dict[str, Any] = {**CORE_SETTINGS, **TRACKING_SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,8 @@ class AppState:
 
     care: ShopCare
     db: SQLAlchemy
+    #: every setting shopcare knows on this app, with its default
+    settings: dict[str, Any]
 
 
 class ShopCare:
@@ -60,10 +66,11 @@ class ShopCare:
             )
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
-        app.extensions["shopcare"] = AppState(care=self, db=db)
+        app.extensions["shopcare"] = AppState(care=self, db=db, settings=DEFAULTS)
 
-        from shopcare import api, blueprints, cli, i18n, ratelimit
-        from shopcare.outbox import mail as outbox_mail
+        from shopcare import blueprints
+        from shopcare.core import api, cli, i18n, ratelimit
+        from shopcare.core.outbox import mail as outbox_mail
 
         i18n.install(app)
         outbox_mail.install(app)
@@ -75,14 +82,14 @@ class ShopCare:
     def create_all(self, app: Flask | None = None) -> None:
         """Create shopcare's tables (demos and tests; production uses migrations)."""
         import shopcare.models  # noqa: F401
-        from shopcare.db import metadata
+        from shopcare.core.db import metadata
 
         metadata.create_all(self._engine(app))
 
     def drop_all(self, app: Flask | None = None) -> None:
         """Drop shopcare's tables."""
         import shopcare.models  # noqa: F401
-        from shopcare.db import metadata
+        from shopcare.core.db import metadata
 
         metadata.drop_all(self._engine(app))
 

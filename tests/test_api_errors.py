@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shopcare import signals
+from shopcare.core import signals
 from tests.conftest import now, sample_lines
 from tests.fixtures_api import API
 

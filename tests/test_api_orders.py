@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from shopcare.api.models import ApiKey
+from shopcare.core.api.models import ApiKey
 from tests.fixtures_api import API
 from tests.test_api_errors import assert_error, order_body
 
@@ -152,7 +152,7 @@ def test_each_required_field_is_named(client: FlaskClient, api_key: Any, missing
 def test_a_revoked_key_is_refused_and_last_use_is_recorded(
     client: FlaskClient, api_key: Any, db: Any
 ) -> None:
-    from shopcare.api import keys
+    from shopcare.core.api import keys
 
     headers = api_key()
     row = db.session.scalars(db.select(ApiKey)).one()

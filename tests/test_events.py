@@ -12,7 +12,7 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
 from shopcare import ValidationError
-from shopcare.events import Actor, AppendOnlyError, Event, events_for, record_event
+from shopcare.core.events import Actor, AppendOnlyError, Event, events_for, record_event
 from tests.conftest import ROOT, login, now, sample_lines
 from tests.host import make_app
 
@@ -199,9 +199,9 @@ def test_record_event_is_the_only_writer():
     offenders = []
     for path in (ROOT / "shopcare").rglob("*.py"):
         relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith(("shopcare/events/", "shopcare/migrations/")):
+        if relative.startswith(("shopcare/core/events/", "shopcare/migrations/")):
             continue
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if pattern.search(line):
                 offenders.append(f"{relative}:{number}: {line.strip()}")
-    assert offenders == [], "write events with shopcare.events.record_event only"
+    assert offenders == [], "write events with shopcare.core.events.record_event only"

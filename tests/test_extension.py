@@ -5,7 +5,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from shopcare import ConfigError, ShopCare
-from shopcare.config import setting
+from shopcare.core.config import setting
 from tests.conftest import login
 from tests.host import make_app
 
@@ -85,7 +85,7 @@ def test_host_babel_selector_wins(database_url):
 
 
 def test_staff_check_default_and_custom(app, client):
-    from shopcare.auth import is_staff
+    from shopcare.core.access import is_staff
     from tests.host import USERS
 
     assert is_staff(USERS["sam"]) and not is_staff(USERS["ann"])

@@ -12,8 +12,8 @@ from click.testing import Result
 from sqlalchemy import inspect, text
 
 import shopcare.models  # noqa: F401
-from shopcare.db import metadata
-from shopcare.migrate import include_object
+from shopcare.core.db import metadata
+from shopcare.core.migrate import include_object
 from tests.host import make_app
 
 
@@ -58,7 +58,7 @@ def test_migrated_postgresql_event_log_refuses_updates(empty_database_url):
     app, db, _care = make_app(empty_database_url)
     with app.app_context():
         run_cli(app, "upgrade")
-        from shopcare.events import record_event
+        from shopcare.core.events import record_event
 
         record_event("order", 1, "order.recorded")
         db.session.commit()

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from shopcare import ValidationError, signals
+from shopcare import ValidationError
+from shopcare.core import signals
 from shopcare.orders.models import Order, OrderLine
 from tests.conftest import now, sample_lines
 

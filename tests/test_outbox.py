@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select, update
 
 from shopcare import NotFound, TransitionError, ValidationError
-from shopcare.db import utcnow
-from shopcare.events import events_for, record_event
-from shopcare.outbox import (
+from shopcare.core.db import utcnow
+from shopcare.core.events import events_for, record_event
+from shopcare.core.outbox import (
     OutboxItem,
     PeriodicTask,
     enqueue_job,
@@ -24,9 +24,9 @@ from shopcare.outbox import (
     periodic,
     retry,
 )
-from shopcare.outbox.mail import message_id
-from shopcare.outbox.services import JOB_HANDLERS, PERIODIC_TASKS
-from shopcare.outbox.worker import Worker, backoff, work
+from shopcare.core.outbox.mail import message_id
+from shopcare.core.outbox.services import JOB_HANDLERS, PERIODIC_TASKS
+from shopcare.core.outbox.worker import Worker, backoff, work
 
 
 @pytest.fixture
@@ -278,7 +278,7 @@ def test_expired_lease_is_claimed_again_and_the_late_worker_loses(db, handlers):
     (again,) = fast.claim()
     assert again.id == held.id and again.attempts == 2 and again.token != held.token
 
-    from shopcare.outbox.mail import MailSender
+    from shopcare.core.outbox.mail import MailSender
 
     with MailSender() as sender:
         assert slow.process(held, sender) == "retried"  # lost its lease: work rolled back
@@ -381,7 +381,7 @@ def test_registries_refuse_a_second_function_for_a_kind(handlers):
 
 
 def test_purge_deletes_old_done_items(app, db, handlers):
-    from shopcare.outbox.worker import purge_done_items
+    from shopcare.core.outbox.worker import purge_done_items
 
     job_handler("test.quick")(lambda payload: None)
     for number in range(2):

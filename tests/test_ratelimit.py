@@ -11,8 +11,8 @@ from flask_babel import refresh
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from shopcare.errors import ConfigError
-from shopcare.ratelimit import EXTENSION_KEY, RateLimited, check, limit, retry_in
+from shopcare.core.errors import ConfigError
+from shopcare.core.ratelimit import EXTENSION_KEY, RateLimited, check, limit, retry_in
 from tests.fixtures_api import API
 from tests.test_api_errors import assert_error, order_body
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from shopcare.config import DEFAULTS
+from shopcare.extension import DEFAULTS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from shopcare.events import events_for
-from shopcare.outbox import OutboxItem, enqueue_job
+from shopcare.core.events import events_for
+from shopcare.core.outbox import OutboxItem, enqueue_job
 from tests.conftest import login
 
 

@@ -9,7 +9,7 @@ from babel.numbers import get_currency_precision
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopcare.db import Base, utcnow
+from shopcare.core.db import Base, utcnow
 
 
 class Order(Base):

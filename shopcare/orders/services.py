@@ -12,13 +12,13 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import inspect, select
 
-from shopcare import signals
-from shopcare.config import setting
-from shopcare.db import insert_unless_exists, session, utcnow
-from shopcare.errors import ValidationError
-from shopcare.events import record_event
+from shopcare.core import signals
+from shopcare.core.config import setting
+from shopcare.core.db import insert_unless_exists, session, utcnow
+from shopcare.core.errors import ValidationError
+from shopcare.core.events import record_event
+from shopcare.core.validation import check_text
 from shopcare.orders.models import Order, OrderLine
-from shopcare.validation import check_text
 
 MAX_REFERENCE = 64
 #: Prices are stored in minor units in an INTEGER column (32 bits on PostgreSQL).

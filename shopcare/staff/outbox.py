@@ -7,15 +7,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from shopcare.auth import staff_required
-from shopcare.db import session
-from shopcare.errors import NotFound, TransitionError
-from shopcare.events import record_event
-from shopcare.i18n import _, _l, ngettext
-from shopcare.outbox import count_by_status, list_items, retry, retry_failed
-from shopcare.outbox.models import FAILED, STATUSES
+from shopcare.core.access import staff_required
+from shopcare.core.db import session
+from shopcare.core.errors import NotFound, TransitionError
+from shopcare.core.i18n import _, _l, ngettext
+from shopcare.core.outbox import count_by_status, list_items, retry, retry_failed
+from shopcare.core.outbox.models import FAILED, STATUSES
+from shopcare.core.paging import page_number
 from shopcare.staff.blueprint import blueprint, nav_item
-from shopcare.web import page_number
 
 PER_PAGE = 50
 
@@ -61,9 +60,6 @@ def outbox_retry(item_id: int) -> Response:
     except TransitionError:
         flash(_("That item is not failed any more: someone has retried it already."), "info")
     else:
-        record_event(
-            "outbox_item", item.id, "outbox.retried", from_state=FAILED, to_state=item.status
-        )
         session().commit()
         flash(_("Queued again: %(summary)s", summary=item.summary), "success")
     return redirect(url_for(".outbox", status=FAILED))
@@ -76,8 +72,6 @@ def outbox_retry_failed() -> Response:
     if not RetryForm().validate_on_submit():
         abort(400)
     count = retry_failed()
-    if count:
-        record_event("outbox", "all", "outbox.retried_all", data={"count": count})
     session().commit()
     flash(ngettext("%(num)d item queued again.", "%(num)d items queued again.", count), "success")
     return redirect(url_for(".outbox", status=FAILED))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from shopcare.auth import staff_required
+from shopcare.core.access import staff_required
 from shopcare.staff.blueprint import blueprint
 
 

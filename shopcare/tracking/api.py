@@ -18,17 +18,18 @@ from typing import Any
 from flask import g, jsonify, request
 from werkzeug.wrappers import Response
 
-from shopcare.api import api
-from shopcare.api.auth import api_auth
-from shopcare.api.errors import ApiError
-from shopcare.api.openapi import SECURITY_SCHEMES, operation, ref, schema
-from shopcare.api.parsing import check, parse_datetime
-from shopcare.api.schemas import ORDER_SCHEMA, iso, order_json
-from shopcare.auth import current_user_id
-from shopcare.config import setting
-from shopcare.db import session
-from shopcare.errors import NotFound, ValidationError
-from shopcare.events import Actor, Event
+from shopcare.core.access import current_user_id
+from shopcare.core.api import api
+from shopcare.core.api.auth import api_auth
+from shopcare.core.api.errors import ApiError
+from shopcare.core.api.openapi import SECURITY_SCHEMES, operation, ref, schema
+from shopcare.core.api.parsing import check, parse_datetime
+from shopcare.core.api.schemas import iso
+from shopcare.core.config import setting
+from shopcare.core.db import session
+from shopcare.core.errors import NotFound, ValidationError
+from shopcare.core.events import Actor, Event
+from shopcare.orders.api import ORDER_SCHEMA, order_json
 from shopcare.orders.models import Order
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
 from shopcare.tracking.models import STATUSES

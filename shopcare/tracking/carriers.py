@@ -12,11 +12,117 @@ from typing import Any
 
 from flask import current_app
 
-from shopcare.config import DEFAULTS, setting
-from shopcare.errors import ConfigError, ValidationError
+from shopcare.core.config import setting
+from shopcare.core.errors import ConfigError, ValidationError
 from shopcare.tracking.models import STATUSES
 
 GENERIC = "generic"
+
+#: The carriers shopcare knows by key: display name, tracking page
+#: (``{tracking_number}`` is filled in, URL-quoted) and the transit time in days
+#: ``(low, high)`` used until the shop has its own delivery history.
+#: ``SHOPCARE_CARRIERS`` adds to these (the same key replaces one).
+CARRIERS: dict[str, dict[str, Any]] = {
+    "dhl": {
+        "name": "DHL",
+        "tracking_url": "https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id={tracking_number}",
+        "default_transit_days": (2, 5),
+    },
+    "ups": {
+        "name": "UPS",
+        "tracking_url": "https://www.ups.com/track?tracknum={tracking_number}",
+        "default_transit_days": (1, 5),
+    },
+    "fedex": {
+        "name": "FedEx",
+        "tracking_url": "https://www.fedex.com/fedextrack/?trknbr={tracking_number}",
+        "default_transit_days": (1, 5),
+    },
+    "usps": {
+        "name": "USPS",
+        "tracking_url": "https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking_number}",
+        "default_transit_days": (2, 8),
+    },
+    "dpd": {
+        "name": "DPD",
+        "tracking_url": "https://tracking.dpd.de/status/en_US/parcel/{tracking_number}",
+        "default_transit_days": (1, 4),
+    },
+    "gls": {
+        "name": "GLS",
+        "tracking_url": "https://gls-group.com/track/{tracking_number}",
+        "default_transit_days": (1, 4),
+    },
+    "correos": {
+        "name": "Correos",
+        "tracking_url": "https://www.correos.es/es/es/herramientas/localizador/envios/detalle?tracking-number={tracking_number}",
+        "default_transit_days": (2, 5),
+    },
+    "seur": {
+        "name": "SEUR",
+        "tracking_url": "https://www.seur.com/livetracking/?segOnlineIdentificador={tracking_number}",
+        "default_transit_days": (1, 3),
+    },
+    "royal_mail": {
+        "name": "Royal Mail",
+        "tracking_url": "https://www.royalmail.com/track-your-item#/tracking-results/{tracking_number}",
+        "default_transit_days": (1, 4),
+    },
+    "generic": {"name": "Courier", "tracking_url": None, "default_transit_days": (2, 7)},
+}
+
+#: Carrier words -> one of the nine statuses; matched ignoring case, accents, "_",
+#: "-" and repeated spaces. ``SHOPCARE_CARRIER_STATUS_MAP`` adds to these.
+STATUS_WORDS: dict[str, str] = {
+    "label created": "info_received",
+    "shipment information received": "info_received",
+    "pre transit": "info_received",
+    "datos recibidos": "info_received",
+    "elektronisch angekundigt": "info_received",
+    "picked up": "in_transit",
+    "shipped": "in_transit",
+    "transit": "in_transit",
+    "en transito": "in_transit",
+    "en camino": "in_transit",
+    "admitido": "in_transit",
+    "unterwegs": "in_transit",
+    "in transito": "in_transit",
+    "departed facility": "in_transit",
+    "arrived at facility": "in_transit",
+    "en reparto": "out_for_delivery",
+    "in zustellung": "out_for_delivery",
+    "en cours de livraison": "out_for_delivery",
+    "with delivery courier": "out_for_delivery",
+    "in consegna": "out_for_delivery",
+    "delivery attempted": "failed_attempt",
+    "attempt fail": "failed_attempt",
+    "intento de entrega fallido": "failed_attempt",
+    "ausente": "failed_attempt",
+    "zustellversuch": "failed_attempt",
+    "nicht angetroffen": "failed_attempt",
+    "ready for pickup": "available_for_pickup",
+    "disponible para recoger": "available_for_pickup",
+    "en punto de recogida": "available_for_pickup",
+    "en oficina": "available_for_pickup",
+    "abholbereit": "available_for_pickup",
+    "entregado": "delivered",
+    "entregada": "delivered",
+    "zugestellt": "delivered",
+    "livre": "delivered",
+    "consegnato": "delivered",
+    "geleverd": "delivered",
+    "signed for": "delivered",
+    "incidencia": "exception",
+    "delivery exception": "exception",
+    "returned to sender": "exception",
+    "devuelto": "exception",
+    "held at customs": "exception",
+    "retenido en aduanas": "exception",
+    "damaged": "exception",
+    "lost": "exception",
+    "caducado": "expired",
+    "tracking expired": "expired",
+}
 
 
 def carriers() -> dict[str, dict[str, Any]]:
@@ -29,7 +135,7 @@ def carriers() -> dict[str, dict[str, Any]]:
     if cached is not None and cached[0] is source:
         known: dict[str, dict[str, Any]] = cached[1]
         return known
-    merged = {**DEFAULTS["SHOPCARE_CARRIERS"], **(source or {})}
+    merged = {**CARRIERS, **(source or {})}
     known = {str(key).lower(): dict(value) for key, value in merged.items()}
     current_app.extensions[cache_key] = (source, known)
     return known
@@ -76,7 +182,7 @@ def _status_words() -> dict[str, str]:
         words: dict[str, str] = cached[1]
         return words
     words = {_word(status): status for status in STATUSES}
-    for mapping in (DEFAULTS["SHOPCARE_CARRIER_STATUS_MAP"], source):
+    for mapping in (STATUS_WORDS, source):
         words.update({_word(str(word)): str(status) for word, status in mapping.items()})
     bad = sorted({status for status in words.values() if status not in STATUSES})
     if bad:

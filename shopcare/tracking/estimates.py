@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 from flask import g
 from sqlalchemy import ColumnElement, Float, cast, func, literal, select
 
-from shopcare.config import setting
-from shopcare.db import session, utcnow
+from shopcare.core.config import setting
+from shopcare.core.db import session, utcnow
 from shopcare.tracking.carriers import default_transit_days
 from shopcare.tracking.models import Shipment
 

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length
 
-from shopcare.i18n import _l
+from shopcare.core.i18n import _l
 
 
 class LookupForm(FlaskForm):

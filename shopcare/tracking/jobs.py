@@ -8,9 +8,9 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
-from shopcare.cli import group
-from shopcare.db import session
-from shopcare.outbox import periodic
+from shopcare.core.cli import group
+from shopcare.core.db import session
+from shopcare.core.outbox import periodic
 from shopcare.tracking.services import current_tracker
 
 #: How often the workers look for newly late shipments.

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopcare.db import Base, utcnow
+from shopcare.core.db import Base, utcnow
 from shopcare.orders.models import Order, OrderLine
 
 # -- statuses ---------------------------------------------------------------

@@ -17,12 +17,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -41,11 +40,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload, lazyload
 
-from shopcare import signals
-from shopcare.config import setting
-from shopcare.db import session, utcnow
-from shopcare.errors import NotFound, ValidationError
-from shopcare.events import Actor, Event, events_for, record_event
+from shopcare.core import signals
+from shopcare.core.config import setting
+from shopcare.core.db import session, utcnow
+from shopcare.core.errors import NotFound, ValidationError
+from shopcare.core.events import Actor, Event, events_for, record_event
+from shopcare.core.paging import Page
+from shopcare.core.validation import check_text
 from shopcare.orders.models import Order, OrderLine
 from shopcare.orders.services import (
     lookup_reference,
@@ -71,7 +72,6 @@ from shopcare.tracking.models import (
     ShipmentLine,
 )
 from shopcare.tracking.status import OrderStatus, summarize, tracking_status
-from shopcare.validation import check_text
 
 #: Salt of the guest order links, so that no other signed value of the app opens them.
 GUEST_LINK_SALT = "shopcare.tracking.guest-order"
@@ -174,30 +174,6 @@ class OrderSummary:
     order: Order
     status: OrderStatus
     shipments: int
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list, numbered from 1 (``total`` when it was counted)."""
-
-    items: list[T]
-    page: int
-    per_page: int
-    has_next: bool
-    total: int | None = None
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def pages(self) -> int | None:
-        if self.total is None:
-            return None
-        return max(1, math.ceil(self.total / self.per_page))
 
 
 class GuestOrder(NamedTuple):
@@ -963,7 +939,7 @@ class ShipmentTracker:
 
     def _mail_shopper(self, order: Order, shipment: Shipment, event: Event) -> None:
         """Queue the status e-mail (once per event), in the order's language."""
-        from shopcare.outbox import enqueue_mail
+        from shopcare.core.outbox import enqueue_mail
 
         enqueue_mail(
             order.email,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
 
-from shopcare.i18n import _, ngettext
+from shopcare.core.i18n import _, ngettext
 from shopcare.tracking.models import (
     ARRIVED,
     AVAILABLE_FOR_PICKUP,

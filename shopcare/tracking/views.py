@@ -26,15 +26,22 @@ from jinja2 import Environment, Template
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from shopcare import web
-from shopcare.auth import current_user_id, is_staff, login_required, login_url, staff_required
-from shopcare.cache import page_cache
-from shopcare.config import setting
-from shopcare.db import utcnow
-from shopcare.errors import NotFound, ValidationError
-from shopcare.events import Event
-from shopcare.i18n import Catalog, _, _l, formats
-from shopcare.ratelimit import limit
+from shopcare.core import web
+from shopcare.core.access import (
+    current_user_id,
+    is_staff,
+    login_required,
+    login_url,
+    staff_required,
+)
+from shopcare.core.cache import page_cache
+from shopcare.core.config import setting
+from shopcare.core.db import utcnow
+from shopcare.core.errors import NotFound, ValidationError
+from shopcare.core.events import Event
+from shopcare.core.i18n import Catalog, _, _l, formats
+from shopcare.core.paging import page_number
+from shopcare.core.ratelimit import limit
 from shopcare.staff import blueprint as staff
 from shopcare.staff import nav_item
 from shopcare.tracking.carriers import carrier_info
@@ -210,7 +217,7 @@ def lookup() -> Response | str:
 @login_required
 def orders() -> str:
     """The logged-in shopper's orders, newest first, 20 a page."""
-    page = web.page_number()
+    page = page_number()
     user_id = current_user_id()
     assert user_id is not None  # login_required
     listing = current_tracker().orders_for_user(user_id, page)
@@ -334,7 +341,7 @@ nav_item("shopcare.staff.late_shipments", _l("Late shipments"))
 @staff_required
 def late_shipments() -> str:
     """Shipments past their delivery window or in trouble, most overdue first."""
-    page = web.page_number()
+    page = page_number()
     listing = current_tracker().late_shipments(page)
     if page > 1 and not listing.items:
         abort(404)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from shopcare.events import Event
+from shopcare.core.events import Event
 from shopcare.tracking.models import Shipment
 from tests.conftest import login
 from tests.fixtures_api import API

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from shopcare import signals
-from shopcare.db import utcnow
-from shopcare.events import events_for
-from shopcare.outbox.services import PERIODIC_TASKS
+from shopcare.core import signals
+from shopcare.core.db import utcnow
+from shopcare.core.events import events_for
+from shopcare.core.outbox.services import PERIODIC_TASKS
 from shopcare.tracking.services import is_late
 from tests.conftest import login
 from tests.tracking.helpers import make_order

@@ -9,9 +9,9 @@ from typing import Any
 from flask_babel import refresh
 from jinja2 import ChoiceLoader, DictLoader
 
-from shopcare import web
-from shopcare.cache import LRUCache, page_cache
-from shopcare.events import events_for
+from shopcare.core import web
+from shopcare.core.cache import LRUCache, page_cache
+from shopcare.core.events import events_for
 from tests.conftest import login, sample_lines
 from tests.host import USERS
 from tests.tracking.helpers import T0, make_order, many_lines

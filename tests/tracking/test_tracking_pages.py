@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shopcare.db import utcnow
+from shopcare.core.db import utcnow
 from tests.conftest import login
 from tests.tracking.helpers import T0, csrf_token, make_order, many_lines, without_csrf
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from shopcare.db import utcnow
+from shopcare.core.db import utcnow
 from shopcare.tracking.status import summarize
 from tests.conftest import login
 from tests.tracking.helpers import make_order

@@ -1,0 +1,95 @@
+"""Who is asking: the host's Flask-Login user, the staff check, and ownership."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import abort, current_app, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from shopcare.core.config import setting
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_user() -> Any | None:
+    """The host's logged-in user, or ``None`` (also when the host has no Flask-Login)."""
+    if not hasattr(current_app, "login_manager"):
+        return None
+    from flask_login import current_user as proxy
+
+    user = proxy._get_current_object()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+def current_user_id() -> str | None:
+    """The logged-in user's id as shopcare stores it (an opaque string), or ``None``."""
+    user = current_user()
+    if user is None:
+        return None
+    return str(user.get_id())
+
+
+def default_is_staff(user: Any) -> bool:
+    """The default staff check: ``user.is_admin`` when the host's user has it; else no."""
+    return bool(getattr(user, "is_admin", False))
+
+
+def is_staff(user: Any | None = None) -> bool:
+    """Whether ``user`` (default: the current user) may use the staff pages."""
+    user = user if user is not None else current_user()
+    if user is None:
+        return False
+    check = setting("SHOPCARE_IS_STAFF") or default_is_staff
+    return bool(check(user))
+
+
+def login_url() -> str | None:
+    """Where to send an anonymous visitor who must log in, with ``next`` set."""
+    target = setting("SHOPCARE_LOGIN_URL")
+    if target is None:
+        manager = getattr(current_app, "login_manager", None)
+        view = getattr(manager, "login_view", None)
+        if not view:
+            return None
+        target = url_for(view)
+    separator = "&" if "?" in target else "?"
+    return f"{target}{separator}next={request.full_path.rstrip('?')}"
+
+
+def _to_login_or(status: int) -> Response:
+    target = login_url()
+    if target is None:
+        abort(status)
+    return cast(Response, redirect(target))
+
+
+def login_required(view: F) -> F:
+    """Send anonymous visitors to the host's login page (401 when it has none)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return _to_login_or(401)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def staff_required(view: F) -> F:
+    """Allow staff only: anonymous visitors go to log in, other users get 403."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = current_user()
+        if user is None:
+            return _to_login_or(401)
+        if not is_staff(user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)

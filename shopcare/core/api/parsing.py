@@ -1,0 +1,142 @@
+"""Reading API requests: the JSON body (checked against the view's declared schema)
+and the values JSON cannot carry natively (datetimes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, NoReturn
+
+from flask import current_app, request
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+
+from shopcare.core.api.errors import ApiError
+from shopcare.core.api.openapi import SCHEMAS, Schema, declared_operation
+from shopcare.core.errors import ValidationError
+
+
+def _no_constants(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body(schema: Schema | None = None) -> dict[str, Any]:
+    """The request's JSON object, checked against ``schema`` (default: the
+    ``request_body`` the view declared with ``@operation``).
+
+    Numbers with a fraction are read as :class:`~decimal.Decimal`, exactly as written,
+    so ``12.50`` is twelve and a half, never a rounded binary float.
+
+    :raises ApiError: 415 when the body is not ``application/json``, 400 when it is
+        not a JSON object, 422 naming each field that breaks the schema; a body over
+        the size limit raises 413 on reading.
+    """
+    if not request.is_json:
+        raise ApiError(
+            415, "unsupported_media_type", "Send a JSON body (Content-Type: application/json)."
+        )
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "The body must be a JSON object.")
+    if schema is None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        declared = declared_operation(view)
+        schema = declared.request_body if declared else None
+    if schema is not None:
+        check(data, schema)
+    return data
+
+
+def check(data: Any, schema: Schema) -> None:
+    """Validate ``data`` against ``schema`` (refs resolve to the component schemas).
+
+    :raises ValidationError: naming every field that breaks the schema
+        (``lines[0].sku``), the first problem of each.
+    """
+    fields: dict[str, str] = {}
+    errors = _validator(json.dumps(schema, sort_keys=True)).iter_errors(data)
+    for error in sorted(errors, key=lambda e: [str(part) for part in e.absolute_path]):
+        for name, message in _problems(error):
+            fields.setdefault(name, message)
+    if fields:
+        raise ValidationError(fields)
+
+
+@lru_cache(maxsize=128)
+def _validator(schema_json: str) -> Draft202012Validator:
+    root = {**json.loads(schema_json), "components": {"schemas": SCHEMAS}}
+    return Draft202012Validator(root)
+
+
+def field_name(path: Iterable[str | int]) -> str:
+    """``lines[0].sku`` for the path ``["lines", 0, "sku"]`` (``""`` for the body)."""
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def _problems(error: SchemaError) -> list[tuple[str, str]]:
+    path = list(error.absolute_path)
+    instance, value = error.instance, error.validator_value
+    if error.validator == "required" and isinstance(instance, dict):
+        return [(field_name([*path, key]), "is required") for key in value if key not in instance]
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        known = error.schema.get("properties", {})
+        return [
+            (field_name([*path, key]), "is not a known field")
+            for key in instance
+            if key not in known
+        ]
+    return [(field_name(path), _message(error))]
+
+
+def _message(error: SchemaError) -> str:
+    value = error.validator_value
+    messages = {
+        "type": lambda: (
+            "must be of type " + " or ".join(value if isinstance(value, list) else [value])
+        ),
+        "pattern": lambda: "has an invalid format",
+        "format": lambda: f"is not a valid {value}",
+        "minLength": lambda: f"at least {value} characters",
+        "maxLength": lambda: f"at most {value} characters",
+        "minimum": lambda: f"must be at least {value}",
+        "maximum": lambda: f"must be at most {value}",
+        "minItems": lambda: f"needs at least {value} items",
+        "maxItems": lambda: f"at most {value} items",
+        "enum": lambda: "must be one of " + ", ".join(map(str, value)),
+        "oneOf": lambda: error.schema.get("description") or "is not an accepted value",
+        "anyOf": lambda: error.schema.get("description") or "is not an accepted value",
+    }
+    make = messages.get(str(error.validator))
+    return make() if make else error.message
+
+
+def parse_datetime(value: Any, field: str, *, required: bool = True) -> datetime | None:
+    """An ISO 8601 datetime with its UTC offset (``2024-05-01T10:00:00+02:00``, ``…Z``).
+
+    :raises ValidationError: for a missing, malformed or naive value.
+    """
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, "an ISO 8601 datetime with offset is required")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(field, "is not an ISO 8601 datetime") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValidationError(field, "needs a UTC offset (e.g. +02:00 or Z)")
+    try:
+        parsed.astimezone(UTC)  # it is stored in UTC: 0001-01-01T00:00+01:00 cannot be
+    except OverflowError:
+        raise ValidationError(field, "is out of range") from None
+    return parsed

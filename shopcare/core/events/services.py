@@ -1,0 +1,193 @@
+"""Writing and reading the event log: :func:`record_event` (the only writer) and
+:func:`events_for`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import select
+
+from shopcare.core import signals
+from shopcare.core.db import insert_unless_exists, session, utcnow
+from shopcare.core.errors import ValidationError
+from shopcare.core.events.models import Event
+
+ACTOR_KINDS = ("shopper", "staff", "api_key", "system")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a shopper, a staff member, an API key or shopcare itself.
+
+    ``id`` is the host's user id (or the API key's id) as an opaque string;
+    ``label`` is what a person reads (an e-mail, a key's name, ``"guest"``).
+    """
+
+    kind: str
+    id: str | None = None
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ACTOR_KINDS:
+            raise ValidationError("actor", f"kind must be one of {', '.join(ACTOR_KINDS)}")
+
+    @classmethod
+    def system(cls, label: str | None = None) -> Actor:
+        """shopcare itself (the worker, a periodic task, a CLI command)."""
+        return cls("system", None, label)
+
+    @classmethod
+    def shopper(cls, id: str | int | None, label: str | None = None) -> Actor:
+        """A shopper, logged in (``id``) or a guest (``id=None``)."""
+        return cls("shopper", None if id is None else str(id), label)
+
+    @classmethod
+    def staff(cls, id: str | int, label: str | None = None) -> Actor:
+        """A member of the shop's staff."""
+        return cls("staff", str(id), label)
+
+    @classmethod
+    def api_key(cls, id: str | int, label: str | None = None) -> Actor:
+        """A caller of the JSON API, by its key."""
+        return cls("api_key", str(id), label)
+
+    @classmethod
+    def current(cls) -> Actor:
+        """Who is acting now.
+
+        In a request: the API key the api package authenticated
+        (``g.shopcare_api_key``), else the logged-in staff member or shopper, else a
+        guest shopper. Outside a request (CLI, worker): the system.
+        """
+        if not has_request_context():
+            return cls.system()
+        key = g.get("shopcare_api_key")
+        if key is not None:
+            return cls.api_key(key.id, getattr(key, "name", None))
+        from shopcare.core.access import current_user, is_staff
+
+        user = current_user()
+        if user is None:
+            return cls("shopper", None, "guest")
+        label = getattr(user, "email", None)
+        user_id = str(user.get_id())
+        return cls.staff(user_id, label) if is_staff(user) else cls.shopper(user_id, label)
+
+
+def _aware(value: datetime, field: str) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(field, "must be a timezone-aware datetime")
+    return value
+
+
+def _name(value: Any, field: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, "is required")
+    if len(value) > limit:
+        raise ValidationError(field, f"at most {limit} characters")
+    return value
+
+
+def _state(value: str | None, field: str) -> str | None:
+    return None if value is None else _name(value, field, 32)
+
+
+def record_event(
+    subject_kind: str,
+    subject_id: str | int,
+    action: str,
+    *,
+    actor: Actor | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+    public: bool = False,
+    dedupe_key: str | None = None,
+) -> Event | None:
+    """Append one event to the log (flushed, not committed: it lands with the caller's change).
+
+    :param subject_kind: what the event is about (``"order"``, ``"shipment"`` …).
+    :param subject_id: its primary key (stored as a string), e.g. ``order.id``.
+    :param action: a dotted verb, ``"<kind>.<what happened>"``.
+    :param actor: who did it; ``None`` means :meth:`Actor.current`.
+    :param data: JSON-serialisable details (no secrets: the log is never rewritten).
+    :param occurred_at: when it happened (aware); default now. ``recorded_at`` is
+        always the time of writing.
+    :param public: show it on the shopper's timeline.
+    :param dedupe_key: record at most one event with this key, ever; a second call
+        (even from a concurrent transaction) returns ``None``.
+    :raises ValidationError: on a bad argument; nothing is written.
+    """
+    subject = str(subject_id) if isinstance(subject_id, int | str) else None
+    if not subject or isinstance(subject_id, bool):
+        raise ValidationError("subject_id", "a string or integer id is required")
+    if len(subject) > 64:
+        raise ValidationError("subject_id", "at most 64 characters")
+    if data is not None:
+        if not isinstance(data, dict):
+            raise ValidationError("data", "must be a dict")
+        try:
+            json.dumps(data)
+        except (TypeError, ValueError) as error:
+            raise ValidationError("data", f"must be JSON-serialisable ({error})") from None
+    if dedupe_key is not None:
+        _name(dedupe_key, "dedupe_key", 255)
+    actor = actor if actor is not None else Actor.current()
+    if not isinstance(actor, Actor):
+        raise ValidationError("actor", "must be an Actor")
+    values: dict[str, Any] = {
+        "subject_kind": _name(subject_kind, "subject_kind", 40),
+        "subject_id": subject,
+        "action": _name(action, "action", 64),
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "actor_label": None if actor.label is None else actor.label[:255],
+        "from_state": _state(from_state, "from_state"),
+        "to_state": _state(to_state, "to_state"),
+        "data": dict(data or {}),
+        "public": bool(public),
+        "occurred_at": _aware(occurred_at, "occurred_at") if occurred_at else utcnow(),
+        "recorded_at": utcnow(),
+        "dedupe_key": dedupe_key,
+    }
+    row: Event | None
+    if dedupe_key is None:
+        row = Event(**values)
+        db = session()
+        db.add(row)
+        db.flush()
+    else:
+        # Race-safe: a concurrent writer of the same key makes this a no-op.
+        row = insert_unless_exists(Event, values, unique="dedupe_key")
+        if row is None:
+            return None
+    signals.event_recorded.send(current_app._get_current_object(), event=row)  # type: ignore[attr-defined]
+    return row
+
+
+def events_for(
+    subject_kind: str,
+    subject_ids: str | int | Sequence[str | int],
+    *,
+    public_only: bool = False,
+) -> list[Event]:
+    """The events of one or several subjects of a kind, oldest first (one query).
+
+    :param public_only: only the events meant for the shopper's timeline.
+    """
+    if isinstance(subject_ids, str | int):
+        ids = [str(subject_ids)]
+    else:
+        ids = [str(value) for value in subject_ids]
+    if not ids:
+        return []
+    query = select(Event).where(Event.subject_kind == subject_kind, Event.subject_id.in_(ids))
+    if public_only:
+        query = query.where(Event.public.is_(True))
+    return list(session().scalars(query.order_by(Event.occurred_at, Event.id)))

@@ -1,0 +1,305 @@
+"""Putting work in the outbox (:func:`enqueue_mail`, :func:`enqueue_job`), the job and
+periodic-task registries, and the staff-side helpers (list, retry)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from shopcare.core.config import setting
+from shopcare.core.db import insert_unless_exists, session, utcnow
+from shopcare.core.errors import NotFound, ValidationError
+from shopcare.core.events import Actor, record_event
+from shopcare.core.outbox.models import FAILED, MAIL_KIND, OUTBOX, QUEUED, STATUSES, OutboxItem
+
+JobHandler = Callable[[dict[str, Any]], None]
+Task = Callable[[], None]
+H = TypeVar("H", bound=JobHandler)
+T = TypeVar("T", bound=Task)
+
+#: kind -> the function that runs a job of that kind (filled by ``@job_handler``).
+JOB_HANDLERS: dict[str, JobHandler] = {}
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A task run by the workers at most once per ``every``."""
+
+    kind: str
+    every: timedelta
+    run: Task
+
+
+#: kind -> periodic task (filled by ``@periodic``).
+PERIODIC_TASKS: dict[str, Periodic] = {}
+
+
+def _same_function(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
+    # A module imported twice (tests, reloads) registers "the same" function again.
+    return (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
+
+
+def _kind(kind: Any) -> str:
+    if not isinstance(kind, str) or not kind.strip() or len(kind) > 64:
+        raise ValidationError("kind", "a name of 1 to 64 characters is required")
+    return kind
+
+
+def job_handler(kind: str) -> Callable[[H], H]:
+    """Decorator: run ``handler(payload)`` for each job of ``kind``.
+
+    The worker calls it in an app context; what it writes through the session is
+    committed together with marking the job done (do not commit yourself). Raising
+    rolls that back and retries the job with back-off. A handler must be safe to run
+    twice: a job is run *at least* once.
+
+    :raises ValueError: if another function already handles ``kind``.
+    """
+    _kind(kind)
+    if kind == MAIL_KIND:
+        raise ValueError(f"{MAIL_KIND!r} is the outbox's own kind for e-mails")
+
+    def register(handler: H) -> H:
+        known = JOB_HANDLERS.get(kind)
+        if known is not None and not _same_function(known, handler):
+            raise ValueError(f"job kind {kind!r} is already handled by {known.__qualname__}")
+        JOB_HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def periodic(kind: str, *, every: timedelta) -> Callable[[T], T]:
+    """Decorator: run ``task()`` every ``every``, once per interval across all workers.
+
+    Runs in an app context; its writes are committed after it returns (rolled back
+    if it raises; the next run is still one interval later).
+    """
+    _kind(kind)
+    if not isinstance(every, timedelta) or every <= timedelta(0):
+        raise ValueError("every must be a positive timedelta")
+
+    def register(task: T) -> T:
+        known = PERIODIC_TASKS.get(kind)
+        if known is not None and not _same_function(known.run, task):
+            raise ValueError(f"periodic task {kind!r} is already {known.run.__qualname__}")
+        PERIODIC_TASKS[kind] = Periodic(kind, every, task)
+        return task
+
+    return register
+
+
+def _json(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValidationError(field, "must be a dict")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(field, f"must be JSON-serialisable ({error})") from None
+    return value
+
+
+def _run_at(run_at: datetime | None) -> datetime:
+    if run_at is None:
+        return utcnow()
+    if not isinstance(run_at, datetime) or run_at.tzinfo is None or run_at.utcoffset() is None:
+        raise ValidationError("run_at", "must be a timezone-aware datetime")
+    return run_at
+
+
+def _add(values: dict[str, Any]) -> OutboxItem | None:
+    """Add an item to the caller's transaction, unless its dedupe key is taken."""
+    values = {"status": QUEUED, "attempts": 0, "created_at": utcnow(), **values}
+    if values.get("dedupe_key") is None:
+        item = OutboxItem(**values)
+        db = session()
+        db.add(item)
+        db.flush()
+        return item
+    # Race-safe: a concurrent enqueue of the same key makes this a no-op.
+    return cast(OutboxItem | None, insert_unless_exists(OutboxItem, values, unique="dedupe_key"))
+
+
+def _dedupe_key(value: Any, required: bool) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > 255:
+        raise ValidationError("dedupe_key", "a key of 1 to 255 characters is required")
+    return value
+
+
+def resolve_locale(locale: str | None) -> str:
+    """The supported language closest to ``locale`` (``"es_MX"`` → ``"es"``), else the default."""
+    languages = [str(code) for code in setting("SHOPCARE_LANGUAGES")]
+    if locale:
+        wanted = locale.replace("-", "_")
+        for candidate in (wanted, wanted.split("_")[0]):
+            if candidate in languages:
+                return candidate
+    return str(setting("SHOPCARE_DEFAULT_LOCALE"))
+
+
+def enqueue_mail(
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    *,
+    locale: str | None = None,
+    dedupe_key: str,
+    run_at: datetime | None = None,
+) -> OutboxItem | None:
+    """Queue an e-mail, in the caller's transaction (sent only if the caller commits).
+
+    :param template: a name under ``shopcare/email/``: ``"tracking/status_changed"``
+        renders ``….subject.txt``, ``….txt`` and (when present) ``….html``, at send time.
+    :param context: the templates' variables; JSON-serialisable (checked now).
+    :param locale: the recipient's language (``None``: ``SHOPCARE_DEFAULT_LOCALE``).
+    :param dedupe_key: at most one e-mail is ever queued per key (a second call
+        returns ``None``); it also becomes the Message-ID, so that a receiver can
+        drop the rare duplicate delivery. Keys are global: prefix them with your domain.
+    :param run_at: send no earlier than this (aware datetime).
+    :raises ValidationError: naming the bad argument; nothing is queued.
+    """
+    try:
+        address = validate_email(to.strip(), check_deliverability=False).normalized
+    except (EmailNotValidError, AttributeError) as error:
+        raise ValidationError("to", f"not an e-mail address ({error})") from None
+    if not isinstance(template, str) or not template.strip() or ".." in template:
+        raise ValidationError("template", "a template name like 'tracking/status_changed'")
+    from shopcare.core.outbox.mail import template_names
+
+    for name in template_names(template, required_only=True):
+        if not _template_exists(name):
+            raise ValidationError("template", f"no template {name!r}")
+    return _add(
+        {
+            "kind": MAIL_KIND,
+            "payload": {
+                "to": address,
+                "template": template,
+                "context": _json(context, "context"),
+                "locale": resolve_locale(locale),
+            },
+            "dedupe_key": _dedupe_key(dedupe_key, required=True),
+            "due_at": _run_at(run_at),
+        }
+    )
+
+
+def _template_exists(name: str) -> bool:
+    from jinja2 import TemplateNotFound
+
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def enqueue_job(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxItem | None:
+    """Queue a job for the ``@job_handler(kind)``, in the caller's transaction.
+
+    :param payload: the handler's argument; JSON-serialisable (checked now).
+    :param dedupe_key: if given, at most one job is ever queued per key (a second
+        call returns ``None``).
+    :raises ValidationError: naming the bad argument; nothing is queued.
+    """
+    kind = _kind(kind)
+    if kind == MAIL_KIND:
+        raise ValidationError("kind", "queue e-mails with enqueue_mail")
+    return _add(
+        {
+            "kind": kind,
+            "payload": _json(payload, "payload"),
+            "dedupe_key": _dedupe_key(dedupe_key, required=False),
+            "due_at": _run_at(run_at),
+        }
+    )
+
+
+def get_item(item_id: int) -> OutboxItem:
+    """One outbox item. :raises NotFound: if there is none with ``item_id``."""
+    item = session().get(OutboxItem, item_id)
+    if item is None:
+        raise NotFound(f"no outbox item {item_id}")
+    return item
+
+
+def list_items(status: str | None = None, *, limit: int = 100, offset: int = 0) -> list[OutboxItem]:
+    """Outbox items, newest first, optionally only those with ``status``."""
+    query = select(OutboxItem).order_by(OutboxItem.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        if status not in STATUSES:
+            raise ValidationError("status", f"one of {', '.join(STATUSES)}")
+        query = query.where(OutboxItem.status == status)
+    return list(session().scalars(query))
+
+
+def count_by_status() -> dict[str, int]:
+    """How many items are in each status (one GROUP BY query); every status is present."""
+    rows = (
+        session().execute(select(OutboxItem.status, func.count()).group_by(OutboxItem.status)).all()
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({status: int(count) for status, count in rows})
+    return counts
+
+
+def retry(item_id: int, *, actor: Actor | None = None) -> OutboxItem:
+    """Give a failed item a fresh set of attempts, due now (flushed, not committed),
+    and record ``outbox.retried`` with ``actor`` (default: whoever is acting now).
+
+    The move ``failed → queued`` of :data:`~shopcare.core.outbox.models.OUTBOX` is a
+    conditional UPDATE, so two people retrying the same item at once, or a retry racing
+    a worker, can never queue it twice.
+
+    :raises NotFound: no such item. :raises TransitionError: the item has not failed.
+    """
+    item = get_item(item_id)
+    try:
+        OUTBOX.move(
+            OutboxItem, item_id, QUEUED, expected=FAILED, values=_fresh_attempts(), actor=actor
+        )
+    finally:
+        session().refresh(item)
+    return item
+
+
+def retry_failed(*, actor: Actor | None = None) -> int:
+    """Retry every failed item, recording ``outbox.retried`` for each with ``actor``;
+    returns how many (flushed, not committed)."""
+    move = OUTBOX.check(FAILED, QUEUED)  # the table allows it, and names its event
+    ids = (
+        session()
+        .scalars(
+            update(OutboxItem)
+            .where(OutboxItem.status == FAILED)
+            .values(status=QUEUED, **_fresh_attempts())
+            .returning(OutboxItem.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        .all()
+    )
+    actor = actor if actor is not None else Actor.current()
+    for item_id in sorted(ids):
+        record_event(
+            OUTBOX.name, item_id, str(move.event), actor=actor, from_state=FAILED, to_state=QUEUED
+        )
+    return len(ids)
+
+
+def _fresh_attempts() -> dict[str, Any]:
+    return {"attempts": 0, "due_at": utcnow(), "finished_at": None}

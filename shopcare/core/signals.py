@@ -1,0 +1,34 @@
+"""The signals shopcare sends, in the ``shopcare`` blinker namespace.
+
+Every signal is sent by a service after its change is flushed, with the Flask app
+as sender; the keyword arguments of each are listed beside it and in the README.
+Connect with ``shopcare.core.signals.order_recorded.connect(receiver, app)``.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+namespace = Namespace()
+
+#: An order was recorded or updated. kwargs: ``order``, ``created`` (bool).
+order_recorded = namespace.signal("order-recorded")
+
+#: An event was appended to the event log. kwargs: ``event`` (a ``shopcare.core.events.Event``).
+event_recorded = namespace.signal("event-recorded")
+
+#: An outbox item (an e-mail or a job) failed for the last time and is kept as
+#: ``failed`` until someone retries it. kwargs: ``item`` (a ``shopcare.core.outbox.OutboxItem``).
+outbox_item_failed = namespace.signal("outbox-item-failed")
+
+#: A shipment's tracking status moved (``care.tracking.add_event``). kwargs: ``order``,
+#: ``shipment``, ``from_status``, ``to_status`` (two of the nine statuses),
+#: ``occurred_at`` (aware datetime of the carrier's event), ``order_status`` (the whole
+#: order's status after the move) and ``event`` (the timeline's ``Event``).
+order_status_changed = namespace.signal("order-status-changed")
+
+#: A shipment became late (past its delivery window, or in ``exception`` /
+#: ``failed_attempt``); sent once per shipment, ever. kwargs: ``shipment``, ``order``,
+#: ``reason`` (``"overdue"`` or the troubled status) and ``days_late`` (int, 0 when
+#: not yet past the window).
+shipment_late = namespace.signal("shipment-late")
