@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "SHOPCARE_SHOP_NAME": "Our shop",  # shown in page titles and e-mails
     "SHOPCARE_LANGUAGES": ("en", "es"),  # languages offered to shoppers
     "SHOPCARE_DEFAULT_LOCALE": "en",  # when neither the user nor the browser picks one
-    "SHOPCARE_DEFAULT_TIMEZONE": "UTC",  # the shop's zone: dates shown, delivery windows; a user's ``timezone`` wins
+    "SHOPCARE_DEFAULT_TIMEZONE": "UTC",  # the shop's zone (IANA name): delivery windows, and dates for shoppers without a zone of their own
     "SHOPCARE_CURRENCIES": None,  # None accepts every ISO 4217 code Babel knows
     "SHOPCARE_LOGIN_URL": None,  # where anonymous shoppers are sent; None tries ``login_manager.login_view``
     # -- outbox, worker and e-mail (shopcare.core.outbox)

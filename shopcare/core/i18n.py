@@ -12,11 +12,12 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import DateTimePattern, format_interval, match_skeleton
+from babel.dates import DateTimePattern, format_interval, get_timezone_location, match_skeleton
 from babel.numbers import format_currency
-from flask import g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Domain, get_locale, get_timezone
 
 TRANSLATIONS = Path(__file__).parent.parent / "translations"
@@ -78,11 +79,58 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """shopcare's time-zone selector: the user's ``timezone`` attribute, else the default."""
-    from shopcare.core.access import current_user
+    zone = _user_zone()
+    return str(zone) if zone is not None else str(shop_zone())
+
+
+# -- the one time-zone rule ---------------------------------------------------------
+
+
+def _zone(name: Any) -> tzinfo | None:
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def shop_zone() -> tzinfo:
+    """The shop's time zone, ``SHOPCARE_DEFAULT_TIMEZONE``: what every boundary computed
+    without a shopper (a delivery window) is cut in, and what a guest sees."""
     from shopcare.core.config import setting
 
+    return _zone(setting("SHOPCARE_DEFAULT_TIMEZONE")) or ZoneInfo("UTC")
+
+
+def _user_zone() -> tzinfo | None:
+    from shopcare.core.access import current_user
+
     user = current_user() if has_request_context() else None
-    return str(getattr(user, "timezone", None) or setting("SHOPCARE_DEFAULT_TIMEZONE"))
+    return _zone(getattr(user, "timezone", None)) if user is not None else None
+
+
+def page_zone() -> tzinfo:
+    """The one time zone a shopcare page (or e-mail) shows every date in: the
+    shopper's, else the shop's.
+
+    The shopper's is the logged-in user's ``timezone`` attribute, else what the host's
+    own Flask-Babel time-zone selector says when it has one; otherwise the shop's
+    (``SHOPCARE_DEFAULT_TIMEZONE``; a Babel without a selector only knows its
+    ``BABEL_DEFAULT_TIMEZONE``, which shopcare does not take for the shop's zone).
+    """
+    zone = _user_zone()
+    if zone is not None:
+        return zone
+    babel = current_app.extensions.get("babel") if has_app_context() else None
+    if babel is not None and babel.timezone_selector is not None and has_request_context():
+        return get_timezone() or shop_zone()
+    return shop_zone()
+
+
+def same_zone(one: tzinfo, other: tzinfo) -> bool:
+    """Whether two zones are the same zone (by name: pytz and zoneinfo objects differ)."""
+    return one is other or str(one) == str(other)
 
 
 # -- dates and money, formatted cheaply -------------------------------------------
@@ -167,6 +215,10 @@ class Formats:
         """Two days as a range: ``March 12 - 14`` (``12-14 de marzo``)."""
         return str(format_interval(start, end, "MMMMd", locale=self.locale))
 
+    def zone_name(self, zone: tzinfo) -> str:
+        """A zone as a shopper reads it: ``Madrid``, for "Madrid time"."""
+        return str(get_timezone_location(zone, locale=self.locale, return_city=True))
+
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount: ``€12.50`` (``12,50 €``)."""
         # A page repeats amounts (a line's price and total); Babel's formatting is slow.
@@ -178,10 +230,10 @@ class Formats:
 
 
 def formats() -> Formats:
-    """The current shopper's :class:`Formats` (Flask-Babel's locale and time zone,
-    whoever selects them), made once per request (and again under ``force_locale``)."""
+    """The current shopper's :class:`Formats` (Flask-Babel's locale, and the one zone of
+    :func:`page_zone`), made once per request (and again under ``force_locale``)."""
     locale = get_locale() or Locale.parse("en")
-    zone = get_timezone()
+    zone = page_zone()
     current: Formats | None = g.get("shopcare_formats")
     if current is None or current.locale is not locale or current.zone is not zone:
         current = Formats(locale, zone)

@@ -7,7 +7,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 from weakref import WeakKeyDictionary
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -35,11 +34,10 @@ from shopcare.core.access import (
     staff_required,
 )
 from shopcare.core.cache import page_cache
-from shopcare.core.config import setting
 from shopcare.core.db import utcnow
 from shopcare.core.errors import NotFound, ValidationError
 from shopcare.core.events import Event
-from shopcare.core.i18n import Catalog, _, _l, formats
+from shopcare.core.i18n import Catalog, _, _l, formats, same_zone, shop_zone
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
 from shopcare.staff import blueprint as staff
@@ -128,10 +126,16 @@ def guest_key(order_id: int, reference: str) -> str:
 def date_window(earliest: datetime, latest: datetime) -> str:
     """A delivery window as the shopper reads it: ``March 12 - 14`` (``12-14 de marzo`` in Spanish).
 
-    The window is made of whole days in the shop's time zone, so it is shown there.
+    The window is made of whole days in the shop's time zone, so it is shown there;
+    when the page shows another zone (the shopper's), it names the shop's:
+    ``March 12 - 14 (Madrid time)``.
     """
-    zone = ZoneInfo(setting("SHOPCARE_DEFAULT_TIMEZONE"))
-    return formats().window(earliest.astimezone(zone).date(), latest.astimezone(zone).date())
+    fmt = formats()
+    zone = shop_zone()
+    text = fmt.window(earliest.astimezone(zone).date(), latest.astimezone(zone).date())
+    if same_zone(zone, fmt.zone):
+        return text
+    return _("%(window)s (%(place)s time)", window=text, place=fmt.zone_name(zone))
 
 
 #: Per Jinja environment that never reloads templates: action -> its timeline template.
