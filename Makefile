@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEMO_DB ?= instance/demo.sqlite
 KEYWORDS := -k _ -k _l -k _sc -k ngettext:1,2 -k _scn:1,2
 
-.PHONY: demo lock upgrade-lock test-lowest test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
+.PHONY: demo-translations demo lock upgrade-lock test-lowest test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
 
 UV_VERSION := 0.13.9
 UV     := $(BIN)/uv
@@ -82,6 +82,14 @@ update-catalogs: $(STAMP)
 
 compile-catalogs: $(STAMP)
 	$(BIN)/pybabel compile -D shopcare -d shopcare/translations --statistics
+
+## demo-translations: the same for the demo shop's own strings (shopcare/demo/translations)
+DEMO_KEYWORDS := -k _ -k _l -k N_ -k ngettext:1,2
+demo-translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F shopcare/demo/babel.cfg $(DEMO_KEYWORDS) --no-default-keywords \
+	  --no-location --sort-output --project casa-verde -o shopcare/demo/translations/messages.pot .
+	$(BIN)/pybabel update -i shopcare/demo/translations/messages.pot -d shopcare/demo/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d shopcare/demo/translations --statistics
 
 bench: $(STAMP)
 	$(PY) bench/run.py

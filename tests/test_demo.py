@@ -361,3 +361,44 @@ def test_flask_commands_run_on_the_demo(tmp_path: Path, capsys: pytest.CaptureFi
     )
     assert "carrier" in capsys.readouterr().out
     assert demo_main(["flask", "--database", str(target), "shopcare", "work"]) == 0
+
+
+def test_the_demo_speaks_spanish_all_through(browser_client: FlaskClient) -> None:
+    """The shop's own strings are translated too, and the header switches the language."""
+    switched = browser_client.get("/language/es?next=/shop/")
+    assert switched.status_code == 302 and switched.location == "/shop/"
+    shop = browser_client.get("/shop/").get_data(as_text=True)
+    assert '<html lang="es">' in shop
+    for spanish in ("Todos los productos", "Añadir", "Cesta", "Ayuda", "Macetas y jardineras"):
+        assert spanish in shop, spanish
+    for english in ("All products", "Add to cart", ">Help<", "Pots &amp; planters"):
+        assert english not in shop, english
+    care_home = browser_client.get("/care/").get_data(as_text=True)
+    assert "¿En qué podemos ayudarte?" in care_home and "Atención al cliente" in care_home
+    back = browser_client.get("/language/en?next=/care/")
+    assert back.location == "/care/"
+    assert "How can we help?" in browser_client.get("/care/").get_data(as_text=True)
+    assert browser_client.get("/language/xx").status_code == 404
+    assert browser_client.get("/language/es?next=https://evil.example/").location == "/"
+
+
+def test_a_regional_browser_language_gets_the_spanish_shop(shop: Flask) -> None:
+    client = shop.test_client()
+    html = client.get("/shop/", headers={"Accept-Language": "es-MX,es-419;q=0.9"}).get_data(
+        as_text=True
+    )
+    assert '<html lang="es">' in html and "Todos los productos" in html
+
+
+def test_an_expired_form_token_shows_the_form_again_not_a_bare_400(
+    browser_client: FlaskClient,
+) -> None:
+    """The demo has CSRFProtect: a stale token is still a filled form and a message."""
+    response = browser_client.post(
+        "/care/tracking/",
+        data={"reference": "CV-100001", "email": "me@example.com", "csrf_token": "stale"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "data-form-expired" in html and 'class="site-header"' in html
+    assert 'value="CV-100001"' in html and 'value="me@example.com"' in html

@@ -61,20 +61,26 @@ def login_url() -> str | None:
     return f"{target}{separator}next={request.full_path.rstrip('?')}"
 
 
-def _to_login_or(status: int) -> Response:
+def _to_login_or(status: int, *, guest: bool = False) -> Response:
     target = login_url()
+    if target is None and guest:
+        # No login at all (a host without Flask-Login): what a guest can do instead.
+        from shopcare.core.web import guest_url
+
+        target = guest_url()
     if target is None:
         abort(status)
     return cast(Response, redirect(target))
 
 
 def login_required(view: F) -> F:
-    """Send anonymous visitors to the host's login page (401 when it has none)."""
+    """Send anonymous visitors to the host's login page; a host without one sends them
+    to what a guest can do instead (the order look-up); else 401."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
-            return _to_login_or(401)
+            return _to_login_or(401, guest=True)
         return view(*args, **kwargs)
 
     return cast(F, wrapper)

@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "SHOPCARE_DEFAULT_LOCALE": "en",  # when neither the user nor the browser picks one
     "SHOPCARE_DEFAULT_TIMEZONE": "UTC",  # the shop's zone (IANA name): delivery windows, and dates for shoppers without a zone of their own
     "SHOPCARE_CURRENCIES": None,  # None accepts every ISO 4217 code Babel knows
+    "SHOPCARE_CONTACT": None,  # the shop's contact on order and error pages: {"email", "phone", "hours", "url"}
     "SHOPCARE_LOGIN_URL": None,  # where anonymous shoppers are sent; None tries ``login_manager.login_view``
     # -- outbox, worker and e-mail (shopcare.core.outbox)
     "SHOPCARE_EXTERNAL_URL": None,  # e.g. "https://shop.example": links in e-mails; None uses SERVER_NAME

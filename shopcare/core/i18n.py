@@ -7,6 +7,7 @@ always read shopcare's catalog whatever domain the host's Babel uses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
@@ -57,24 +58,45 @@ class Catalog:
         return text % variables
 
 
+def match_language(tag: Any, languages: Iterable[str]) -> str | None:
+    """The language of ``languages`` that ``tag`` asks for, or ``None``.
+
+    A regional variant falls back to its language: ``es-MX``, ``es-419`` and ``es_AR``
+    all ask for ``es`` (unless ``es_MX`` … is itself offered); case, ``-`` and ``_``
+    do not matter.
+    """
+    if not isinstance(tag, str) or not tag.strip():
+        return None
+    wanted = tag.strip().replace("_", "-").lower()
+    offered = {language.replace("_", "-").lower(): language for language in languages}
+    if wanted in offered:
+        return offered[wanted]
+    return offered.get(wanted.split("-", 1)[0])
+
+
 def select_locale() -> str:
     """shopcare's locale selector, used when the host has no Babel of its own.
 
     A logged-in user's ``locale`` attribute wins, then the browser's
-    Accept-Language, then ``SHOPCARE_DEFAULT_LOCALE``.
+    Accept-Language (best quality first), then ``SHOPCARE_DEFAULT_LOCALE``; a regional
+    variant counts as its language (:func:`match_language`).
     """
     from shopcare.core.access import current_user
     from shopcare.core.config import setting
 
     languages = list(setting("SHOPCARE_LANGUAGES"))
-    default = setting("SHOPCARE_DEFAULT_LOCALE")
+    default = str(setting("SHOPCARE_DEFAULT_LOCALE"))
     if not has_request_context():
-        return str(default)
+        return default
     user = current_user()
-    preferred = getattr(user, "locale", None) if user is not None else None
-    if preferred in languages:
-        return str(preferred)
-    return request.accept_languages.best_match(languages) or str(default)
+    chosen = match_language(getattr(user, "locale", None), languages) if user else None
+    if chosen is not None:
+        return chosen
+    for tag, _quality in request.accept_languages:  # sorted best first
+        chosen = match_language(tag, languages)
+        if chosen is not None:
+            return chosen
+    return default
 
 
 def select_timezone() -> str:

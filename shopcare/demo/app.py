@@ -6,14 +6,18 @@ import os
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, session
 from flask_babel import format_currency
+from flask_babel import lazy_gettext as _l
 
-from shopcare.demo.extensions import care, csrf, db, login_manager
+from shopcare.core.i18n import match_language, select_locale
+from shopcare.demo.extensions import babel, care, csrf, db, login_manager
 from shopcare.demo.models import User
 from shopcare.demo.views import blueprint
 
 SHOP_NAME = "Casa Verde"
+#: The languages of the switch in the header: code -> the language's own name.
+LANGUAGES = {"en": "English", "es": "Español"}
 #: Only for the demo on a developer's machine; set SECRET_KEY in the environment elsewhere.
 DEV_SECRET_KEY = "casa-verde-demo-not-a-secret"
 
@@ -32,6 +36,11 @@ def create_app(database_url: str, **config: Any) -> Flask:
         # shopcare's pages render inside the shop's own layout.
         SHOPCARE_BASE_TEMPLATE="demo/layout.html",
         SHOPCARE_CURRENCIES=("EUR",),
+        SHOPCARE_CONTACT={
+            "email": "hola@casaverde.example",
+            "phone": "+34 960 000 000",
+            "hours": _l("Mon\N{EN DASH}Fri 9:00\N{EN DASH}18:00"),
+        },
         # How the seed hashes passwords; tests pick a cheaper one ("pbkdf2:sha256:1000").
         DEMO_PASSWORD_METHOD="scrypt",
     )
@@ -40,6 +49,9 @@ def create_app(database_url: str, **config: Any) -> Flask:
     app.config.update(config)
 
     db.init_app(app)
+    # The shop's own Babel, before shopcare, so that shopcare uses it: the shop's
+    # strings live in shopcare/demo/translations (domain "messages").
+    babel.init_app(app, locale_selector=shop_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
     care.init_app(app, db=db)
@@ -51,7 +63,7 @@ def create_app(database_url: str, **config: Any) -> Flask:
 
 
 login_manager.login_view = "shop.login"
-login_manager.login_message = "Please log in to continue."
+login_manager.login_message = _l("Please log in to continue.")
 login_manager.login_message_category = "info"
 
 
@@ -61,6 +73,13 @@ def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     return db.session.get(User, int(user_id))
+
+
+def shop_locale() -> str:
+    """The language the shopper chose with the header's switch, else shopcare's rule
+    (the user's ``locale``, then the browser's languages, regional variants included)."""
+    chosen = match_language(session.get("language"), LANGUAGES)
+    return chosen or select_locale()
 
 
 def not_found(error: Exception) -> tuple[str, int]:

@@ -14,11 +14,19 @@ from shopcare.core.i18n import _, _l, ngettext
 from shopcare.core.outbox import count_by_status, list_items, retry, retry_failed
 from shopcare.core.outbox.models import FAILED, STATUSES
 from shopcare.core.paging import page_number
+from shopcare.core.web import back_to
 from shopcare.staff.blueprint import blueprint, nav_item
 
 PER_PAGE = 50
 
 nav_item("shopcare.staff.outbox", _l("E-mails and jobs"))
+
+
+def form_expired_back() -> Response:
+    """The button's form token expired (or was missing): back to the list, asking to
+    press it again (with ``CSRFProtect``, shopcare's error handler does the same)."""
+    flash(_("This form had expired. Please send it again."), "error")
+    return back_to("shopcare.staff.outbox")
 
 
 class RetryForm(FlaskForm):
@@ -52,7 +60,7 @@ def outbox() -> str:
 def outbox_retry(item_id: int) -> Response:
     """Queue one failed item again with a fresh set of attempts."""
     if not RetryForm().validate_on_submit():
-        abort(400)
+        return form_expired_back()
     try:
         item = retry(item_id)
     except NotFound:
@@ -70,7 +78,7 @@ def outbox_retry(item_id: int) -> Response:
 def outbox_retry_failed() -> Response:
     """Queue every failed item again."""
     if not RetryForm().validate_on_submit():
-        abort(400)
+        return form_expired_back()
     count = retry_failed()
     session().commit()
     flash(ngettext("%(num)d item queued again.", "%(num)d items queued again.", count), "success")

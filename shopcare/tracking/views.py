@@ -188,10 +188,12 @@ def _reference_key() -> str | None:
 @blueprint.route("/", methods=["GET", "POST"])
 @limit("guest_lookup", methods=("POST",))
 @limit("guest_lookup", key=_reference_key, scope="guest_lookup_reference", methods=("POST",))
+@web.form_view
 def lookup() -> Response | str:
     """Find an order by its number and e-mail; a match goes to its page by a signed link.
 
-    No such order and a wrong e-mail get the same page, status and work.
+    No such order and a wrong e-mail get the same page, status and work. An expired or
+    missing form token shows the form again, filled in, asking to send it again.
     """
     form = LookupForm()
     if request.method == "GET" and not form.reference.data:
@@ -212,8 +214,16 @@ def lookup() -> Response | str:
                     url_for(".order", reference=found.reference, key=tracker.guest_token(found))
                 )
             no_match = True
+    token = getattr(form, "csrf_token", None)  # absent when the host turned CSRF off
+    expired = request.method == "POST" and (
+        bool(token is not None and token.errors) or web.form_expired()
+    )
     return render_template(
-        "shopcare/tracking/lookup.html", form=form, no_match=no_match, login_link=login_url()
+        "shopcare/tracking/lookup.html",
+        form=form,
+        no_match=no_match,
+        expired=expired,
+        login_link=login_url(),
     )
 
 
@@ -273,6 +283,7 @@ def order(reference: str) -> Response:
         tracking_html=_tracking_html(tracker, versioned),
         order_panels=web.order_panels,
         own=user_id is not None and found.user_id == user_id,
+        staff_view=False,
     )
     response = make_response(html)
     # The guest key is in the URL: keep it out of Referer headers and shared caches.
@@ -312,6 +323,7 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
             when=fmt.when,
             day=partial(fmt.day, now=now),
             money=fmt.money,
+            contact=web.shop_contact(),
             _sc=catalog.gettext,
             _scn=catalog.ngettext,
         )
@@ -320,6 +332,10 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
         until = min(t for t in (tracking.changes_at, fmt.next_year_starts(now)) if t is not None)
         cache.set(key, html, ttl=(until - now).total_seconds())
     return html
+
+
+# Without a login system, pages that need one send visitors to the look-up instead.
+web.guest_page("shopcare.tracking.lookup")
 
 
 @web.home_card
