@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     # -- foundation
     "SHOPCARE_URL_PREFIX": "/care",  # where shopcare's pages and API are mounted
     "SHOPCARE_BASE_TEMPLATE": "shopcare/base.html",  # the layout every page extends (blocks title, content, scripts)
+    "SHOPCARE_STAFF_BASE_TEMPLATE": None,  # the layout staff pages extend; None: SHOPCARE_BASE_TEMPLATE
     "SHOPCARE_IS_STAFF": None,  # callable(user) -> bool; None reads ``user.is_admin``
     "SHOPCARE_SHOP_NAME": "Our shop",  # shown in page titles and e-mails
     "SHOPCARE_LANGUAGES": ("en", "es"),  # languages offered to shoppers

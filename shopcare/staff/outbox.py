@@ -19,7 +19,7 @@ from shopcare.staff.blueprint import blueprint, nav_item
 
 PER_PAGE = 50
 
-nav_item("shopcare.staff.outbox", _l("E-mails and jobs"))
+nav_item("shopcare.staff.outbox", _l("E-mails and jobs"), lambda: count_by_status().get(FAILED, 0))
 
 
 def form_expired_back() -> Response:

@@ -45,6 +45,11 @@ STATUSES: Final = tuple(STATUS_RANK)
 ARRIVED: Final = frozenset({DELIVERED, AVAILABLE_FOR_PICKUP})
 #: Statuses that make a shipment late whatever its window says.
 TROUBLE: Final = frozenset({EXCEPTION, FAILED_ATTEMPT})
+#: How staff may resolve a late parcel: it arrived after all, a replacement was sent (as
+#: a new shipment), the shopper was refunded, or it is lost.
+OPEN: Final = "open"
+RESOLUTIONS: Final = ("delivered", "reshipped", "refunded", "lost")
+
 #: Statuses that come before the carrier has the parcel.
 BEFORE_TRANSIT: Final = frozenset({PENDING, INFO_RECEIVED})
 
@@ -88,6 +93,12 @@ class Shipment(Base):
     #: ``"history"`` (the shop's own deliveries) or ``"carrier"`` (the configured default).
     estimate_source: Mapped[str | None] = mapped_column(String(16))
     late_notified_at: Mapped[datetime | None]
+    #: ``open``, or how staff resolved a late parcel (:data:`RESOLUTIONS`): a resolved
+    #: parcel leaves the late list; ``delivered`` counts it as delivered for the order.
+    resolution: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    resolved_at: Mapped[datetime | None]
+    #: Staff's latest note on the parcel (each note is also an event, for the audit trail).
+    staff_note: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -106,6 +117,12 @@ class Shipment(Base):
         CheckConstraint(
             "status IN ({})".format(", ".join(f"'{status}'" for status in STATUSES)),
             name="status",
+        ),
+        CheckConstraint(
+            "resolution IN ({})".format(
+                ", ".join(f"'{value}'" for value in ("open", *RESOLUTIONS))
+            ),
+            name="resolution",
         ),
     )
 

@@ -27,14 +27,11 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import (
     BindParameter,
-    ColumnElement,
     Select,
     String,
-    and_,
     bindparam,
     cast,
     func,
-    or_,
     select,
     update,
 )
@@ -54,8 +51,10 @@ from shopcare.orders.services import (
     normalize_reference,
     require_aware,
 )
+from shopcare.tracking import late
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
 from shopcare.tracking.estimates import TransitEstimate, forget_estimates, transit_estimate
+from shopcare.tracking.late import LATE_PER_PAGE, LateShipment, late_clause, lateness
 from shopcare.tracking.models import (
     ARRIVED,
     BEFORE_TRANSIT,
@@ -66,7 +65,6 @@ from shopcare.tracking.models import (
     PENDING,
     STATUS_RANK,
     STATUS_STEP,
-    STATUSES,
     TROUBLE,
     Shipment,
     ShipmentLine,
@@ -79,7 +77,6 @@ GUEST_LINK_SALT = "shopcare.tracking.guest-order"
 _NO_SUCH_ORDER_EMAIL = hashlib.sha256(b"shopcare: no such order").digest()
 
 ORDERS_PER_PAGE = 20
-LATE_PER_PAGE = 25
 
 
 class GuestLinkExpired(NotFound):
@@ -183,16 +180,6 @@ class GuestOrder(NamedTuple):
     reference: str
 
 
-@dataclass(frozen=True)
-class LateShipment:
-    """A row of the staff's late list."""
-
-    shipment: Shipment
-    order_reference: str
-    days_late: int
-    reason: str  # "overdue" or the troubled status
-
-
 # -- status rules ----------------------------------------------------------------
 
 
@@ -219,32 +206,14 @@ def order_status(statuses: Sequence[str]) -> str:
     return tracking_status(statuses)
 
 
-def late_clause(now: datetime) -> ColumnElement[bool]:
-    """SQL: the shipment is late at ``now`` (past its window and not arrived, or in trouble)."""
-    not_arrived = [status for status in STATUSES if status not in ARRIVED]
-    return and_(
-        Shipment.status.in_(not_arrived),
-        or_(Shipment.estimated_latest < now, Shipment.status.in_(sorted(TROUBLE))),
-    )
-
-
 def is_late(shipment: Shipment, now: datetime | None = None) -> bool:
     """Python twin of :func:`late_clause` for a loaded shipment."""
-    if shipment.status in ARRIVED:
+    if (shipment.resolution or "open") != "open" or shipment.status in ARRIVED:
         return False
     if shipment.status in TROUBLE:
         return True
     latest = shipment.estimated_latest
     return latest is not None and latest < (now or utcnow())
-
-
-def lateness(shipment: Shipment, now: datetime) -> tuple[int, str]:
-    """How late a late shipment is: started days past its window (0 when not past
-    it) and why it is late (``"overdue"``, or its troubled status)."""
-    latest = shipment.estimated_latest
-    if latest is not None and latest < now:
-        return (now - latest).days + 1, "overdue"
-    return 0, shipment.status
 
 
 # -- input checks ------------------------------------------------------------------
@@ -595,6 +564,7 @@ class ShipmentTracker:
                 Shipment.order_id,
                 Shipment.status,
                 Shipment.estimated_latest,
+                Shipment.resolution,
                 carried.label("units"),
             ).where(Shipment.order_id.in_(list(units)))
         ):
@@ -633,24 +603,44 @@ class ShipmentTracker:
         return Page(items, page, per_page, page * per_page < total, total)
 
     def late_shipments(
-        self, page: int = 1, per_page: int = LATE_PER_PAGE, *, now: datetime | None = None
+        self,
+        page: int = 1,
+        per_page: int = LATE_PER_PAGE,
+        *,
+        carrier: str | None = None,
+        reason: str | None = None,
+        age: str | None = None,
+        now: datetime | None = None,
     ) -> Page[LateShipment]:
-        """Late shipments, most overdue first, with their order's reference (one query)."""
-        now = now or utcnow()
-        page = max(1, page)
-        rows = session().execute(
-            select(Shipment, Order.reference)
-            .join(Order, Order.id == Shipment.order_id)
-            .where(late_clause(now))
-            .order_by(Shipment.estimated_latest.is_(None), Shipment.estimated_latest, Shipment.id)
-            .limit(per_page + 1)
-            .offset((page - 1) * per_page)
-        )
-        items = []
-        for shipment, reference in rows:
-            days, reason = lateness(shipment, now)
-            items.append(LateShipment(shipment, reference, days, reason))
-        return Page(items[:per_page], page, per_page, len(items) > per_page)
+        """Open late parcels, most overdue first, with their order's reference and the
+        customer's e-mail (one query); filters: ``carrier`` (a key), ``reason``
+        (``overdue``, ``exception``, ``failed_attempt``), ``age`` (``week``, ``month``,
+        ``older``). See :mod:`shopcare.tracking.late`."""
+        return late.late_shipments(page, per_page, carrier=carrier, reason=reason, age=age, now=now)
+
+    def late_counts(self, *, now: datetime | None = None) -> late.LateCounts:
+        """How many open parcels are late, in all, by reason and by carrier (one query)."""
+        return late.late_counts(now=now)
+
+    def resolve(
+        self,
+        shipment_id: int,
+        resolution: str,
+        *,
+        note: str | None = None,
+        actor: Actor | None = None,
+    ) -> Shipment:
+        """Resolve a late parcel (``delivered``, ``reshipped``, ``refunded``, ``lost``):
+        it leaves the late list and the resolution shows on the order's timeline.
+
+        :raises TransitionError: when it is resolved already (also by someone else a
+            moment ago: the UPDATE is conditional, so one of two staff members wins).
+        """
+        return late.resolve(shipment_id, resolution, note=note, actor=actor)
+
+    def add_note(self, shipment_id: int, note: str, *, actor: Actor | None = None) -> Shipment:
+        """Keep staff's note on a parcel (the late list shows it; the audit trail too)."""
+        return late.add_note(shipment_id, note, actor=actor)
 
     def flag_late(self, *, now: datetime | None = None, batch: int = 500) -> list[Shipment]:
         """Send ``shipment-late`` for each late shipment not flagged before.

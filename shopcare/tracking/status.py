@@ -57,6 +57,7 @@ class ParcelRow(Protocol):
 
     status: str
     estimated_latest: datetime | None
+    resolution: str
 
 
 @dataclass(frozen=True)
@@ -171,15 +172,22 @@ def parcel_late(status: str, estimated_latest: datetime | None, now: datetime) -
 def summarize(
     parcels: Iterable[ParcelRow], *, units: int, units_shipped: int, now: datetime
 ) -> OrderStatus:
-    """An order's :class:`OrderStatus` from its parcels and its unit counts."""
+    """An order's :class:`OrderStatus` from its parcels and its unit counts.
+
+    A parcel resolved by staff as ``delivered`` counts as delivered; one resolved
+    otherwise (reshipped, refunded, lost) is closed and plays no further part.
+    """
     rows = list(parcels)
     open_statuses: list[str] = []
     delivered = 0
     late = False
     problem: str | None = None
     for row in rows:
-        if row.status == DELIVERED:
+        resolution = row.resolution or "open"
+        if resolution == "delivered" or (resolution == "open" and row.status == DELIVERED):
             delivered += 1
+            continue
+        if resolution != "open":
             continue
         open_statuses.append(row.status)
         late = late or parcel_late(row.status, row.estimated_latest, now)

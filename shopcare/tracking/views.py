@@ -34,16 +34,16 @@ from shopcare.core.access import (
     staff_required,
 )
 from shopcare.core.cache import page_cache
-from shopcare.core.db import utcnow
-from shopcare.core.errors import NotFound, ValidationError
+from shopcare.core.db import session, utcnow
+from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Event
 from shopcare.core.i18n import Catalog, _, _l, formats, same_zone, shop_zone
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
 from shopcare.staff import blueprint as staff
 from shopcare.staff import nav_item
-from shopcare.tracking.carriers import carrier_info
-from shopcare.tracking.forms import LookupForm
+from shopcare.tracking.carriers import carrier_info, carriers
+from shopcare.tracking.forms import LookupForm, ResolveForm
 from shopcare.tracking.models import PROGRESS_STEPS
 from shopcare.tracking.services import (
     GuestLinkExpired,
@@ -283,7 +283,7 @@ def order(reference: str) -> Response:
         tracking_html=_tracking_html(tracker, versioned),
         order_panels=web.order_panels,
         own=user_id is not None and found.user_id == user_id,
-        staff_view=False,
+        staff_view=user_id is not None and found.user_id != user_id and is_staff(),
     )
     response = make_response(html)
     # The guest key is in the URL: keep it out of Referer headers and shared caches.
@@ -354,18 +354,126 @@ def track_card() -> web.HomeCard:
 
 # -- staff -----------------------------------------------------------------------
 
-nav_item("shopcare.staff.late_shipments", _l("Late shipments"))
+nav_item(
+    "shopcare.staff.late_shipments",
+    _l("Late shipments"),
+    lambda: current_tracker().late_counts().total,
+)
+
+RESOLUTION_LABELS: dict[str, Any] = {
+    "delivered": _l("Delivered after all"),
+    "reshipped": _l("Reshipped"),
+    "refunded": _l("Refunded"),
+    "lost": _l("Lost"),
+}
+REASON_LABELS: dict[str, Any] = {
+    "overdue": _l("Past its window"),
+    "exception": _l("Delivery problem"),
+    "failed_attempt": _l("Delivery attempt failed"),
+}
+AGE_LABELS: dict[str, Any] = {
+    "week": _l("Up to 7 days late"),
+    "month": _l("8 to 30 days late"),
+    "older": _l("More than 30 days late"),
+}
+
+
+@blueprint.app_template_global("shopcare_resolution_label")
+def resolution_label(resolution: str) -> str:
+    """How staff resolved a late parcel, in the reader's language."""
+    label = RESOLUTION_LABELS.get(resolution)
+    return str(label) if label is not None else resolution
+
+
+def _late_filters() -> dict[str, str]:
+    """The late list's filters from the query string, the valid ones only."""
+    wanted = {
+        "carrier": request.args.get("carrier", ""),
+        "reason": request.args.get("reason", ""),
+        "age": request.args.get("age", ""),
+    }
+    valid = {
+        "carrier": lambda value: value in carriers(),
+        "reason": lambda value: value in REASON_LABELS,
+        "age": lambda value: value in AGE_LABELS,
+    }
+    return {name: value for name, value in wanted.items() if value and valid[name](value)}
 
 
 @staff.route("/late-shipments")
 @staff_required
 def late_shipments() -> str:
-    """Shipments past their delivery window or in trouble, most overdue first."""
+    """Open late parcels, most overdue first, filtered by carrier, reason and age, with
+    the counts, the customer's e-mail, staff's note and a resolution form per row."""
     page = page_number()
-    listing = current_tracker().late_shipments(page)
+    filters = _late_filters()
+    tracker = current_tracker()
+    listing = tracker.late_shipments(
+        page, carrier=filters.get("carrier"), reason=filters.get("reason"), age=filters.get("age")
+    )
     if page > 1 and not listing.items:
         abort(404)
-    return render_template("shopcare/staff/late_shipments.html", listing=listing)
+    return render_template(
+        "shopcare/staff/late_shipments.html",
+        listing=listing,
+        counts=tracker.late_counts(),
+        filters=filters,
+        reasons=REASON_LABELS,
+        ages=AGE_LABELS,
+        resolutions=RESOLUTION_LABELS,
+        form=ResolveForm(),
+    )
+
+
+@staff.post("/late-shipments/<int:shipment_id>")
+@staff_required
+def resolve_shipment(shipment_id: int) -> Response:
+    """Save a note on a late parcel and, when one is chosen, its resolution. Of two
+    staff members resolving the same parcel, the second is told who was first."""
+    form = ResolveForm()
+    back = url_for(".late_shipments", **_late_filters())  # type: ignore[arg-type]
+    if not form.validate_on_submit():
+        if form.errors.keys() - {"csrf_token"}:
+            for messages in form.errors.values():
+                for message in messages:
+                    flash(str(message), "error")
+        else:
+            flash(_("This form had expired. Please send it again."), "error")
+        return redirect(back)
+    tracker = current_tracker()
+    note = (form.note.data or "").strip() or None
+    try:
+        if form.resolution.data:
+            shipment = tracker.resolve(shipment_id, form.resolution.data, note=note)
+            message = _(
+                "Parcel %(number)s resolved: %(resolution)s.",
+                number=shipment.tracking_number or shipment.id,
+                resolution=resolution_label(shipment.resolution),
+            )
+        elif note:
+            shipment = tracker.add_note(shipment_id, note)
+            message = _("Note saved.")
+        else:
+            flash(_("Choose a resolution or write a note."), "error")
+            return redirect(back)
+    except TransitionError:
+        session().rollback()
+        current = tracker.get(shipment_id)
+        flash(
+            _(
+                "Someone else resolved this parcel a moment ago (%(resolution)s). Nothing was changed.",
+                resolution=resolution_label(current.resolution) if current else "?",
+            ),
+            "error",
+        )
+        return redirect(back)
+    except ValidationError as error:
+        session().rollback()
+        flash(_("Check this value: %(field)s.", field=error.field), "error")
+        return redirect(back)
+    session().commit()
+    flash(message, "success")
+    return redirect(back)
 
 
 # Register the JSON endpoints, the CLI commands and the periodic job with the app.

@@ -136,8 +136,8 @@ def test_the_host_gets_the_same_status_in_one_call(care, db, count_queries):
 
 
 class Row:
-    def __init__(self, status, latest=None):
-        self.status, self.estimated_latest = status, latest
+    def __init__(self, status, latest=None, resolution="open"):
+        self.status, self.estimated_latest, self.resolution = status, latest, resolution
 
 
 def test_summarize_states():
