@@ -402,3 +402,54 @@ def test_an_expired_form_token_shows_the_form_again_not_a_bare_400(
     assert response.status_code == 200
     assert "data-form-expired" in html and 'class="site-header"' in html
     assert 'value="CV-100001"' in html and 'value="me@example.com"' in html
+
+
+def test_the_shopper_has_orders_in_every_state_and_old_late_parcels_are_resolved(
+    empty_database_url: str,
+) -> None:
+    app = build(empty_database_url, days=60)
+    try:
+        with app.app_context():
+            shopper = demo_db.session.scalars(select(User).where(User.email == SHOPPER[0])).one()
+            orders = demo_care.orders.for_user(shopper.id)
+            statuses = demo_care.tracking.order_statuses(order.reference for order in orders)
+            seen = {(status.code, status.problem, status.late) for status in statuses.values()}
+            codes = {code for code, _problem, _late in seen}
+            problems = {problem for _code, problem, _late in seen}
+            assert {"delivered", "partly_delivered", "in_transit", "shipped"} <= codes, seen
+            assert {"exception", "failed_attempt"} <= problems, seen
+            assert any(late and problem is None for _code, problem, late in seen), seen
+            late = demo_care.tracking.late_shipments(per_page=1000, now=NOW)
+            assert late.items and max(row.days_late for row in late.items) <= 30
+    finally:
+        dispose(app)
+
+
+def test_placing_an_order_queues_a_confirmation_email(
+    shop: Flask, browser_client: FlaskClient
+) -> None:
+    from shopcare.core.outbox.models import OutboxItem
+
+    log_in(browser_client, *SHOPPER)
+    add_to_cart(browser_client, "stoneware-mug", 1)
+    page = browser_client.get("/checkout").get_data(as_text=True)
+    reference = browser_client.post("/checkout", data=checkout_form(page)).location.rsplit("/")[-1]
+    with shop.app_context():
+        items = demo_db.session.scalars(select(OutboxItem)).all()
+        assert [item.payload.get("template") for item in items] == ["casaverde/order_placed"]
+        assert reference in str(items[0].payload)
+    thanks = browser_client.get(f"/checkout/thanks/{reference}").get_data(as_text=True)
+    assert f'href="/care/tracking/orders/{reference}"' in thanks and "Track this order" in thanks
+    account = browser_client.get("/account/").get_data(as_text=True)
+    assert f'href="/care/tracking/orders/{reference}"' in account
+
+
+def test_the_demo_keeps_a_random_secret_key_in_its_instance_folder(tmp_path: Path) -> None:
+    from shopcare.demo.app import SECRET_KEY_FILE, instance_secret_key
+
+    one = Flask("a", instance_path=str(tmp_path / "instance"))
+    key = instance_secret_key(one)
+    assert len(key) == 64 and key != "casa-verde-demo-not-a-secret"
+    assert (tmp_path / "instance" / SECRET_KEY_FILE).stat().st_mode & 0o777 == 0o600
+    assert instance_secret_key(Flask("b", instance_path=str(tmp_path / "instance"))) == key
+    assert instance_secret_key(Flask("c", instance_path=str(tmp_path / "other"))) != key

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, session
@@ -16,10 +18,10 @@ from shopcare.demo.models import User
 from shopcare.demo.views import blueprint
 
 SHOP_NAME = "Casa Verde"
+#: The file in the instance folder that keeps the demo's own random secret key.
+SECRET_KEY_FILE = "secret_key"
 #: The languages of the switch in the header: code -> the language's own name.
 LANGUAGES = {"en": "English", "es": "Español"}
-#: Only for the demo on a developer's machine; set SECRET_KEY in the environment elsewhere.
-DEV_SECRET_KEY = "casa-verde-demo-not-a-secret"
 
 
 def create_app(database_url: str, **config: Any) -> Flask:
@@ -30,12 +32,14 @@ def create_app(database_url: str, **config: Any) -> Flask:
     """
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        SECRET_KEY=os.environ.get("SECRET_KEY") or instance_secret_key(app),
         SQLALCHEMY_DATABASE_URI=database_url,
         SHOPCARE_SHOP_NAME=SHOP_NAME,
         # shopcare's pages render inside the shop's own layout.
         SHOPCARE_BASE_TEMPLATE="demo/layout.html",
         SHOPCARE_CURRENCIES=("EUR",),
+        # Casa Verde packs in Valencia: delivery windows and dates for guests in Madrid time.
+        SHOPCARE_DEFAULT_TIMEZONE="Europe/Madrid",
         SHOPCARE_CONTACT={
             "email": "hola@casaverde.example",
             "phone": "+34 960 000 000",
@@ -75,6 +79,24 @@ def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
 
 
+def instance_secret_key(app: Flask) -> str:
+    """The demo's own random secret key, made on first start and kept in its instance
+    folder (never a fixed, public one: that would let anyone forge a staff session)."""
+    folder = Path(app.instance_path)
+    path = folder / SECRET_KEY_FILE
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if len(key) < 32:
+        folder.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(key)
+    return key
+
+
 def shop_locale() -> str:
     """The language the shopper chose with the header's switch, else shopcare's rule
     (the user's ``locale``, then the browser's languages, regional variants included)."""
@@ -87,6 +109,6 @@ def not_found(error: Exception) -> tuple[str, int]:
     return render_template("demo/404.html"), 404
 
 
-def money(amount: Decimal, currency: str = "EUR") -> str:
+def money(amount: Decimal | str, currency: str = "EUR") -> str:
     """Template filter: ``12.5|money`` → ``€12.50`` (``12,50 €`` in Spanish)."""
-    return format_currency(amount, currency)
+    return format_currency(Decimal(str(amount)), currency)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from shopcare.core.outbox import enqueue_mail
 from shopcare.demo.catalogue import CATEGORY_BY_SLUG
 from shopcare.demo.extensions import care, db
 from shopcare.demo.models import OrderNumber, Product, User
@@ -75,6 +76,26 @@ def place_order(
         tax=vat_included(total),
         tax_included=True,
         paid=total,
+    )
+
+
+def send_confirmation(order: Order, name: str) -> None:
+    """Queue the order's confirmation e-mail through shopcare's outbox, in the caller's
+    transaction (so it goes out once, and only if the order commits), in the order's
+    language. Templates: ``templates/shopcare/email/casaverde/order_placed.*``."""
+    enqueue_mail(
+        order.email,
+        "casaverde/order_placed",
+        {
+            "order_id": order.id,
+            "reference": order.reference,
+            "name": name,
+            "items": [{"name": line.name, "quantity": line.quantity} for line in order.lines],
+            "total": str(order.total),
+            "currency": order.currency,
+        },
+        locale=order.locale,
+        dedupe_key=f"casaverde-order-placed:{order.reference}",
     )
 
 

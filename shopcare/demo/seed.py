@@ -35,7 +35,7 @@ from shopcare.demo.extensions import care as demo_care
 from shopcare.demo.extensions import db as demo_db
 from shopcare.demo.models import Product, User
 from shopcare.demo.orders import place_order
-from shopcare.demo.seed_tracking import seed_tracking
+from shopcare.demo.seed_tracking import SHOWCASE, seed_showcase, seed_staff_work, seed_tracking
 from shopcare.orders.models import Order
 
 #: The two logins the README and the login page advertise.
@@ -63,6 +63,9 @@ class SeedContext:
     #: Each customer's buying habit by e-mail: ``shopper``, ``regular``,
     #: ``big_spender``, ``occasional``, ``lost`` (stopped buying), ``one_off`` or ``guest``.
     habits: dict[str, str] = field(default_factory=dict)
+    #: The demo shopper's showcase orders: reference -> the state its tracking shows
+    #: (``SHOWCASE``); ``seed_tracking`` leaves them to ``seed_showcase``.
+    showcase: dict[str, str] = field(default_factory=dict)
     #: Counts made at the end of ``seed`` (the ORM objects above expire with their session).
     report: dict[str, int] = field(default_factory=dict)
 
@@ -315,12 +318,22 @@ def seed_orders(ctx: SeedContext) -> None:
         when = _shop_hours(ctx.rng, ctx.start + timedelta(days=ctx.rng.uniform(0, ctx.days)))
         plans.append((when, None, email, "guest"))
         ctx.habits.setdefault(email, "guest")
+    shopper = next((user for user in ctx.customers("shopper")), None)
+    if shopper is not None:
+        for state, days_ago in SHOWCASE.items():
+            when = ctx.now - timedelta(days=days_ago)
+            plans.append((when, shopper, shopper.email, f"showcase:{state}"))
     plans.sort(key=lambda plan: plan[0])
 
     for when, buyer, email, habit in plans:
         if when > ctx.now:
             continue
         locale = (buyer.locale if buyer else None) or ctx.rng.choice(["es", "es", "en"])
+        if habit.startswith("showcase:"):
+            state = habit.split(":", 1)[1]
+            order = place_order(buyer, email, _showcase_basket(ctx, state), when, locale=locale)
+            ctx.showcase[order.reference] = state
+            continue
         order = place_order(
             buyer,
             email,
@@ -332,8 +345,21 @@ def seed_orders(ctx: SeedContext) -> None:
         ctx.orders.append(order)
 
 
+def _showcase_basket(ctx: SeedContext, state: str) -> list[tuple[Product, int]]:
+    """Two or three products (a split order needs two lines)."""
+    picks = ctx.rng.sample(ctx.products, 3 if state == "split" else 2)
+    return [(product, 1) for product in picks]
+
+
 #: The steps ``seed`` runs, in order. Features append theirs (see the module docstring).
-SEED_STEPS: list[SeedStep] = [seed_catalogue, seed_users, seed_orders, seed_tracking]
+SEED_STEPS: list[SeedStep] = [
+    seed_catalogue,
+    seed_users,
+    seed_orders,
+    seed_tracking,
+    seed_showcase,
+    seed_staff_work,
+]
 
 
 # -- running it --------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from shopcare.demo.forms import (
     LogoutForm,
 )
 from shopcare.demo.models import Product, User
-from shopcare.demo.orders import already_placed, place_order
+from shopcare.demo.orders import already_placed, place_order, send_confirmation
 
 blueprint = Blueprint("shop", __name__)
 
@@ -209,6 +209,7 @@ def checkout() -> str | Response:
                 locale=str(get_locale() or "en"),
                 checkout_key=key,
             )
+            send_confirmation(order, current_user.first_name)
             db.session.commit()
         except ValidationError as error:
             db.session.rollback()
