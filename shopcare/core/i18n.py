@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import DateTimePattern, format_interval, get_timezone_location, match_skeleton
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_precision
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Domain, get_locale, get_timezone
 
@@ -166,6 +166,7 @@ class _Patterns(NamedTuple):
     date_medium: DateTimePattern
     day: DateTimePattern  # the MMMEd skeleton: "Thu, Mar 12"
     day_with_year: DateTimePattern  # yMMMEd: "Thu, Mar 12, 2026"
+    time_has_zone: bool  # the short time names its zone (then it is not memoised)
 
 
 def _skeleton(locale: Locale, skeleton: str) -> DateTimePattern:
@@ -184,6 +185,7 @@ def _patterns(locale: Locale) -> _Patterns:
         date_medium=locale.date_formats["medium"],
         day=_skeleton(locale, "MMMEd"),
         day_with_year=_skeleton(locale, "yMMMEd"),
+        time_has_zone=any(c in str(locale.time_formats["short"].pattern) for c in "zZvVOxX"),
     )
 
 
@@ -212,12 +214,13 @@ class Formats:
         """A moment: ``Mar 12, 2026, 2:05 PM`` (``12 mar 2026, 14:05``)."""
         local = self.local(value)
         patterns = self._patterns
-        time_text = patterns.time_short.apply(
-            local.timetz(), self.locale, reference_date=value.date()
-        )
-        return patterns.datetime_join.format(
-            time_text, patterns.date_medium.apply(local.date(), self.locale)
-        )
+        if patterns.time_has_zone:
+            time_text = patterns.time_short.apply(
+                local.timetz(), self.locale, reference_date=value.date()
+            )
+        else:
+            time_text = _time_text(local.hour, local.minute, self.locale)
+        return patterns.datetime_join.format(time_text, _date_text(local.date(), self.locale))
 
     def day(self, value: datetime, *, now: datetime | None = None) -> str:
         """A day: ``Thu, Mar 12``; with the year when it is not this year's."""
@@ -241,14 +244,46 @@ class Formats:
         """A zone as a shopper reads it: ``Madrid``, for "Madrid time"."""
         return str(get_timezone_location(zone, locale=self.locale, return_city=True))
 
+    def money_minor(self, minor: int, currency: str) -> str:
+        """An amount kept in minor units: ``1250, "EUR"`` → ``€12.50``; a page of order
+        lines formats their stored cents without building Decimals from each line."""
+        return _minor_money_text(minor, currency, self.locale)
+
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount: ``€12.50`` (``12,50 €``)."""
         # A page repeats amounts (a line's price and total); Babel's formatting is slow.
         key = (amount, currency)
         text = self._money.get(key)
         if text is None:
-            text = self._money[key] = str(format_currency(amount, currency, locale=self.locale))
+            text = self._money[key] = _money_text(amount, currency, self.locale)
         return text
+
+
+# Babel's formatting is the slowest part of a page full of dates and amounts, and the
+# same few days, minutes and prices come back on every page: each is formatted once per
+# process and locale (bounded, and the output never depends on anything else).
+
+
+@lru_cache(maxsize=4096)
+def _date_text(day: date, locale: Locale) -> str:
+    return str(_patterns(locale).date_medium.apply(day, locale))
+
+
+@lru_cache(maxsize=4096)
+def _time_text(hour: int, minute: int, locale: Locale) -> str:
+    moment = datetime(2000, 1, 1, hour, minute)
+    return str(_patterns(locale).time_short.apply(moment.time(), locale))
+
+
+@lru_cache(maxsize=4096)
+def _minor_money_text(minor: int, currency: str, locale: Locale) -> str:
+    amount = Decimal(minor).scaleb(-get_currency_precision(currency))
+    return _money_text(amount, currency, locale)
+
+
+@lru_cache(maxsize=4096)
+def _money_text(amount: Decimal, currency: str, locale: Locale) -> str:
+    return str(format_currency(amount, currency, locale=locale))
 
 
 def formats() -> Formats:

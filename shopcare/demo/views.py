@@ -24,9 +24,10 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from jinja2.ext import _make_new_gettext, _make_new_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -67,11 +68,16 @@ def shop_context() -> dict[str, Any]:
     """What the layout needs on every page, shopcare's pages included."""
     from shopcare.demo.app import LANGUAGES
 
+    # The layout translates some forty strings: look the catalog up once per page, not
+    # once per string (Flask-Babel's own ``_`` finds the locale and catalog each time).
+    translations = get_translations()
     return {
         "categories": CATEGORIES,
         "cart_count": _cart().count,
         "staff_url": _staff_url,
         "languages": LANGUAGES,
+        "gettext": _make_new_gettext(translations.ugettext),
+        "ngettext": _make_new_ngettext(translations.ungettext),
     }
 
 

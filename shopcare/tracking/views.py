@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -13,7 +14,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -89,14 +89,39 @@ _BADGES = {
 
 
 def status_labels() -> dict[str, str]:
-    """The nine statuses in the shopper's language, translated once per request (and
-    again under ``force_locale``)."""
+    """The nine statuses in the shopper's language, translated once per process and
+    language (while templates auto-reload, as in debug mode, once per request)."""
     locale = get_locale()
-    memo: tuple[Any, dict[str, str]] | None = g.get("shopcare_status_labels")
-    if memo is None or memo[0] is not locale:
-        memo = (locale, {status: str(label) for status, label in STATUS_LABELS.items()})
-        g.shopcare_status_labels = memo
-    return memo[1]
+    key = str(locale)
+    labels = None if current_app.jinja_env.auto_reload else _STATUS_LABELS.get(key)
+    if labels is None:
+        labels = {status: str(label) for status, label in STATUS_LABELS.items()}
+        _STATUS_LABELS[key] = labels
+    return labels
+
+
+#: language -> the nine statuses' labels in it (see :func:`status_labels`).
+_STATUS_LABELS: dict[str, dict[str, str]] = {}
+#: language -> the progress bar's steps with their labels (see :func:`step_labels`).
+_STEP_LABELS: dict[str, list[tuple[str, str]]] = {}
+
+
+def step_labels() -> list[tuple[str, str]]:
+    """The progress bar's steps and their labels in the shopper's language, once per
+    process and language (like :func:`status_labels`)."""
+    key = str(get_locale())
+    steps = None if current_app.jinja_env.auto_reload else _STEP_LABELS.get(key)
+    if steps is None:
+        steps = [(status, str(STEP_LABELS[status])) for status in PROGRESS_STEPS]
+        _STEP_LABELS[key] = steps
+    return steps
+
+
+def _label_lookup(labels: dict[str, str]) -> Callable[[str], str]:
+    def label(status: str) -> str:
+        return labels.get(status, status)
+
+    return label
 
 
 @blueprint.app_template_global("shopcare_status_label")
@@ -318,11 +343,14 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
             order=versioned.order,
             tracking=tracking,
             timeline=timeline_entries(tracking),
-            steps=[(status, str(STEP_LABELS[status])) for status in PROGRESS_STEPS],
+            steps=step_labels(),
+            # The labels of this language, looked up once for the whole fragment.
+            shopcare_status_label=_label_lookup(status_labels()),
             date_window=date_window,
             when=fmt.when,
             day=partial(fmt.day, now=now),
             money=fmt.money,
+            money_minor=fmt.money_minor,
             contact=web.shop_contact(),
             _sc=catalog.gettext,
             _scn=catalog.ngettext,
