@@ -65,12 +65,22 @@ def _to_login_or(status: int, *, guest: bool = False) -> Response:
     target = login_url()
     if target is None and guest:
         # No login at all (a host without Flask-Login): what a guest can do instead.
-        from shopcare.core.web import guest_url
-
         target = guest_url()
     if target is None:
         abort(status)
     return cast(Response, redirect(target))
+
+
+def guest_url() -> str | None:
+    """Where a visitor goes when a page needs a login the host does not have: the first
+    of the pages the features declared for guests (``state.add_guest_page``; tracking:
+    the order look-up)."""
+    from shopcare.core.state import get_state
+
+    for endpoint in get_state().guest_pages:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return None
 
 
 def login_required(view: F) -> F:

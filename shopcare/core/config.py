@@ -3,11 +3,16 @@ reads every setting (the core's and each domain's)."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask, current_app
 
 from shopcare.core.errors import ConfigError
+
+#: Every shopcare setting starts with this.
+PREFIX = "SHOPCARE_"
 
 #: Each setting the core reads, with its default; each domain lists its own (e.g.
 #: ``shopcare.tracking.settings.SETTINGS``). ``init_app`` applies them with
@@ -16,7 +21,7 @@ from shopcare.core.errors import ConfigError
 DEFAULTS: dict[str, Any] = {
     # -- foundation
     "SHOPCARE_URL_PREFIX": "/care",  # where shopcare's pages and API are mounted
-    "SHOPCARE_BASE_TEMPLATE": "shopcare/base.html",  # the layout every page extends (blocks title, content, scripts)
+    "SHOPCARE_BASE_TEMPLATE": "shopcare/base.html",  # the layout every page extends: a content block, and title, head, scripts if it has them
     "SHOPCARE_STAFF_BASE_TEMPLATE": None,  # the layout staff pages extend; None: SHOPCARE_BASE_TEMPLATE
     "SHOPCARE_IS_STAFF": None,  # callable(user) -> bool; None reads ``user.is_admin``
     "SHOPCARE_SHOP_NAME": "Our shop",  # shown in page titles and e-mails
@@ -26,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "SHOPCARE_CURRENCIES": None,  # None accepts every ISO 4217 code Babel knows
     "SHOPCARE_CONTACT": None,  # the shop's contact on order and error pages: {"email", "phone", "hours", "url"}
     "SHOPCARE_LOGIN_URL": None,  # where anonymous shoppers are sent; None tries ``login_manager.login_view``
+    "SHOPCARE_NAIVE_DATETIMES": "utc",  # what a naive datetime from the host means: "utc", or "refuse" (ValidationError)
     # -- outbox, worker and e-mail (shopcare.core.outbox)
     "SHOPCARE_EXTERNAL_URL": None,  # e.g. "https://shop.example": links in e-mails; None uses SERVER_NAME
     "SHOPCARE_MAIL_SENDER": None,  # "Shop care <care@shop.example>"; None uses MAIL_DEFAULT_SENDER
@@ -59,6 +65,25 @@ def setting(name: str, app: Flask | None = None) -> Any:
     app = app or current_app
     known: dict[str, Any] = app.extensions["shopcare"].settings
     if name not in known:
-        raise ConfigError(f"unknown shopcare setting {name!r}")
+        raise ConfigError(f"unknown shopcare setting {name!r}{_did_you_mean(name, known)}")
     config = app.config
     return config[name] if name in config else known[name]
+
+
+def check_config(config: Mapping[str, Any], known: Mapping[str, Any]) -> None:
+    """Refuse a ``SHOPCARE_*`` key in ``config`` that no part of shopcare declares.
+
+    :raises ConfigError: naming the key and the closest known one (a typo such as
+        ``SHOPCARE_URL_PREFX`` would otherwise be silently ignored).
+    """
+    for name in sorted(config):
+        if name.startswith(PREFIX) and name not in known:
+            raise ConfigError(
+                f"{name} is not a shopcare setting{_did_you_mean(name, known)}; "
+                "the README's configuration table lists them all"
+            )
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""

@@ -13,15 +13,13 @@ from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 
 from shopcare.core.i18n import match_language, select_locale
-from shopcare.demo.extensions import babel, care, csrf, db, login_manager
+from shopcare.demo.extensions import LANGUAGES, babel, care, csrf, db, login_manager
 from shopcare.demo.models import User
 from shopcare.demo.views import blueprint
 
 SHOP_NAME = "Casa Verde"
 #: The file in the instance folder that keeps the demo's own random secret key.
 SECRET_KEY_FILE = "secret_key"
-#: The languages of the switch in the header: code -> the language's own name.
-LANGUAGES = {"en": "English", "es": "Español"}
 
 
 def create_app(database_url: str, **config: Any) -> Flask:

@@ -19,5 +19,7 @@ db = SQLAlchemy(model_class=Model)
 care = ShopCare()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+#: The languages of the header's switch: code -> the language's own name.
+LANGUAGES = {"en": "English", "es": "Español"}
 #: The shop's own Flask-Babel (its strings, its language switch); shopcare uses it too.
 babel = Babel()

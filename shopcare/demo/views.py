@@ -35,7 +35,7 @@ from werkzeug.wrappers import Response
 from shopcare import ValidationError
 from shopcare.demo.cart import Cart
 from shopcare.demo.catalogue import CATEGORIES, CATEGORY_BY_SLUG, FEATURED
-from shopcare.demo.extensions import care, db
+from shopcare.demo.extensions import LANGUAGES, care, db
 from shopcare.demo.forms import (
     AddToCartForm,
     CartLineForm,
@@ -66,8 +66,6 @@ def _cart() -> Cart:
 @blueprint.app_context_processor
 def shop_context() -> dict[str, Any]:
     """What the layout needs on every page, shopcare's pages included."""
-    from shopcare.demo.app import LANGUAGES
-
     # The layout translates some forty strings: look the catalog up once per page, not
     # once per string (Flask-Babel's own ``_`` finds the locale and catalog each time).
     translations = get_translations()
@@ -84,8 +82,6 @@ def shop_context() -> dict[str, Any]:
 @blueprint.route("/language/<code>")
 def language(code: str) -> Response:
     """The header's language switch: remember the choice, go back where the shopper was."""
-    from shopcare.demo.app import LANGUAGES
-
     if code not in LANGUAGES:
         abort(404)
     session["language"] = code

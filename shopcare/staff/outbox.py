@@ -10,16 +10,22 @@ from werkzeug.wrappers import Response
 from shopcare.core.access import staff_required
 from shopcare.core.db import session
 from shopcare.core.errors import NotFound, TransitionError
-from shopcare.core.i18n import _, _l, ngettext
+from shopcare.core.i18n import _, ngettext
 from shopcare.core.outbox import count_by_status, list_items, retry, retry_failed
 from shopcare.core.outbox.models import FAILED, STATUSES
 from shopcare.core.paging import page_number
+from shopcare.core.state import Routes
 from shopcare.core.web import back_to
-from shopcare.staff.blueprint import blueprint, nav_item
 
 PER_PAGE = 50
 
-nav_item("shopcare.staff.outbox", _l("E-mails and jobs"), lambda: count_by_status().get(FAILED, 0))
+#: The outbox's staff pages (``state.add_staff_pages`` in ``shopcare.staff.wiring``).
+pages = Routes()
+
+
+def failed_count() -> int:
+    """How many items failed for good (the staff home shows it)."""
+    return count_by_status().get(FAILED, 0)
 
 
 def form_expired_back() -> Response:
@@ -33,7 +39,7 @@ class RetryForm(FlaskForm):
     """The retry buttons: a POST with its CSRF token, nothing else."""
 
 
-@blueprint.route("/outbox")
+@pages.route("/outbox")
 @staff_required
 def outbox() -> str:
     """Outbox items of one status (default: failed), newest first, 50 a page."""
@@ -55,7 +61,7 @@ def outbox() -> str:
     )
 
 
-@blueprint.post("/outbox/<int:item_id>/retry")
+@pages.post("/outbox/<int:item_id>/retry")
 @staff_required
 def outbox_retry(item_id: int) -> Response:
     """Queue one failed item again with a fresh set of attempts."""
@@ -73,7 +79,7 @@ def outbox_retry(item_id: int) -> Response:
     return redirect(url_for(".outbox", status=FAILED))
 
 
-@blueprint.post("/outbox/retry-failed")
+@pages.post("/outbox/retry-failed")
 @staff_required
 def outbox_retry_failed() -> Response:
     """Queue every failed item again."""

@@ -7,7 +7,7 @@ from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from shopcare.core.i18n import _l
-from shopcare.tracking.models import RESOLUTIONS
+from shopcare.tracking.statuses import RESOLUTIONS
 
 
 class LookupForm(FlaskForm):

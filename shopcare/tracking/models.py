@@ -1,9 +1,8 @@
-"""Shipments, the order lines each one carries, and the nine tracking statuses."""
+"""Shipments and the order lines each one carries (statuses: ``shopcare.tracking.statuses``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
 from urllib.parse import quote
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
@@ -11,62 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopcare.core.db import Base, utcnow
 from shopcare.orders.models import Order, OrderLine
-
-# -- statuses ---------------------------------------------------------------
-
-PENDING: Final = "pending"
-INFO_RECEIVED: Final = "info_received"
-IN_TRANSIT: Final = "in_transit"
-OUT_FOR_DELIVERY: Final = "out_for_delivery"
-FAILED_ATTEMPT: Final = "failed_attempt"
-AVAILABLE_FOR_PICKUP: Final = "available_for_pickup"
-DELIVERED: Final = "delivered"
-EXCEPTION: Final = "exception"
-EXPIRED: Final = "expired"
-
-#: The nine statuses every carrier word is normalised to, with their rank: how far
-#: along the way to the shopper each one is. The rank breaks ties between events of
-#: the same instant; ``pending`` and ``info_received`` (before the carrier has the
-#: parcel) never replace a status of rank ``in_transit`` or more.
-STATUS_RANK: Final[dict[str, int]] = {
-    PENDING: 0,
-    INFO_RECEIVED: 1,
-    IN_TRANSIT: 2,
-    EXCEPTION: 3,
-    FAILED_ATTEMPT: 4,
-    OUT_FOR_DELIVERY: 5,
-    AVAILABLE_FOR_PICKUP: 6,
-    EXPIRED: 7,
-    DELIVERED: 8,
-}
-STATUSES: Final = tuple(STATUS_RANK)
-
-#: Statuses where the parcel has reached the shopper or waits for them: never late.
-ARRIVED: Final = frozenset({DELIVERED, AVAILABLE_FOR_PICKUP})
-#: Statuses that make a shipment late whatever its window says.
-TROUBLE: Final = frozenset({EXCEPTION, FAILED_ATTEMPT})
-#: How staff may resolve a late parcel: it arrived after all, a replacement was sent (as
-#: a new shipment), the shopper was refunded, or it is lost.
-OPEN: Final = "open"
-RESOLUTIONS: Final = ("delivered", "reshipped", "refunded", "lost")
-
-#: Statuses that come before the carrier has the parcel.
-BEFORE_TRANSIT: Final = frozenset({PENDING, INFO_RECEIVED})
-
-#: The steps of the shopper's progress bar (ordered, shipped, out for delivery,
-#: delivered), and the step each status has reached (``exception`` and ``expired`` show
-#: the furthest step the timeline reached). A shipment exists once its parcel was handed
-#: to the carrier, so even a ``pending`` one has reached "shipped".
-PROGRESS_STEPS: Final = (PENDING, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED)
-STATUS_STEP: Final[dict[str, int]] = {
-    PENDING: 1,
-    INFO_RECEIVED: 1,
-    IN_TRANSIT: 1,
-    OUT_FOR_DELIVERY: 2,
-    FAILED_ATTEMPT: 2,
-    AVAILABLE_FOR_PICKUP: 2,
-    DELIVERED: 3,
-}
+from shopcare.tracking.statuses import OPEN, PENDING, RESOLUTIONS, STATUSES
 
 
 class Shipment(Base):
@@ -95,7 +39,7 @@ class Shipment(Base):
     late_notified_at: Mapped[datetime | None]
     #: ``open``, or how staff resolved a late parcel (:data:`RESOLUTIONS`): a resolved
     #: parcel leaves the late list; ``delivered`` counts it as delivered for the order.
-    resolution: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    resolution: Mapped[str] = mapped_column(String(16), default=OPEN, server_default=OPEN)
     resolved_at: Mapped[datetime | None]
     #: Staff's latest note on the parcel (each note is also an event, for the audit trail).
     staff_note: Mapped[str | None] = mapped_column(String(1000))
@@ -119,9 +63,7 @@ class Shipment(Base):
             name="status",
         ),
         CheckConstraint(
-            "resolution IN ({})".format(
-                ", ".join(f"'{value}'" for value in ("open", *RESOLUTIONS))
-            ),
+            "resolution IN ({})".format(", ".join(f"'{value}'" for value in (OPEN, *RESOLUTIONS))),
             name="resolution",
         ),
     )

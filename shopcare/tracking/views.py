@@ -1,5 +1,6 @@
-"""The shopper's tracking pages (``shopcare.tracking.*``) and the staff's late list
-(``shopcare.staff.late_shipments``)."""
+"""The shopper's tracking pages (``shopcare.tracking.*``), the care home's card and the
+staff's late list (``shopcare.staff.late_shipments``); ``shopcare.tracking.wiring``
+adds them to the app."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from flask import (
     Blueprint,
@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import format_currency, get_locale
-from jinja2 import Environment, Template
+from jinja2 import Template
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -40,27 +40,23 @@ from shopcare.core.events import Event
 from shopcare.core.i18n import Catalog, _, _l, formats, same_zone, shop_zone
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
-from shopcare.staff import blueprint as staff
-from shopcare.staff import nav_item
+from shopcare.core.state import HomeCard, Routes, get_state
 from shopcare.tracking.carriers import carrier_info, carriers
 from shopcare.tracking.forms import LookupForm, ResolveForm
-from shopcare.tracking.models import PROGRESS_STEPS
-from shopcare.tracking.services import (
-    GuestLinkExpired,
-    GuestOrder,
-    OrderTracking,
-    ShipmentTracker,
-    VersionedOrder,
-    current_tracker,
-)
+from shopcare.tracking.guests import GuestLinkExpired, GuestOrder
+from shopcare.tracking.queries import OrderTracking, VersionedOrder
+from shopcare.tracking.services import ShipmentTracker, current_tracker
+from shopcare.tracking.statuses import PROGRESS_STEPS
 
 blueprint = Blueprint("tracking", __name__, url_prefix="/tracking")
+#: Tracking's pages in the staff area.
+staff_pages = Routes()
 
 # -- words the shopper reads --------------------------------------------------------
 
 #: A parcel's status. A shipment exists once the parcel was handed to the carrier, so
 #: ``pending`` (no carrier scan yet) is not "preparing"; an order with no parcel is
-#: (see :class:`shopcare.tracking.status.OrderStatus`).
+#: (see :class:`shopcare.tracking.summary.OrderStatus`).
 STATUS_LABELS: dict[str, Any] = {
     "pending": _l("Handed to the carrier"),
     "info_received": _l("Label created"),
@@ -163,19 +159,17 @@ def date_window(earliest: datetime, latest: datetime) -> str:
     return _("%(window)s (%(place)s time)", window=text, place=fmt.zone_name(zone))
 
 
-#: Per Jinja environment that never reloads templates: action -> its timeline template.
-_TIMELINE_TEMPLATES: WeakKeyDictionary[Environment, dict[str, Template]] = WeakKeyDictionary()
-
-
 def timeline_entries(tracking: OrderTracking) -> list[tuple[Event, Template]]:
     """The order's public events, newest first, each with the template that shows it:
     ``shopcare/timeline/<action>.html``, else ``<kind>.html``, else ``_default.html``.
 
-    Each action is looked up once: per process when templates do not auto-reload (as
+    Each action is looked up once: per app when templates do not auto-reload (as
     Jinja caches the templates themselves), else once per page.
     """
     env = current_app.jinja_env
-    memo = {} if env.auto_reload else _TIMELINE_TEMPLATES.setdefault(env, {})
+    memo: dict[str, Template] = (
+        {} if env.auto_reload else get_state().memo.setdefault("tracking.timeline_templates", {})
+    )
     entries = []
     for event in reversed(tracking.timeline):
         template = memo.get(event.action)
@@ -362,18 +356,13 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
     return html
 
 
-# Without a login system, pages that need one send visitors to the look-up instead.
-web.guest_page("shopcare.tracking.lookup")
-
-
-@web.home_card
-def track_card() -> web.HomeCard:
+def track_card() -> HomeCard:
     """The care home's "Track an order" card."""
     if current_user_id() is not None:
         url = url_for("shopcare.tracking.orders")
     else:
         url = url_for("shopcare.tracking.lookup")
-    return web.HomeCard(
+    return HomeCard(
         title=_("Track an order"),
         text=_("See where your parcel is and when it arrives."),
         url=url,
@@ -382,11 +371,11 @@ def track_card() -> web.HomeCard:
 
 # -- staff -----------------------------------------------------------------------
 
-nav_item(
-    "shopcare.staff.late_shipments",
-    _l("Late shipments"),
-    lambda: current_tracker().late_counts().total,
-)
+
+def late_count() -> int:
+    """How many parcels are late now (the staff home shows it)."""
+    return current_tracker().late_counts().total
+
 
 RESOLUTION_LABELS: dict[str, Any] = {
     "delivered": _l("Delivered after all"),
@@ -428,7 +417,7 @@ def _late_filters() -> dict[str, str]:
     return {name: value for name, value in wanted.items() if value and valid[name](value)}
 
 
-@staff.route("/late-shipments")
+@staff_pages.route("/late-shipments")
 @staff_required
 def late_shipments() -> str:
     """Open late parcels, most overdue first, filtered by carrier, reason and age, with
@@ -453,7 +442,7 @@ def late_shipments() -> str:
     )
 
 
-@staff.post("/late-shipments/<int:shipment_id>")
+@staff_pages.post("/late-shipments/<int:shipment_id>")
 @staff_required
 def resolve_shipment(shipment_id: int) -> Response:
     """Save a note on a late parcel and, when one is chosen, its resolution. Of two
@@ -502,8 +491,3 @@ def resolve_shipment(shipment_id: int) -> Response:
     session().commit()
     flash(message, "success")
     return redirect(back)
-
-
-# Register the JSON endpoints, the CLI commands and the periodic job with the app.
-from shopcare.tracking import api as _api  # noqa: E402, F401
-from shopcare.tracking import jobs as _jobs  # noqa: E402, F401

@@ -87,7 +87,9 @@ def test_demo_pages_pass_axe(browser: Browser, demo: tuple[str, dict[str, str]],
         for size in (PHONE, DESKTOP):
             page.set_viewport_size(size)
             for path in pages:
-                target = f"/care/tracking/orders/{orders[path[1:]]}" if path.startswith("@") else path
+                target = (
+                    f"/care/tracking/orders/{orders[path[1:]]}" if path.startswith("@") else path
+                )
                 page.goto(base + target)
                 problems = serious(page)
                 if problems:

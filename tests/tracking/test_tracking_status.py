@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 from shopcare.core.db import utcnow
-from shopcare.tracking.status import summarize
+from shopcare.tracking.summary import summarize
 from tests.conftest import login
 from tests.tracking.helpers import make_order
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Final, Protocol
 
 from shopcare.core.i18n import _, ngettext
-from shopcare.tracking.models import (
+from shopcare.tracking.statuses import (
     ARRIVED,
     AVAILABLE_FOR_PICKUP,
     BEFORE_TRANSIT,
@@ -26,9 +26,9 @@ from shopcare.tracking.models import (
     FAILED_ATTEMPT,
     IN_TRANSIT,
     OUT_FOR_DELIVERY,
-    PENDING,
     STATUS_RANK,
     TROUBLE,
+    order_status,
 )
 
 # -- the order's states ---------------------------------------------------------------
@@ -148,16 +148,9 @@ class OrderStatus:
 
 
 def tracking_status(statuses: Iterable[str]) -> str:
-    """The order's one-of-nine status from its parcels' statuses (the JSON API's
-    ``status``): ``pending`` without any, trouble first, otherwise the parcel
-    furthest from the shopper, so an order is ``delivered`` only when every parcel is."""
-    statuses = list(statuses)
-    if not statuses:
-        return PENDING
-    for status in (EXCEPTION, FAILED_ATTEMPT, EXPIRED):
-        if status in statuses:
-            return status
-    return min(statuses, key=lambda status: STATUS_RANK[status])
+    """The order's one-of-nine status (the JSON API's ``status``):
+    :func:`shopcare.tracking.statuses.order_status`."""
+    return order_status(list(statuses))
 
 
 def parcel_late(status: str, estimated_latest: datetime | None, now: datetime) -> bool:

@@ -1,39 +1,28 @@
-"""Late parcels, for staff: the filtered list with its counts, notes, and resolutions.
-
-A parcel is late when it is open (not resolved by staff), has not arrived, and its
-window has passed or it is in trouble (:func:`late_clause`). Staff resolve it — it came
-after all, a replacement was sent, the shopper was refunded, or it is lost — through
-:data:`RESOLUTION`, a state machine whose one guarded move (a conditional UPDATE) lets
-exactly one of two staff members resolve a parcel; the other gets a
-:class:`~shopcare.TransitionError`. The resolution leaves the list and shows on the
-order's timeline; notes are kept on the parcel and in the audit trail.
-"""
+"""Late shipments: which are late (open, not arrived, and past their delivery window
+or in trouble), the staff's late list with its filters and counts, and the check that
+sends ``shipment-late`` once per shipment, ever. Resolving a late parcel:
+:mod:`shopcare.tracking.resolutions`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
+from shopcare.core import signals
 from shopcare.core.db import session, utcnow
-from shopcare.core.errors import ValidationError
 from shopcare.core.events import Actor, record_event
-from shopcare.core.machine import Machine, Move
 from shopcare.core.paging import Page
-from shopcare.core.validation import check_text
 from shopcare.orders.models import Order
-from shopcare.tracking.models import (
-    ARRIVED,
-    OPEN,
-    RESOLUTIONS,
-    STATUSES,
-    TROUBLE,
-    Shipment,
-)
+from shopcare.tracking.models import Shipment
+from shopcare.tracking.notifications import send_signal
+from shopcare.tracking.statuses import ARRIVED, OPEN, STATUSES, TROUBLE
 
 LATE_PER_PAGE = 25
+
+
 #: The age filter: how many days past its window a parcel is (``None``: no bound).
 AGES: dict[str, tuple[int | None, int | None]] = {
     "week": (None, 7),
@@ -42,14 +31,6 @@ AGES: dict[str, tuple[int | None, int | None]] = {
 }
 #: Why a parcel is late: past its window, or the carrier's trouble.
 REASONS = ("overdue", *sorted(TROUBLE))
-
-#: Resolving a late parcel: from ``open`` to one of :data:`RESOLUTIONS`, once.
-RESOLUTION = Machine(
-    "shipment",
-    states=(OPEN, *RESOLUTIONS),
-    moves=[Move(OPEN, resolution, "shipment.resolved", public=True) for resolution in RESOLUTIONS],
-    status_column="resolution",
-)
 
 
 @dataclass(frozen=True)
@@ -82,6 +63,16 @@ def late_clause(now: datetime) -> ColumnElement[bool]:
         Shipment.status.in_(not_arrived),
         or_(Shipment.estimated_latest < now, Shipment.status.in_(sorted(TROUBLE))),
     )
+
+
+def is_late(shipment: Shipment, now: datetime | None = None) -> bool:
+    """Python twin of :func:`late_clause` for a loaded shipment."""
+    if (shipment.resolution or OPEN) != OPEN or shipment.status in ARRIVED:
+        return False
+    if shipment.status in TROUBLE:
+        return True
+    latest = shipment.estimated_latest
+    return latest is not None and latest < (now or utcnow())
 
 
 def lateness(shipment: Shipment, now: datetime) -> tuple[int, str]:
@@ -165,92 +156,70 @@ def late_counts(*, now: datetime | None = None) -> LateCounts:
     return LateCounts(total, by_reason, dict(sorted(by_carrier.items())))
 
 
-def _note(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError("note", "must be text")
-    value = check_text(value.strip(), "note")
-    if len(value) > 1000:
-        raise ValidationError("note", "at most 1000 characters")
-    return value or None
+def flag_late(*, now: datetime | None = None, batch: int = 500) -> list[Shipment]:
+    """Send ``shipment-late`` for each late shipment not flagged before.
 
-
-def add_note(shipment_id: int, note: str, *, actor: Actor | None = None) -> Shipment:
-    """Keep staff's note on a parcel (shown on the late list) and in the audit trail."""
-    text = _note(note)
-    if text is None:
-        raise ValidationError("note", "write a note")
-    shipment = session().get(Shipment, shipment_id)
-    if shipment is None:
-        raise ValidationError("shipment", "no such shipment")
-    shipment.staff_note = text
-    session().flush()
-    record_event(
-        "order",
-        shipment.order_id,
-        "shipment.note",
-        actor=actor,
-        data={"shipment_id": shipment.id, "note": text},
-    )
-    return shipment
-
-
-def resolve(
-    shipment_id: int,
-    resolution: str,
-    *,
-    note: str | None = None,
-    actor: Actor | None = None,
-    now: datetime | None = None,
-) -> Shipment:
-    """Resolve an open late parcel: it leaves the late list, and the resolution shows
-    on the order's timeline (the public ``shipment.resolved`` event; the note stays
-    with staff).
-
-    :raises ValidationError: for an unknown resolution or a bad note.
-    :raises TransitionError: when the parcel is resolved already — also when another
-        staff member resolved it a moment ago (the UPDATE is conditional).
+    Each shipment is claimed with a conditional ``UPDATE … WHERE late_notified_at
+    IS NULL``: of two workers racing for it only one updates the row, so the
+    signal fires once per shipment, ever.
     """
-    if resolution not in RESOLUTIONS:
-        raise ValidationError("resolution", f"one of {', '.join(RESOLUTIONS)}")
-    text = _note(note)
     now = now or utcnow()
-    values: dict[str, Any] = {"resolved_at": now}
-    if text is not None:
-        values["staff_note"] = text
+    flagged: list[Shipment] = []
+    while True:
+        candidates = list(
+            session().scalars(
+                select(Shipment.id)
+                .where(late_clause(now), Shipment.late_notified_at.is_(None))
+                .order_by(Shipment.id)
+                .limit(batch)
+            )
+        )
+        claimed = [shipment_id for shipment_id in candidates if claim(shipment_id, now)]
+        flagged += _announce(claimed, now)
+        if len(candidates) < batch:
+            return flagged
+
+
+def _announce(claimed: list[int], now: datetime) -> list[Shipment]:
+    """Record and signal the shipments this worker claimed."""
+    if not claimed:
+        return []
     db = session()
-    order_id = db.scalar(select(Shipment.order_id).where(Shipment.id == shipment_id))
-    if order_id is None:
-        raise ValidationError("shipment", "no such shipment")
-    RESOLUTION.move(
-        Shipment,
-        shipment_id,
-        resolution,
-        expected=OPEN,
-        values=values,
-        record=False,
+    shipments = list(
+        db.scalars(
+            select(Shipment)
+            .options(joinedload(Shipment.order))
+            .where(Shipment.id.in_(claimed))
+            .order_by(Shipment.id)
+            .execution_options(populate_existing=True)
+        )
     )
-    record_event(
-        "order",
-        order_id,
-        "shipment.resolved",
-        actor=actor,
-        from_state=OPEN,
-        to_state=resolution,
-        data={"shipment_id": shipment_id, "resolution": resolution},
-        occurred_at=now,
-        public=True,
-    )
-    if text is not None:
+    for shipment in shipments:
+        days, reason = lateness(shipment, now)
         record_event(
             "order",
-            order_id,
-            "shipment.note",
-            actor=actor,
-            data={"shipment_id": shipment_id, "note": text},
+            shipment.order_id,
+            "shipment.late",
+            actor=Actor.system("late check"),
+            data={"shipment_id": shipment.id, "reason": reason, "days_late": days},
             occurred_at=now,
         )
-    shipment = db.get(Shipment, shipment_id, populate_existing=True)
-    assert shipment is not None
-    return shipment
+        send_signal(
+            signals.shipment_late,
+            shipment=shipment,
+            order=shipment.order,
+            reason=reason,
+            days_late=days,
+        )
+    return shipments
+
+
+def claim(shipment_id: int, now: datetime) -> bool:
+    """Mark one shipment as flagged unless someone did already; ``True`` if we did."""
+    result = session().execute(
+        update(Shipment)
+        .where(Shipment.id == shipment_id, Shipment.late_notified_at.is_(None))
+        .values(late_notified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
