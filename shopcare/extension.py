@@ -8,13 +8,15 @@ from typing import Any
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
+from shopcare.cases.services import CaseDesk
+from shopcare.cases.settings import SETTINGS as CASES_SETTINGS
 from shopcare.core.config import DEFAULTS as CORE_SETTINGS
 from shopcare.orders.services import OrderBook
 from shopcare.tracking.services import ShipmentTracker
 from shopcare.tracking.settings import SETTINGS as TRACKING_SETTINGS
 
 #: Every ``SHOPCARE_*`` setting with its default: the core's, then each domain's.
-DEFAULTS: dict[str, Any] = {**CORE_SETTINGS, **TRACKING_SETTINGS}
+DEFAULTS: dict[str, Any] = {**CORE_SETTINGS, **TRACKING_SETTINGS, **CASES_SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class ShopCare:
         self.db = db
         self.orders = OrderBook()
         self.tracking = ShipmentTracker()
+        self.cases = CaseDesk()
         if app is not None:
             self.init_app(app, db=db)
 
