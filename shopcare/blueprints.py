@@ -6,13 +6,14 @@ from flask import Blueprint
 
 import shopcare.core.api.views
 import shopcare.orders.api  # noqa: F401  (registers the orders endpoint)
+from shopcare.cases.views import blueprint as cases
 from shopcare.core.api import api
 from shopcare.staff import blueprint as staff
 from shopcare.staff import outbox as _staff_outbox  # noqa: F401  (registers the outbox page)
 from shopcare.staff import views as _staff_views  # noqa: F401  (registers the staff home)
 from shopcare.tracking.views import blueprint as tracking
 
-CHILDREN: list[Blueprint] = [api, staff, tracking]
+CHILDREN: list[Blueprint] = [api, staff, tracking, cases]
 
 
 def register() -> Blueprint:

@@ -777,6 +777,9 @@ class CaseDesk:
         actor = actor if actor is not None else Actor.current()
         db = session()
         source = case.status
+        if version is not None and version != case.version:
+            # The caller acted on an older reading: someone else moved or edited it since.
+            raise TransitionError("case", source, target, concurrent=True)
         outcome = CASE.move(
             Case,
             case.id,

@@ -22,7 +22,8 @@ SETTINGS: dict[str, Any] = {
     "SHOPCARE_SHIPPING_SKUS": (
         "SHIPPING",
     ),  # order lines that are the delivery charge, refunded once per order
-    "SHOPCARE_CASE_REASONS": {  # reason codes per kind; withdrawal asks none
+    # Reason codes a shopper picks from, per kind; a withdrawal asks none.
+    "SHOPCARE_CASE_REASONS": {
         "return": (
             "too_small",
             "too_large",
@@ -34,19 +35,18 @@ SETTINGS: dict[str, Any] = {
         ),
         "guarantee": ("stopped_working", "defective", "broken_part", "other"),
     },
-    "SHOPCARE_CASE_REMEDIES": {  # what a shopper may ask for, per kind
+    # What a shopper may ask for, per kind (the first is the default).
+    "SHOPCARE_CASE_REMEDIES": {
         "withdrawal": ("refund",),
         "return": ("refund", "exchange", "store_credit"),
         "guarantee": ("repair", "replacement", "refund"),
     },
-    "SHOPCARE_CASE_MAX_PHOTOS": 5,
-    "SHOPCARE_CASE_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
-    "SHOPCARE_CASE_PHOTO_MAX_PIXELS": 40_000_000,
+    "SHOPCARE_CASE_MAX_PHOTOS": 5,  # photos on one case
+    "SHOPCARE_CASE_PHOTO_MAX_BYTES": 5 * 1024 * 1024,  # one photo's size as uploaded
+    "SHOPCARE_CASE_PHOTO_MAX_PIXELS": 40_000_000,  # one photo's width x height (decompression bombs)
     "SHOPCARE_CASE_PHOTO_DIR": None,  # a folder outside static/; None: <instance>/shopcare-case-photos
-    # Auto-approval: a callable(case) -> bool, or None; and/or a policy return within its
-    # window worth at most this much (order currency, e.g. "50.00") is approved at once.
-    "SHOPCARE_CASE_AUTO_APPROVE": None,
-    "SHOPCARE_CASE_AUTO_APPROVE_MAX_VALUE": None,
+    "SHOPCARE_CASE_AUTO_APPROVE": None,  # callable(case) -> bool: approve a new return or claim at once
+    "SHOPCARE_CASE_AUTO_APPROVE_MAX_VALUE": None,  # "50.00": a policy return worth at most this is approved at once
     # The amount actually paid per line: callable(order) -> {sku: Decimal paid for the
     # whole line}; None: unit price x quantity. Refunds split it exactly (no lost cents).
     "SHOPCARE_CASE_PAID": None,
