@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
@@ -38,6 +40,13 @@ def create_app(database_url: str, **config: Any) -> Flask:
     # FLASK_MAIL_SERVER=localhost FLASK_MAIL_PORT=1025 … sets MAIL_SERVER, MAIL_PORT, and so on.
     app.config.from_prefixed_env()
     app.config.update(config)
+    # After-sales cases: Spain's holidays and return address; photos beside the database.
+    app.config.setdefault("SHOPCARE_DEFAULT_TIMEZONE", "Europe/Madrid")
+    app.config.setdefault("SHOPCARE_COUNTRY", "ES")
+    app.config.setdefault(
+        "SHOPCARE_RETURN_ADDRESS", f"{SHOP_NAME} returns\nCalle del Prado 7\n28014 Madrid"
+    )
+    app.config.setdefault("SHOPCARE_CASE_PHOTO_DIR", _photo_dir(database_url))
 
     db.init_app(app)
     csrf.init_app(app)
@@ -61,6 +70,13 @@ def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     return db.session.get(User, int(user_id))
+
+
+def _photo_dir(database_url: str) -> str:
+    """Case photos live beside a SQLite database file, else in the temp folder."""
+    if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
+        return str(Path(database_url.removeprefix("sqlite:///")).resolve().parent / "case-photos")
+    return str(Path(tempfile.gettempdir()) / "shopcare-demo-case-photos")
 
 
 def not_found(error: Exception) -> tuple[str, int]:

@@ -35,6 +35,7 @@ from shopcare.demo.extensions import care as demo_care
 from shopcare.demo.extensions import db as demo_db
 from shopcare.demo.models import Product, User
 from shopcare.demo.orders import place_order
+from shopcare.demo.seed_cases import seed_cases
 from shopcare.demo.seed_tracking import seed_tracking
 from shopcare.orders.models import Order
 
@@ -333,7 +334,7 @@ def seed_orders(ctx: SeedContext) -> None:
 
 
 #: The steps ``seed`` runs, in order. Features append theirs (see the module docstring).
-SEED_STEPS: list[SeedStep] = [seed_catalogue, seed_users, seed_orders, seed_tracking]
+SEED_STEPS: list[SeedStep] = [seed_catalogue, seed_users, seed_orders, seed_tracking, seed_cases]
 
 
 # -- running it --------------------------------------------------------------------------
