@@ -63,13 +63,12 @@ def photo(colour: tuple[int, int, int], label: str) -> bytes:
 def seed_cases(ctx: SeedContext) -> None:
     """Open and move the cases of :data:`PLAN` on recently and less recently delivered orders."""
     desk = ctx.care.cases
+    arrived = {o.id: o.delivered_at for o in ctx.orders if o.delivered_at is not None}
     delivered = [
-        o
-        for o in ctx.orders
-        if o.delivered_at is not None and o.delivered_at < ctx.now - timedelta(days=3)
+        o for o in ctx.orders if o.id in arrived and arrived[o.id] < ctx.now - timedelta(days=3)
     ]
-    recent = [o for o in delivered if o.delivered_at > ctx.now - timedelta(days=25)]
-    older = [o for o in delivered if o.delivered_at <= ctx.now - timedelta(days=25)]
+    recent = [o for o in delivered if arrived[o.id] > ctx.now - timedelta(days=25)]
+    older = [o for o in delivered if arrived[o.id] <= ctx.now - timedelta(days=25)]
     pools = {"withdrawal": recent, "return": recent or older, "guarantee": older or recent}
     used: set[int] = set()
     for index, (kind, status) in enumerate(PLAN):
@@ -77,7 +76,7 @@ def seed_cases(ctx: SeedContext) -> None:
         ctx.rng.shuffle(candidates)
         for order in candidates[:20]:
             eligibility = desk.eligibility(
-                order.reference, kind, now=order.delivered_at + timedelta(days=2)
+                order.reference, kind, now=arrived[order.id] + timedelta(days=2)
             )
             lines = sorted(line.sku for line in eligibility.lines if line.eligible)
             if lines:
@@ -87,7 +86,7 @@ def seed_cases(ctx: SeedContext) -> None:
         used.add(order.id)
         sku = ctx.rng.choice(lines)
         remedy = ctx.rng.choice(REMEDIES[kind])
-        opened = order.delivered_at + timedelta(days=2, hours=ctx.rng.randint(1, 30))
+        opened = arrived[order.id] + timedelta(days=2, hours=ctx.rng.randint(1, 30))
         case = desk.open(
             order.reference,
             kind,
