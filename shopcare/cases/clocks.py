@@ -11,7 +11,7 @@ day (art. 3(4)). Policy returns and the guarantee end on their calendar day.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -122,6 +122,9 @@ class Delivery:
     complete_at: datetime | None
     delivered: dict[int, int]
     any_undelivered_parcel: bool
+    #: when each order line's last delivered unit arrived (its return and guarantee
+    #: clocks start there, even while another parcel of the order is on its way)
+    line_delivered_at: dict[int, datetime] = field(default_factory=dict)
 
 
 def delivery_from(order: Any, parcels: list[Parcel]) -> Delivery:
@@ -134,24 +137,32 @@ def delivery_from(order: Any, parcels: list[Parcel]) -> Delivery:
     if not parcels:
         if order.delivered_at is None:
             return Delivery(None, {}, False)
-        return Delivery(order.delivered_at, {line.id: line.quantity for line in goods}, False)
+        return Delivery(
+            order.delivered_at,
+            {line.id: line.quantity for line in goods},
+            False,
+            {line.id: order.delivered_at for line in goods},
+        )
     delivered: dict[int, int] = {}
+    arrived: dict[int, datetime] = {}
     last: datetime | None = None
     pending = False
     for row in parcels:
         if row.status == "delivered" and row.delivered_at is not None:
             last = row.delivered_at if last is None or row.delivered_at > last else last
             if row.order_line_id is not None:
-                delivered[row.order_line_id] = delivered.get(row.order_line_id, 0) + (
-                    row.quantity or 0
-                )
+                line_id = row.order_line_id
+                delivered[line_id] = delivered.get(line_id, 0) + (row.quantity or 0)
+                if line_id not in arrived or row.delivered_at > arrived[line_id]:
+                    arrived[line_id] = row.delivered_at
         else:
             pending = True
     if not pending and last is not None and not delivered:
         delivered = {line.id: line.quantity for line in goods}  # parcels without line detail
+        arrived = {line.id: last for line in goods}
     complete = (
         not pending
         and last is not None
         and all(delivered.get(line.id, 0) >= line.quantity for line in goods)
     )
-    return Delivery(last if complete else None, delivered, pending)
+    return Delivery(last if complete else None, delivered, pending, arrived)

@@ -203,20 +203,22 @@ def _eligibility(
         elif kind == "return":
             limit = delivery.delivered.get(line.id, 0)
             days = clocks.return_days(line.sku, line.category)
+            arrived = delivery.line_delivered_at.get(line.id)
+            line_day = clocks.local_day(arrived) if arrived is not None else None
             if clocks.is_final_sale(line.sku, line.category):
                 refusal, message = "final_sale", _("Final sale: this item cannot be returned.")
             elif days <= 0:
                 refusal, message = "final_sale", _("This item cannot be returned.")
-            elif day is None or limit == 0:
+            elif line_day is None or limit == 0:
                 refusal, message = "not_delivered", _("Returns open once the item is delivered.")
             else:
-                until = clocks.end_of_day(day + timedelta(days=days))
+                until = clocks.end_of_day(line_day + timedelta(days=days))
                 if now >= until:
                     refusal = "window_closed"
                     message = _("The return window closed on %(day)s.", day=_day_text(until))
         else:
             limit = delivery.delivered.get(line.id, 0)
-            started_at = delivery.complete_at or order.delivered_at
+            started_at = delivery.line_delivered_at.get(line.id)
             first = clocks.local_day(started_at) if started_at is not None else None
             if first is None or limit == 0:
                 refusal, message = (

@@ -144,3 +144,38 @@ def test_not_delivered_yet_refuses_returns(care: Any) -> None:
     care.orders.record("SO-1", "ann@example.com", datetime.now(UTC) - timedelta(days=1), lines())
     result = care.cases.eligibility("SO-1", "return")
     assert result.lines[0].refusal == "not_delivered"
+
+
+def test_return_and_guarantee_run_per_line_while_another_parcel_travels(care: Any) -> None:
+    care.orders.record("SO-1", "ann@example.com", madrid(2026, 6, 1, 10), lines())
+    care.tracking.add_shipment(
+        "SO-1",
+        carrier="dhl",
+        tracking_number="A1",
+        lines={"MUG-1": 3},
+        shipped_at=madrid(2026, 6, 2, 10),
+    )
+    care.tracking.add_shipment(
+        "SO-1",
+        carrier="dhl",
+        tracking_number="A2",
+        lines={"TEA-9": 1},
+        shipped_at=madrid(2026, 6, 3, 10),
+    )
+    care.tracking.add_event(
+        "SO-1",
+        "delivered",
+        occurred_at=madrid(2026, 6, 10, 12),
+        tracking_number="A1",
+        carrier="dhl",
+    )
+    returns = care.cases.eligibility("SO-1", "return", now=madrid(2026, 6, 12, 12))
+    assert returns.line("MUG-1").eligible and returns.line("MUG-1").until == madrid(
+        2026, 7, 11, 0, 0
+    )
+    assert returns.line("TEA-9").refusal == "not_delivered"
+    assert (
+        care.cases.eligibility("SO-1", "guarantee", now=madrid(2026, 6, 12, 12))
+        .line("MUG-1")
+        .eligible
+    )
