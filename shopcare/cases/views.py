@@ -492,8 +492,17 @@ def cases() -> str:
     if page > 1 and not listing.items:
         abort(404)
     kept = {k: v for k, v in args.items() if k != "page" and v}
+    # Every label the rows repeat, translated once for the page (not once per row).
+    words = {
+        "kind": {k: str(v) for k, v in KIND_LABELS.items()},
+        "status": {k: str(v) for k, v in STATUS_LABELS.items()},
+        "flag": {k: str(v) for k, v in FLAG_LABELS.items()},
+        "reason": {k: str(v) for k, v in REASON_LABELS.items()},
+        "badge": _BADGES,
+    }
     return render_template(
         "shopcare/staff/cases.html",
+        words=words,
         listing=listing,
         args=args,
         kept=kept,
