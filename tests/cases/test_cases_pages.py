@@ -244,7 +244,7 @@ def test_return_slip_has_a_readable_qr(care: Any, db: Any, client: FlaskClient) 
     db.session.commit()
     login(client, "ann")
     html = client.get(f"/care/cases/{case.number}/slip").get_data(as_text=True)
-    assert "<svg" in html and "@media print" in html and "Calle Mayor 1" in html
+    assert "<svg" in html and "sc-slip" in html and "Calle Mayor 1" in html
     payload = f"https://shop.example/care/staff/cases/{case.number}"
     assert payload in html and payload.isascii()
     import segno
