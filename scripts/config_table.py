@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Print the README's configuration table from the settings' sources (defaults and comments):
-the core's ``DEFAULTS`` and each domain's ``SETTINGS``."""
+the core's ``DEFAULTS`` and each domain's ``SETTINGS``.
+
+``tests/test_readme.py`` checks that the README holds exactly this table.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +20,15 @@ SOURCES = [
 ]
 
 
-def main() -> None:
-    print("| setting | default | meaning |")
-    print("|---|---|---|")
+def table() -> str:
+    """The configuration table, as Markdown."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
     for source, name in SOURCES:
-        table(source.read_text(), name, str(source.relative_to(PACKAGE.parent)))
+        rows += _rows(source.read_text(), name, str(source.relative_to(PACKAGE.parent)))
+    return "\n".join(rows) + "\n"
 
 
-def table(text: str, name: str, path: str) -> None:
+def _rows(text: str, name: str, path: str) -> list[str]:
     lines = text.splitlines()
     tree = ast.parse(text)
     defaults = next(
@@ -33,14 +37,18 @@ def table(text: str, name: str, path: str) -> None:
         if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == name
     )
     assert isinstance(defaults, ast.Dict)
+    rows = []
     for key, value in zip(defaults.keys, defaults.values, strict=True):
         assert isinstance(key, ast.Constant)
-        default = f"`{ast.get_source_segment(text, value) or ''}`"
+        source = ast.get_source_segment(text, value) or ""
+        # A long default is not repeated here (and no code span nests in another).
         if isinstance(value, ast.Name):
-            default = f"{default} (see `{imported_from(tree, value.id)}`)"
-        elif "\n" in default:
-            default = f"(see `{path}`)"
-        line = lines[value.end_lineno - 1]
+            shown = f"`{source}` (see [{_imported_from(tree, value.id)}]({_imported_from(tree, value.id)}))"
+        elif "\n" in source:
+            shown = f"see [{path}]({path})"
+        else:
+            shown = f"`{source}`"
+        line = lines[value.end_lineno - 1]  # type: ignore[operator]
         comment = (
             line.split("#", 1)[1].strip()
             if "#" in line and not line.strip().startswith('"http')
@@ -54,11 +62,12 @@ def table(text: str, name: str, path: str) -> None:
                 above.insert(0, lines[index].strip().lstrip("# "))
                 index -= 1
             comment = " ".join(above)
-        comment = re.sub(r"\s+", " ", comment).replace("|", "\\|")
-        print(f"| `{key.value}` | {default} | {comment} |")
+        comment = re.sub(r"\s+", " ", comment).replace("|", "\\|").replace("``", "`")
+        rows.append(f"| `{key.value}` | {shown} | {comment} |")
+    return rows
 
 
-def imported_from(tree: ast.Module, name: str) -> str:
+def _imported_from(tree: ast.Module, name: str) -> str:
     """The file a module-level ``from x import name`` reads ``name`` from."""
     module = next(
         node.module
@@ -66,6 +75,10 @@ def imported_from(tree: ast.Module, name: str) -> str:
         if isinstance(node, ast.ImportFrom) and any(alias.name == name for alias in node.names)
     )
     return f"{(module or '').replace('.', '/')}.py"
+
+
+def main() -> None:
+    print(table(), end="")
 
 
 if __name__ == "__main__":

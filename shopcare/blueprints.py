@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+import shopcare.core.api.docs
 import shopcare.core.api.views
 import shopcare.orders.api  # noqa: F401  (registers the orders endpoint)
 from shopcare.cases.views import blueprint as cases

@@ -81,20 +81,34 @@ class ShopCare:
         app.cli.add_command(cli.group)
         ratelimit.init_app(app)
         api.init_app(app)
+        if app.debug:  # what is wrong or missing, logged at the first request
+            from shopcare.core.check import check_at_first_request
+
+            check_at_first_request(app)
 
     def create_all(self, app: Flask | None = None) -> None:
-        """Create shopcare's tables (demos and tests; production uses migrations)."""
+        """Create shopcare's tables (demos and tests; production uses migrations).
+
+        A database with no recorded revision is stamped at the newest one, so that
+        ``flask shopcare db upgrade`` later applies only what is new.
+        """
         import shopcare.models  # noqa: F401
         from shopcare.core.db import metadata
+        from shopcare.core.migrate import stamp_unversioned
 
-        metadata.create_all(self._engine(app))
+        with self._engine(app).begin() as connection:
+            metadata.create_all(connection)
+            stamp_unversioned(connection)
 
     def drop_all(self, app: Flask | None = None) -> None:
-        """Drop shopcare's tables."""
+        """Drop shopcare's tables (and the revision recorded for them)."""
         import shopcare.models  # noqa: F401
         from shopcare.core.db import metadata
+        from shopcare.core.migrate import drop_version_table
 
-        metadata.drop_all(self._engine(app))
+        with self._engine(app).begin() as connection:
+            metadata.drop_all(connection)
+            drop_version_table(connection)
 
     @staticmethod
     def _engine(app: Flask | None) -> Any:

@@ -208,3 +208,40 @@ def test_retry_in_rounds_up(app: Flask) -> None:
         assert retry_in(61) == "in 2 minutes"
         assert retry_in(3601) == "in 2 hours"
     assert RateLimited("api", 7).get_headers()[-1] == ("Retry-After", "7")
+
+
+def test_mounting_adds_no_limiter_command_to_the_hosts_cli(app: Flask) -> None:
+    assert "limiter" not in app.cli.commands
+    assert set(app.cli.commands) == {"shopcare"}
+
+
+def test_shopcares_dependencies_add_no_flask_commands() -> None:
+    """``flask`` shows the ``flask.commands`` entry points of every installed package, so a
+    dependency of shopcare with one (Flask-Limiter: ``flask limiter``) would put its
+    commands in every host's CLI. shopcare uses ``limits`` directly instead."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: set[str] = set()
+    todo = ["shopcare"]
+    commands: dict[str, list[str]] = {}
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            continue  # an optional dependency that is not installed
+        found = [ep.name for ep in dist.entry_points.select(group="flask.commands")]
+        if found:
+            commands[name] = found
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(requirement.name))
+    assert "flask" in seen and "limits" in seen
+    assert commands == {}

@@ -9,10 +9,35 @@ from flask.cli import AppGroup
 from shopcare.core import migrate
 from shopcare.core.api.cli import api_key
 from shopcare.core.outbox import cli as outbox_cli
+from shopcare.orders.cli import orders_group
 
 group = AppGroup("shopcare", help="shopcare: customer care for this shop.")
 group.add_command(api_key)
+group.add_command(orders_group)
 outbox_cli.register(group)
+
+
+@group.command("check")
+@click.option("--strict", is_flag=True, help="Exit non-zero for warnings too.")
+def check(strict: bool) -> None:
+    """Report what is wrong or missing in shopcare's setup, with how to fix each.
+
+    Exits with status 1 when something is wrong (with --strict: also for warnings).
+    """
+    from shopcare.core.check import run_checks
+
+    findings = run_checks()
+    errors = [f for f in findings if f.level == "error"]
+    warnings = [f for f in findings if f.level == "warning"]
+    if not findings:
+        click.echo("shopcare check: everything is in order")
+        return
+    click.echo(f"shopcare check: {len(errors)} problem(s), {len(warnings)} warning(s)")
+    for finding in [*errors, *warnings]:
+        click.echo(f"\n{finding.level.upper()}  {finding.topic}: {finding.problem}")
+        click.echo(f"  fix: {finding.fix}")
+    if errors or (strict and warnings):
+        click.get_current_context().exit(1)
 
 
 @group.group("db")
@@ -36,10 +61,38 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"shopcare tables downgraded to {revision}")
 
 
+@db_group.command("stamp")
+@click.argument("revision", default="heads")
+def db_stamp(revision: str) -> None:
+    """Record REVISION (default: the newest) as applied, without running migrations.
+
+    For tables made by `create-all` (or by hand) before it stamped them itself.
+    """
+    migrate.stamp(revision)
+    click.echo(f"shopcare tables stamped at {revision}")
+
+
 @db_group.command("current")
 def db_current() -> None:
     """Show the revision shopcare's tables are at."""
-    migrate.current()
+    state = migrate.state()
+    if not state.controlled:
+        if state.has_tables:
+            click.echo(
+                "shopcare: not under migration control (no revision in "
+                f"{migrate.VERSION_TABLE}); if the tables match this version of shopcare, "
+                "run `flask shopcare db stamp`"
+            )
+        else:
+            click.echo(
+                "shopcare: not under migration control (no shopcare tables yet); "
+                "run `flask shopcare db upgrade`"
+            )
+        return
+    for revision in state.current:
+        click.echo(f"{revision} (head)" if revision in state.heads else revision)
+    if not state.up_to_date:
+        click.echo(f"{len(state.pending)} migration(s) to apply: flask shopcare db upgrade")
 
 
 @db_group.command("history")
@@ -50,6 +103,7 @@ def db_history() -> None:
 
 @db_group.command("create-all")
 def db_create_all() -> None:
-    """Create shopcare's tables directly from the models (demos and tests only)."""
+    """Create shopcare's tables directly from the models and stamp them at the newest
+    revision (demos and tests only)."""
     current_app.extensions["shopcare"].care.create_all()
-    click.echo("shopcare tables created")
+    click.echo("shopcare tables created (stamped at the newest revision)")

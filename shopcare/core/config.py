@@ -16,7 +16,7 @@ from shopcare.core.errors import ConfigError
 DEFAULTS: dict[str, Any] = {
     # -- foundation
     "SHOPCARE_URL_PREFIX": "/care",  # where shopcare's pages and API are mounted
-    "SHOPCARE_BASE_TEMPLATE": "shopcare/base.html",  # the layout every page extends (blocks title, content, scripts)
+    "SHOPCARE_BASE_TEMPLATE": "shopcare/base.html",  # the layout every page extends: a content block, and title, head, scripts if it has them
     "SHOPCARE_IS_STAFF": None,  # callable(user) -> bool; None reads ``user.is_admin``
     "SHOPCARE_SHOP_NAME": "Our shop",  # shown in page titles and e-mails
     "SHOPCARE_LANGUAGES": ("en", "es"),  # languages offered to shoppers
@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "SHOPCARE_DEFAULT_TIMEZONE": "UTC",  # the shop's zone: dates shown, delivery windows; a user's ``timezone`` wins
     "SHOPCARE_CURRENCIES": None,  # None accepts every ISO 4217 code Babel knows
     "SHOPCARE_LOGIN_URL": None,  # where anonymous shoppers are sent; None tries ``login_manager.login_view``
+    "SHOPCARE_NAIVE_DATETIMES": "utc",  # what a naive datetime from the host means: "utc", or "refuse" (ValidationError)
     # -- outbox, worker and e-mail (shopcare.core.outbox)
     "SHOPCARE_EXTERNAL_URL": None,  # e.g. "https://shop.example": links in e-mails; None uses SERVER_NAME
     "SHOPCARE_MAIL_SENDER": None,  # "Shop care <care@shop.example>"; None uses MAIL_DEFAULT_SENDER

@@ -1,4 +1,4 @@
-"""Rate limits for shopcare's public forms and its JSON API, on Flask-Limiter.
+"""Rate limits for shopcare's public forms and its JSON API, on the `limits` library.
 
 Limits come in named *groups* whose budget is a setting, so that a shop tunes them
 without touching code::
@@ -17,12 +17,14 @@ counted on its own::
 Every view using a group shares the group's budget for the same key: ten guest
 lookups a minute means ten in total, whichever page they come from.
 
-``init_app`` gives each app its own :class:`flask_limiter.Limiter` (in
-``app.extensions["shopcare_limiter"]``), used only for its storage and strategy:
-shopcare evaluates its own limits, so a host's Limiter, its default limits and its
-config keep working unchanged (a host's ``RATELIMIT_ENABLED = False`` also turns
-shopcare's limits off). A refused request raises :class:`RateLimited` (HTTP 429 with
-``Retry-After``), shown as a page or, under the API, as the JSON error body.
+``init_app`` gives each app its own rate limiter from the `limits` library (the one
+under Flask-Limiter), in ``app.extensions["shopcare_limiter"]``: a strategy over the
+storage ``SHOPCARE_RATELIMIT_STORAGE_URI`` names. shopcare evaluates its own limits,
+so a host's Flask-Limiter, its default limits and its config keep working unchanged
+(a host's ``RATELIMIT_ENABLED = False`` also turns shopcare's limits off), and
+shopcare adds no ``flask limiter`` command to the host's CLI. A refused request
+raises :class:`RateLimited` (HTTP 429 with ``Retry-After``), shown as a page or,
+under the API, as the JSON error body.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import format_timedelta
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import STRATEGIES, RateLimiter
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
@@ -83,26 +85,25 @@ def client_address() -> str:
     Behind a proxy, the host applies ``werkzeug.middleware.proxy_fix.ProxyFix`` so
     that this is the shopper's address, not the proxy's.
     """
-    return f"ip:{get_remote_address()}"
+    return f"ip:{request.remote_addr or '127.0.0.1'}"
 
 
-def init_app(app: Flask) -> Limiter | None:
-    """Give ``app`` shopcare's own Limiter (``None`` when limits are off)."""
-    if not app.config["SHOPCARE_RATELIMIT_ENABLED"]:
+def init_app(app: Flask) -> RateLimiter | None:
+    """Give ``app`` shopcare's own rate limiter (``None`` when limits are off)."""
+    if not app.config["SHOPCARE_RATELIMIT_ENABLED"] or not app.config.get(
+        "RATELIMIT_ENABLED", True
+    ):
         app.extensions[EXTENSION_KEY] = None
         return None
     for group in GROUPS:  # fail at start-up, not on the first limited request
         _items(group, app)
-    limiter = Limiter(
-        key_func=client_address,
-        storage_uri=app.config["SHOPCARE_RATELIMIT_STORAGE_URI"],
-        strategy=app.config["SHOPCARE_RATELIMIT_STRATEGY"],
-        headers_enabled=False,
-    )
-    # shopcare checks its limits itself (``check``); this Limiter's own
-    # before-request pass must never limit the host's views.
-    limiter.request_filter(lambda: True)
-    limiter.init_app(app)
+    name = app.config["SHOPCARE_RATELIMIT_STRATEGY"]
+    if name not in STRATEGIES:
+        raise ConfigError(
+            f"SHOPCARE_RATELIMIT_STRATEGY = {name!r}; known: {', '.join(sorted(STRATEGIES))}"
+        )
+    storage = storage_from_string(app.config["SHOPCARE_RATELIMIT_STORAGE_URI"])
+    limiter = STRATEGIES[name](storage)
     app.extensions[EXTENSION_KEY] = limiter
     app.register_error_handler(RateLimited, _rate_limited_page)
     return limiter
@@ -137,8 +138,8 @@ def check(
     :param scope: keeps this key's count apart from other uses of the group
         (default: the group name).
     """
-    limiter: Limiter | None = current_app.extensions.get(EXTENSION_KEY)
-    if limiter is None or not limiter.enabled:
+    limiter: RateLimiter | None = current_app.extensions.get(EXTENSION_KEY)
+    if limiter is None:
         return
     identity = (key or client_address)()
     if not identity:
@@ -147,8 +148,8 @@ def check(
     identifiers = ("shopcare", scope or group, identity)
     try:
         for item in items:  # smallest window first; stop at the first refusal
-            if not limiter.limiter.hit(item, *identifiers):
-                reset = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+            if not limiter.hit(item, *identifiers):
+                reset = limiter.get_window_stats(item, *identifiers).reset_time
                 raise RateLimited(group, max(1, math.ceil(reset - time.time())))
     except RateLimited:
         raise

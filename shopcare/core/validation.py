@@ -1,11 +1,16 @@
-"""Checks on text that comes in from outside (forms, the API, the host's calls),
-shared by every domain before anything reaches the database."""
+"""Checks on text and times that come in from outside (forms, the API, the host's
+calls), shared by every domain before anything reaches the database."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from typing import Any
 
-from shopcare.core.errors import ValidationError
+from shopcare.core.errors import ConfigError, ValidationError
+
+#: What ``SHOPCARE_NAIVE_DATETIMES`` may say a naive datetime from the host means.
+NAIVE_DATETIME_POLICIES = ("utc", "refuse")
 
 # C0 controls but tab, newline and carriage return, and DEL. PostgreSQL refuses NUL
 # in text outright (SQLite stores it), and none of them belongs in a shop's data.
@@ -22,4 +27,35 @@ def check_text(value: str, field: str) -> str:
     control characters."""
     if has_control_characters(value):
         raise ValidationError(field, "contains control characters")
+    return value
+
+
+def host_datetime(value: Any, field: str) -> datetime:
+    """A datetime the host hands in (``placed_at``, ``occurred_at`` …), timezone-aware.
+
+    A naive one is read as UTC — the common Flask-SQLAlchemy habit — unless
+    ``SHOPCARE_NAIVE_DATETIMES = "refuse"``, which refuses it.
+
+    :raises ValidationError: naming ``field`` for a value that is not a datetime, a
+        refused naive one, or one that cannot be expressed in UTC.
+    """
+    from shopcare.core.config import setting
+
+    if not isinstance(value, datetime):
+        raise ValidationError(field, "a datetime is required")
+    if value.tzinfo is None or value.utcoffset() is None:
+        policy = setting("SHOPCARE_NAIVE_DATETIMES")
+        if policy not in NAIVE_DATETIME_POLICIES:
+            raise ConfigError(
+                f"SHOPCARE_NAIVE_DATETIMES = {policy!r}; use one of {NAIVE_DATETIME_POLICIES}"
+            )
+        if policy == "refuse":
+            raise ValidationError(
+                field, "must be timezone-aware (SHOPCARE_NAIVE_DATETIMES refuses naive ones)"
+            )
+        value = value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)  # stored in UTC: 0001-01-01T00:00+01:00 cannot be
+    except OverflowError:
+        raise ValidationError(field, "is out of range") from None
     return value

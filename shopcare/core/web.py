@@ -16,6 +16,7 @@ from flask_babel import get_locale
 
 from shopcare.core.access import is_staff
 from shopcare.core.config import setting
+from shopcare.core.layout import base_layout
 
 #: The package folder: ``templates/`` and ``static/`` sit beside the domains, not in the core.
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -101,11 +102,20 @@ def order_panels(slot: str, order: Any) -> list[OrderPanel]:
     return [panel for panel in panels if panel is not None]
 
 
+#: The template every shopcare page extends; it extends ``SHOPCARE_BASE_TEMPLATE``.
+HOST_LAYOUT = "shopcare/_host_layout.html"
+
+
 @blueprint.app_context_processor
 def shopcare_context() -> dict[str, Any]:
-    """Names every shopcare template (and the host's base template) can use."""
+    """Names every shopcare template (and the host's base template) can use.
+
+    ``shopcare_base`` is what pages extend: shopcare's layer over the host's base
+    (``shopcare/_host_layout.html``); ``shopcare_layout()`` says what that base offers.
+    """
     return {
-        "shopcare_base": setting("SHOPCARE_BASE_TEMPLATE"),
+        "shopcare_base": HOST_LAYOUT,
+        "shopcare_layout": base_layout,
         "shopcare_shop_name": setting("SHOPCARE_SHOP_NAME"),
         "shopcare_is_staff": is_staff,
         "shopcare_home_cards": home_cards,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from babel.numbers import get_currency_precision, list_currencies
 from email_validator import EmailNotValidError, validate_email
@@ -17,13 +18,16 @@ from shopcare.core.config import setting
 from shopcare.core.db import insert_unless_exists, session, utcnow
 from shopcare.core.errors import ValidationError
 from shopcare.core.events import record_event
-from shopcare.core.validation import check_text
+from shopcare.core.validation import check_text, host_datetime
+from shopcare.orders.jobs import RECORD_JOB, order_payload
 from shopcare.orders.models import Order, OrderLine
 
 MAX_REFERENCE = 64
 #: Prices are stored in minor units in an INTEGER column (32 bits on PostgreSQL).
 MAX_PRICE_MINOR = 2**31 - 1
 MAX_QUANTITY = 1_000_000
+
+log = logging.getLogger("shopcare.orders")
 
 
 def normalize_email(value: Any, field: str = "email") -> str:
@@ -57,15 +61,6 @@ def lookup_reference(value: Any) -> str | None:
         return normalize_reference(value)
     except ValidationError:
         return None
-
-
-def require_aware(value: Any, field: str) -> datetime:
-    """Check ``value`` is a timezone-aware datetime."""
-    if not isinstance(value, datetime):
-        raise ValidationError(field, "a datetime is required")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(field, "must be timezone-aware (naive datetimes are ambiguous)")
-    return value
 
 
 def _currency(value: Any) -> str:
@@ -172,18 +167,20 @@ class OrderBook:
             ``unit_price`` (Decimal or numeric string, >= 0) and optional ``category``.
             Lines are matched by SKU on update: changed lines are updated, missing ones
             removed, new ones added; a line is never duplicated.
+        :param placed_at: when the order was placed; a naive datetime is read as UTC
+            (``SHOPCARE_NAIVE_DATETIMES``), like ``delivered_at``.
         :raises ValidationError: naming the first bad field; nothing is written.
         """
         fields: dict[str, Any] = {
             "reference": normalize_reference(reference),
             "email": normalize_email(email),
-            "placed_at": require_aware(placed_at, "placed_at"),
+            "placed_at": host_datetime(placed_at, "placed_at"),
             "currency": _currency(currency),
             "user_id": None if user_id is None else _text(str(user_id), "user_id", 64),
             "locale": _text(locale, "locale", 16, required=False),
         }
         if delivered_at is not None:
-            fields["delivered_at"] = require_aware(delivered_at, "delivered_at")
+            fields["delivered_at"] = host_datetime(delivered_at, "delivered_at")
         clean_lines = _lines(lines, fields["currency"])
 
         db = session()
@@ -226,6 +223,65 @@ class OrderBook:
             )
         signals.order_recorded.send(current_app._get_current_object(), order=order, created=created)  # type: ignore[attr-defined]
         return order
+
+    def record_safely(
+        self,
+        reference: str,
+        email: str,
+        placed_at: datetime,
+        lines: Sequence[Mapping[str, Any]],
+        *,
+        user_id: str | int | None = None,
+        currency: str = "EUR",
+        delivered_at: datetime | None = None,
+        locale: str | None = None,
+    ) -> Literal["recorded", "queued", "failed"]:
+        """Record an order from a checkout, after the host's own commit; never raises.
+
+        Records and commits in a transaction of its own (a fresh app context, so the
+        host's session is never committed or rolled back here). If that fails — bad
+        data, a receiver of ``order-recorded`` that raised, the database busy — the
+        error is logged on ``shopcare.orders`` and the order is queued as the outbox
+        job ``orders.record``, which the worker retries (a ``ValidationError`` fails
+        it at once, visible to staff with its error). If even queueing fails, the
+        order's data is logged as an error.
+
+        :returns: ``"recorded"``, ``"queued"`` (recorded later by the worker) or
+            ``"failed"`` (only in the log).
+        """
+        from flask import current_app
+
+        options: dict[str, Any] = {
+            "user_id": user_id,
+            "currency": currency,
+            "delivered_at": delivered_at,
+            "locale": locale,
+        }
+        payload: dict[str, Any] | None = None
+        try:
+            payload = order_payload(reference, email, placed_at, lines, **options)
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            with app.app_context():  # its own session, apart from the host's
+                db = session()
+                try:
+                    self.record(reference, email, placed_at, lines, **options)
+                    db.commit()
+                    return "recorded"
+                except Exception:
+                    db.rollback()
+                    log.exception("order %r not recorded; queued for the worker", reference)
+                from shopcare.core.outbox import enqueue_job
+
+                try:
+                    enqueue_job(RECORD_JOB, payload)
+                    db.commit()
+                    return "queued"
+                except Exception:
+                    db.rollback()
+                    raise
+        except Exception:
+            log.exception("order %r neither recorded nor queued: %r", reference, payload)
+            return "failed"
 
     def get(self, reference: str) -> Order | None:
         """The order with ``reference`` (and its lines), or ``None``."""

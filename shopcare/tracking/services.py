@@ -46,13 +46,12 @@ from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, ValidationError
 from shopcare.core.events import Actor, Event, events_for, record_event
 from shopcare.core.paging import Page
-from shopcare.core.validation import check_text
+from shopcare.core.validation import check_text, host_datetime
 from shopcare.orders.models import Order, OrderLine
 from shopcare.orders.services import (
     lookup_reference,
     normalize_email,
     normalize_reference,
-    require_aware,
 )
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
 from shopcare.tracking.estimates import TransitEstimate, forget_estimates, transit_estimate
@@ -312,14 +311,14 @@ class ShipmentTracker:
         :param lines: what the parcel carries: ``{"SKU": quantity}`` or
             ``[{"sku": ..., "quantity": ...}]``; ``None`` means every unit not yet in
             another shipment (or, when the shipment is known, leaves its lines alone).
-        :param shipped_at: aware; default now. The delivery window counts from it.
+        :param shipped_at: default now; naive is read as UTC (``SHOPCARE_NAIVE_DATETIMES``). The delivery window counts from it.
         :raises ValidationError: naming the bad field; nothing is written.
         """
         order = self._order(reference)
         carrier_key = normalize_carrier(carrier)
         number = _optional_text(tracking_number, "tracking_number", 64)
         country = _country(destination_country)
-        when = require_aware(shipped_at, "shipped_at") if shipped_at is not None else None
+        when = host_datetime(shipped_at, "shipped_at") if shipped_at is not None else None
         existing = self._order_shipments(order)
         shipment = next(
             (s for s in existing if s.carrier == carrier_key and s.tracking_number == number),
@@ -386,7 +385,7 @@ class ShipmentTracker:
 
         :param status: one of the nine statuses or a carrier word mapped to one
             (``SHOPCARE_CARRIER_STATUS_MAP``).
-        :param occurred_at: aware; default now.
+        :param occurred_at: default now; naive is read as UTC (``SHOPCARE_NAIVE_DATETIMES``).
         :param notify: e-mail the shopper when the status moves to one of
             ``SHOPCARE_TRACKING_NOTIFY_STATUSES`` (turn off to back-fill history).
         :raises ValidationError: naming the bad field (``reference``, ``status``,
@@ -394,7 +393,7 @@ class ShipmentTracker:
         """
         order = self._order(reference)
         new_status = normalize_status(status)
-        at = require_aware(occurred_at, "occurred_at") if occurred_at is not None else utcnow()
+        at = host_datetime(occurred_at, "occurred_at") if occurred_at is not None else utcnow()
         location = _optional_text(location, "location", 255)
         message = _optional_text(message, "message", 1000)
         existing = self._order_shipments(order)

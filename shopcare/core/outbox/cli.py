@@ -8,7 +8,7 @@ import threading
 from types import FrameType
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from shopcare.core.db import session
 from shopcare.core.errors import NotFound, TransitionError
@@ -32,6 +32,7 @@ def register(group: AppGroup) -> None:
     help="Seconds to wait between passes with --forever.",
 )
 @click.option("--batch", type=click.IntRange(min=1), default=None, help="Items claimed at a time.")
+@with_appcontext
 def work_command(forever: bool, pause: float, batch: int | None) -> None:
     """Send queued e-mails and run due jobs and periodic tasks (one pass, or --forever)."""
     from shopcare.core.outbox.worker import work
@@ -41,6 +42,9 @@ def work_command(forever: bool, pause: float, batch: int | None) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    from shopcare.core.check import log_findings, run_checks
+
+    log_findings(run_checks())  # a missing mail setting shows now, not as retries later
     if forever:
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -62,6 +66,7 @@ def outbox_group() -> None:
 @click.option("--failed", is_flag=True, help="Only the items that failed for good.")
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only this status.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@with_appcontext
 def outbox_list(failed: bool, status: str | None, limit: int) -> None:
     """List outbox items, newest first."""
     from shopcare.core.outbox.services import list_items
@@ -82,6 +87,7 @@ def outbox_list(failed: bool, status: str | None, limit: int) -> None:
 @outbox_group.command("retry")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--all-failed", is_flag=True, help="Retry every failed item.")
+@with_appcontext
 def outbox_retry(ids: tuple[int, ...], all_failed: bool) -> None:
     """Give failed items (by ID, or --all-failed) a fresh set of attempts, due now."""
     from shopcare.core.outbox.services import retry, retry_failed
@@ -110,6 +116,7 @@ def mail_group() -> None:
 @mail_group.command("test")
 @click.argument("address")
 @click.option("--locale", default=None, help="Language of the message (default: the shop's).")
+@with_appcontext
 def mail_test(address: str, locale: str | None) -> None:
     """Send a test e-mail to ADDRESS right away, with the app's MAIL_* settings."""
     from shopcare.core.outbox.mail import send_now

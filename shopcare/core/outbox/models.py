@@ -72,7 +72,8 @@ class OutboxItem(Base):
         """A one-line description for lists: ``mail tracking/shipped → ann@example.com``."""
         if self.kind == MAIL_KIND:
             return f"mail {self.payload.get('template')} → {self.payload.get('to')}"
-        return self.kind
+        reference = self.payload.get("reference")  # jobs about one order say which
+        return f"{self.kind} {reference}" if isinstance(reference, str) else self.kind
 
     def __repr__(self) -> str:
         return f"<OutboxItem {self.id} {self.kind} {self.status}>"

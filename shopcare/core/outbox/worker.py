@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from shopcare.core import signals
 from shopcare.core.config import setting
 from shopcare.core.db import session, utcnow
-from shopcare.core.errors import TransitionError
+from shopcare.core.errors import TransitionError, ValidationError
 from shopcare.core.outbox.mail import MailSender, build_message, is_permanent, render_mail
 from shopcare.core.outbox.models import (
     DONE,
@@ -281,6 +281,9 @@ class Worker:
             return "done"
         except Exception as error:
             db.rollback()
+            if isinstance(error, ValidationError):
+                # The same payload will be refused again: keep it for staff, do not retry.
+                return self._fail(item, _describe(error))
             return self._retry_or_fail(item, error, max_attempts)
 
     def _move(self, item: Claimed, target: str, **values: Any) -> None:
