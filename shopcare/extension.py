@@ -1,32 +1,29 @@
-"""The ``ShopCare`` Flask extension: what ``init_app`` sets up on a host app."""
+"""The ``ShopCare`` Flask extension: what ``init_app`` sets up on a host app, and the
+one list of the parts it wires."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
+from shopcare.cases import wiring as cases
 from shopcare.cases.services import CaseDesk
-from shopcare.cases.settings import SETTINGS as CASES_SETTINGS
-from shopcare.core.config import DEFAULTS as CORE_SETTINGS
+from shopcare.core import wiring as core
+from shopcare.core.state import State, get_state
+from shopcare.orders import wiring as orders
 from shopcare.orders.services import OrderBook
+from shopcare.staff import wiring as staff
+from shopcare.tracking import wiring as tracking
 from shopcare.tracking.services import ShipmentTracker
-from shopcare.tracking.settings import SETTINGS as TRACKING_SETTINGS
 
-#: Every ``SHOPCARE_*`` setting with its default: the core's, then each domain's.
-DEFAULTS: dict[str, Any] = {**CORE_SETTINGS, **TRACKING_SETTINGS, **CASES_SETTINGS}
-
-
-@dataclass(frozen=True)
-class AppState:
-    """What shopcare keeps per app, in ``app.extensions["shopcare"]``."""
-
-    care: ShopCare
-    db: SQLAlchemy
-    #: every setting shopcare knows on this app, with its default
-    settings: dict[str, Any]
+#: What ``init_app`` wires on every app, in this order: each is a module whose
+#: ``init_app(app, state)`` declares that part's settings, blueprint, CLI commands,
+#: jobs, home cards, staff pages, API operations and templates on the app's
+#: :class:`~shopcare.core.state.State`. A new domain adds its ``wiring`` module here.
+FEATURES: tuple[ModuleType, ...] = (core, orders, staff, tracking, cases)
 
 
 class ShopCare:
@@ -57,6 +54,8 @@ class ShopCare:
 
         :raises RuntimeError: if shopcare is already mounted on ``app``.
         :raises TypeError: if no ``db`` was given here or to the constructor.
+        :raises ConfigError: if ``app.config`` has a ``SHOPCARE_*`` key shopcare does not
+            know (a typo); the message names the closest known setting.
         """
         if "shopcare" in app.extensions:
             raise RuntimeError(
@@ -67,20 +66,10 @@ class ShopCare:
             raise TypeError(
                 "ShopCare needs the host's Flask-SQLAlchemy object: init_app(app, db=db)"
             )
-        for key, value in DEFAULTS.items():
-            app.config.setdefault(key, value)
-        app.extensions["shopcare"] = AppState(care=self, db=db, settings=DEFAULTS)
-
-        from shopcare import blueprints
-        from shopcare.core import api, cli, i18n, ratelimit
-        from shopcare.core.outbox import mail as outbox_mail
-
-        i18n.install(app)
-        outbox_mail.install(app)
-        app.register_blueprint(blueprints.register(), url_prefix=app.config["SHOPCARE_URL_PREFIX"])
-        app.cli.add_command(cli.group)
-        ratelimit.init_app(app)
-        api.init_app(app)
+        state = State(care=self, db=db)
+        for feature in FEATURES:
+            feature.init_app(app, state)
+        core.mount(app, state)
         if app.debug:  # what is wrong or missing, logged at the first request
             from shopcare.core.check import check_at_first_request
 
@@ -112,9 +101,7 @@ class ShopCare:
 
     @staticmethod
     def _engine(app: Flask | None) -> Any:
-        from flask import current_app
-
-        state: AppState = (app or current_app).extensions["shopcare"]
+        state = get_state(app)
         if app is not None:
             with app.app_context():
                 return state.db.engine

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from shopcare.extension import DEFAULTS
+from shopcare.core.state import get_state
 from tests.conftest import ROOT
 from tests.readme_session import python_blocks
 
@@ -101,8 +101,8 @@ def test_mount_example_is_at_most_ten_lines_and_serves_care(tmp_path, monkeypatc
         db.engine.dispose()
 
 
-def test_every_setting_is_documented():
-    missing = [name for name in DEFAULTS if f"`{name}`" not in README]
+def test_every_setting_is_documented(app):
+    missing = [name for name in get_state(app).settings if f"`{name}`" not in README]
     assert not missing, f"add these settings to the README's configuration table: {missing}"
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import abort, request
 
 from shopcare.core.access import current_user_id, is_staff
 from shopcare.core.errors import NotFound
+from shopcare.core.state import get_state
 
 
 class LinkExpired(Exception):
@@ -28,7 +29,7 @@ def guest_grant(key: str | None) -> tuple[int, str] | None:
     """
     if not key:
         return None
-    tracker = current_app.extensions["shopcare"].care.tracking
+    tracker = get_state().care.tracking
     try:
         grant: tuple[int, str] = tracker.read_guest_token(key)
         return grant
@@ -42,7 +43,7 @@ def guest_grant(key: str | None) -> tuple[int, str] | None:
 
 def guest_key(order: Any) -> str:
     """A guest link key for ``order`` (to carry through the case pages)."""
-    tracker = current_app.extensions["shopcare"].care.tracking
+    tracker = get_state().care.tracking
     return str(tracker.guest_token(order))
 
 

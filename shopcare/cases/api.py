@@ -1,4 +1,5 @@
-"""The cases' JSON endpoints on the ``api`` blueprint (``/care/api/v1/cases``).
+"""The cases' JSON endpoints (``/care/api/v1/cases``), declared on a ``Routes`` that
+``shopcare.cases.wiring`` hands to ``state.add_api``.
 
 Shoppers' integrations (a session, or a key with ``cases:read`` / ``cases:write``):
 open, read, list, cancel. Staff actions (approve, reject, receive, resolve, close)
@@ -9,25 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 from werkzeug.wrappers import Response
 
 from shopcare.cases.access import may_see_case, may_see_order
 from shopcare.cases.models import KINDS, OUTCOMES, STATUSES, Case
 from shopcare.cases.services import current_desk
 from shopcare.core.access import current_user_id
-from shopcare.core.api import api
 from shopcare.core.api.auth import api_auth
 from shopcare.core.api.errors import ApiError
-from shopcare.core.api.openapi import operation, ref, schema
+from shopcare.core.api.openapi import Schemas, operation
 from shopcare.core.api.parsing import json_body
 from shopcare.core.api.schemas import iso
 from shopcare.core.db import session
 from shopcare.core.errors import NotFound
+from shopcare.core.state import Routes, get_state
 from shopcare.orders.models import minor_to_decimal
 
+#: The cases' endpoints and component schemas (``state.add_api`` in the wiring).
+routes = Routes()
+schemas = Schemas()
+
 _MONEY = {"type": ["string", "null"], "description": "decimal amount in the order's currency"}
-CASE_SCHEMA = schema(
+CASE_SCHEMA = schemas.add(
     "Case",
     {
         "type": "object",
@@ -69,7 +74,7 @@ CASE_SCHEMA = schema(
         },
     },
 )
-CASE_LIST = schema(
+CASE_LIST = schemas.add(
     "CaseList",
     {
         "type": "object",
@@ -88,7 +93,7 @@ _SKU_QUANTITIES = {
     "propertyNames": {"minLength": 1, "maxLength": 64},
     "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 1000000},
 }
-CASE_INPUT = schema(
+CASE_INPUT = schemas.add(
     "CaseInput",
     {
         "type": "object",
@@ -106,7 +111,7 @@ CASE_INPUT = schema(
         },
     },
 )
-ACTION_INPUT = schema(
+ACTION_INPUT = schemas.add(
     "CaseActionInput",
     {
         "type": "object",
@@ -179,7 +184,7 @@ def _visible(case: Case | None) -> Case:
     return case
 
 
-@api.get("/cases")
+@routes.get("/cases")
 @operation(
     "List cases",
     description="With a key (`cases:read`): every case, newest first, filtered by "
@@ -233,7 +238,7 @@ def list_cases() -> Response:
     )
 
 
-@api.post("/cases")
+@routes.post("/cases")
 @operation(
     "Open a case",
     description="A withdrawal, a return or a guarantee claim for `lines` ({sku: quantity}) "
@@ -245,7 +250,7 @@ def list_cases() -> Response:
 @api_auth(scopes=("cases:write",), session=True)
 def open_case() -> tuple[Response, int]:
     data = json_body()
-    care = current_app.extensions["shopcare"].care
+    care = get_state().care
     order = care.orders.get(data["order"])
     if order is None or (g.get("shopcare_api_key") is None and not may_see_order(order)):
         raise ApiError(422, "validation_error", "no such order", {"order": "no such order"})
@@ -263,14 +268,14 @@ def open_case() -> tuple[Response, int]:
     return jsonify(case_json(case)), 201
 
 
-@api.get("/cases/<number>")
+@routes.get("/cases/<number>")
 @operation("Read a case", responses={200: ("The case", CASE_SCHEMA)}, tags=("cases",))
 @api_auth(scopes=("cases:read",), session=True)
 def read_case(number: str) -> Response:
     return jsonify(case_json(_visible(current_desk().get(number))))
 
 
-@api.post("/cases/<number>/cancel")
+@routes.post("/cases/<number>/cancel")
 @operation(
     "Cancel a requested case",
     request_body=ACTION_INPUT,
@@ -321,18 +326,13 @@ def _staff_action(action: str) -> Any:
 
 
 for _action in STAFF_ACTIONS:
-    api.add_url_rule(
-        f"/cases/<number>/{_action}",
-        endpoint=f"{_action}_case",
-        view_func=operation(
+    routes.post(f"/cases/<number>/{_action}", endpoint=f"{_action}_case")(
+        operation(
             f"Staff: {_action} a case",
             description="Needs an API key with `cases:write`. `version` (optional) makes the "
             "action fail with 409 if the case changed since it was read.",
             request_body=ACTION_INPUT,
             responses={200: ("The case after the move", CASE_SCHEMA)},
             tags=("cases",),
-        )(api_auth(scopes=("cases:write",))(_staff_action(_action))),
-        methods=["POST"],
+        )(api_auth(scopes=("cases:write",))(_staff_action(_action)))
     )
-
-_ = ref

@@ -28,6 +28,7 @@ from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor, Event, events_for, record_event
 from shopcare.core.i18n import _
 from shopcare.core.paging import Page
+from shopcare.core.state import get_state
 from shopcare.core.validation import check_text
 from shopcare.orders.models import Order, OrderLine
 from shopcare.orders.services import lookup_reference, normalize_email
@@ -1018,5 +1019,5 @@ def _locale(order: Order) -> str | None:
 
 def current_desk() -> CaseDesk:
     """``care.cases`` of the current app."""
-    desk: CaseDesk = current_app.extensions["shopcare"].care.cases
+    desk: CaseDesk = get_state().care.cases
     return desk

@@ -1,5 +1,5 @@
 """The shopper's case pages (``shopcare.cases.*``), the order page's panels, and the
-staff queue (``shopcare.staff.cases`` …)."""
+staff queue (``shopcare.staff.cases`` …); ``shopcare.cases.wiring`` adds them to the app."""
 
 from __future__ import annotations
 
@@ -37,18 +37,18 @@ from shopcare.cases.forms import (
 from shopcare.cases.machine import CASE
 from shopcare.cases.models import FLAGS, KINDS, OUTCOMES, STATUSES, Case
 from shopcare.cases.services import REMEDY_OUTCOME, current_desk, order_facts
-from shopcare.core import web
 from shopcare.core.access import current_user, current_user_id, login_required, staff_required
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.i18n import _, _l, formats
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
+from shopcare.core.state import HomeCard, OrderPanel, Routes, get_state
 from shopcare.orders.models import Order, minor_to_decimal
-from shopcare.staff import blueprint as staff
-from shopcare.staff import nav_item
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
+#: The cases' pages in the staff area (``state.add_staff_pages`` in the wiring).
+staff_pages = Routes()
 
 KIND_LABELS = {
     "withdrawal": _l("Withdrawal"),
@@ -123,9 +123,8 @@ def _order(reference: str) -> tuple[Order, str | None]:
 
 
 def current_desk_orders() -> Any:
-    from flask import current_app
 
-    return current_app.extensions["shopcare"].care.orders
+    return get_state().care.orders
 
 
 def _case(number: str) -> tuple[Case, str | None]:
@@ -171,8 +170,7 @@ def _quantities(skus: list[str]) -> dict[str, int]:
 # -- the order page ------------------------------------------------------------
 
 
-@web.order_panel("returns")
-def returns_panel(order: Order) -> web.OrderPanel | None:
+def returns_panel(order: Order) -> OrderPanel | None:
     """The order page's after-sales panel: the withdrawal button for the whole period,
     "Return or exchange", "Claim guarantee", the order's cases, and each line's
     guarantee (one statement: :func:`order_facts`)."""
@@ -185,7 +183,7 @@ def returns_panel(order: Order) -> web.OrderPanel | None:
     returns = _eligibility(order, "return", now, facts)
     guarantee = _eligibility(order, "guarantee", now, facts)
     key = request.args.get("key")
-    return web.OrderPanel(
+    return OrderPanel(
         "shopcare/cases/_order_panel.html",
         {
             "key": key,
@@ -452,12 +450,11 @@ def photo(number: str, token: str) -> Response:
     return response
 
 
-@web.home_card
-def cases_card() -> web.HomeCard | None:
+def cases_card() -> HomeCard | None:
     """The care home's "Returns and guarantees" card for logged-in shoppers."""
     if current_user_id() is None:
         return None
-    return web.HomeCard(
+    return HomeCard(
         title=_("Returns and guarantees"),
         text=_("Your returns, withdrawals and guarantee claims."),
         url=url_for("shopcare.cases.mine"),
@@ -466,12 +463,10 @@ def cases_card() -> web.HomeCard | None:
 
 # -- staff -------------------------------------------------------------------------
 
-nav_item("shopcare.staff.cases", _l("Returns and claims"))
-
 PER_PAGE_CHOICES = (25, 50, 100)
 
 
-@staff.route("/cases")
+@staff_pages.route("/cases")
 @staff_required
 def cases() -> str:
     """The case queue: filters, search, sorting, paging and bulk approval."""
@@ -516,7 +511,7 @@ def cases() -> str:
     )
 
 
-@staff.route("/cases/approve", methods=["POST"])
+@staff_pages.post("/cases/approve")
 @staff_required
 def cases_approve() -> Response:
     """Bulk approve the ticked cases that are still requested."""
@@ -536,7 +531,7 @@ def cases_approve() -> Response:
     return redirect(request.form.get("next") or url_for("shopcare.staff.cases"))
 
 
-@staff.route("/cases/<number>", endpoint="case")
+@staff_pages.route("/cases/<number>", endpoint="case")
 @staff_required
 def staff_case(number: str) -> str:
     """One case for staff: lines, photos, the whole timeline (notes too) and the actions."""
@@ -563,7 +558,7 @@ def staff_case(number: str) -> str:
     )
 
 
-@staff.route("/cases/<number>/<action>", methods=["POST"])
+@staff_pages.route("/cases/<number>/<action>", methods=["POST"])
 @staff_required
 def case_action(number: str, action: str) -> Response:
     """Approve, reject, receive, resolve, close or note a case. The form carries the
@@ -631,7 +626,3 @@ def case_action(number: str, action: str) -> Response:
         session().commit()
         flash(_("Done."), "ok")
     return redirect(url_for("shopcare.staff.case", number=number))
-
-
-# Register the JSON endpoints with the app.
-from shopcare.cases import api as _api  # noqa: E402, F401

@@ -27,14 +27,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
-from flask import current_app
-
 from shopcare.core.config import setting
+from shopcare.core.state import get_state
 
 V = TypeVar("V")
-
-#: Where the current app's page cache lives, in ``app.extensions``.
-_EXTENSION_KEY = "shopcare.page_cache"
 
 
 class LRUCache(Generic[V]):
@@ -97,10 +93,11 @@ def page_cache() -> LRUCache[object] | None:
     if size <= 0:
         return None
     seconds = float(setting("SHOPCARE_PAGE_CACHE_SECONDS"))
-    cache: LRUCache[object] | None = current_app.extensions.get(_EXTENSION_KEY)
+    state = get_state()
+    cache: LRUCache[object] | None = state.page_cache
     if cache is None or cache.max_entries != size or cache.ttl != seconds:
         # First use, or the settings changed: start afresh. Two threads racing here
         # each make one and one wins; the other's entry is merely lost.
         cache = LRUCache(size, seconds)
-        current_app.extensions[_EXTENSION_KEY] = cache
+        state.page_cache = cache
     return cache

@@ -1,23 +1,30 @@
-"""The ``flask shopcare`` command group."""
+"""The ``flask shopcare`` command group, made per app from the commands its features
+declared (``state.add_command``), and the core's ``flask shopcare db …`` commands.
+
+Every command runs in an app context of its own (``AppGroup`` commands get one, and
+plain ``click`` commands carry ``@with_appcontext``), as under the real ``flask``
+command: none needs an outer app context.
+"""
 
 from __future__ import annotations
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from shopcare.core import migrate
-from shopcare.core.api.cli import api_key
-from shopcare.core.outbox import cli as outbox_cli
-from shopcare.orders.cli import orders_group
-
-group = AppGroup("shopcare", help="shopcare: customer care for this shop.")
-group.add_command(api_key)
-group.add_command(orders_group)
-outbox_cli.register(group)
+from shopcare.core.state import State, get_state
 
 
-@group.command("check")
+def make_group(state: State) -> AppGroup:
+    """``flask shopcare`` for one app, with the commands its features declared."""
+    group = AppGroup("shopcare", help="shopcare: customer care for this shop.")
+    for command in state.commands:
+        group.add_command(command)
+    return group
+
+
+@click.command("check")
+@with_appcontext
 @click.option("--strict", is_flag=True, help="Exit non-zero for warnings too.")
 def check(strict: bool) -> None:
     """Report what is wrong or missing in shopcare's setup, with how to fix each.
@@ -40,7 +47,7 @@ def check(strict: bool) -> None:
         click.get_current_context().exit(1)
 
 
-@group.group("db")
+@click.group("db", cls=AppGroup)
 def db_group() -> None:
     """shopcare's own migrations (its own Alembic branch and version table)."""
 
@@ -105,5 +112,5 @@ def db_history() -> None:
 def db_create_all() -> None:
     """Create shopcare's tables directly from the models and stamp them at the newest
     revision (demos and tests only)."""
-    current_app.extensions["shopcare"].care.create_all()
+    get_state().care.create_all()
     click.echo("shopcare tables created (stamped at the newest revision)")

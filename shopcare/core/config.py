@@ -3,11 +3,16 @@ reads every setting (the core's and each domain's)."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask, current_app
 
 from shopcare.core.errors import ConfigError
+
+#: Every shopcare setting starts with this.
+PREFIX = "SHOPCARE_"
 
 #: Each setting the core reads, with its default; each domain lists its own (e.g.
 #: ``shopcare.tracking.settings.SETTINGS``). ``init_app`` applies them with
@@ -58,6 +63,25 @@ def setting(name: str, app: Flask | None = None) -> Any:
     app = app or current_app
     known: dict[str, Any] = app.extensions["shopcare"].settings
     if name not in known:
-        raise ConfigError(f"unknown shopcare setting {name!r}")
+        raise ConfigError(f"unknown shopcare setting {name!r}{_did_you_mean(name, known)}")
     config = app.config
     return config[name] if name in config else known[name]
+
+
+def check_config(config: Mapping[str, Any], known: Mapping[str, Any]) -> None:
+    """Refuse a ``SHOPCARE_*`` key in ``config`` that no part of shopcare declares.
+
+    :raises ConfigError: naming the key and the closest known one (a typo such as
+        ``SHOPCARE_URL_PREFX`` would otherwise be silently ignored).
+    """
+    for name in sorted(config):
+        if name.startswith(PREFIX) and name not in known:
+            raise ConfigError(
+                f"{name} is not a shopcare setting{_did_you_mean(name, known)}; "
+                "the README's configuration table lists them all"
+            )
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""

@@ -194,7 +194,9 @@ def install(app: Any) -> None:
     if "babel" not in app.extensions:
         from flask_babel import Babel
 
-        app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["SHOPCARE_DEFAULT_LOCALE"])
+        from shopcare.core.config import setting
+
+        app.config.setdefault("BABEL_DEFAULT_LOCALE", setting("SHOPCARE_DEFAULT_LOCALE", app))
         Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(_sc=_, _scn=ngettext)
     # A moment (``12 mar 2026, 14:05``) and a day (``Thu, 12 Mar``, with the year when

@@ -3,6 +3,7 @@ and keep the host's own migrations away from shopcare's tables (:func:`host_incl
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,9 @@ def host_include_object(
 
 def alembic_config(connection: Any | None = None) -> Config:
     """An Alembic config pointing at the migrations shipped in the package."""
-    config = Config()
+    # Print where the command's output goes now (click's runner, a captured stream);
+    # Alembic's default is the stdout of the moment it was imported.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("version_table", VERSION_TABLE)
     config.attributes["connection"] = connection

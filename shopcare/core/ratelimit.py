@@ -18,11 +18,11 @@ Every view using a group shares the group's budget for the same key: ten guest
 lookups a minute means ten in total, whichever page they come from.
 
 ``init_app`` gives each app its own rate limiter from the `limits` library (the one
-under Flask-Limiter), in ``app.extensions["shopcare_limiter"]``: a strategy over the
-storage ``SHOPCARE_RATELIMIT_STORAGE_URI`` names. shopcare evaluates its own limits,
-so a host's Flask-Limiter, its default limits and its config keep working unchanged
-(a host's ``RATELIMIT_ENABLED = False`` also turns shopcare's limits off), and
-shopcare adds no ``flask limiter`` command to the host's CLI. A refused request
+under Flask-Limiter), on the app's shopcare state (``get_state().limiter``): a strategy
+over the storage ``SHOPCARE_RATELIMIT_STORAGE_URI`` names. shopcare evaluates its own
+limits, so a host's Flask-Limiter, its default limits and its config keep working
+unchanged (a host's ``RATELIMIT_ENABLED = False`` also turns shopcare's limits off),
+and shopcare adds no ``flask limiter`` command to the host's CLI. A refused request
 raises :class:`RateLimited` (HTTP 429 with ``Retry-After``), shown as a page or,
 under the API, as the JSON error body.
 """
@@ -47,10 +47,10 @@ from werkzeug.wrappers import Response
 
 from shopcare.core.config import setting
 from shopcare.core.errors import ConfigError
+from shopcare.core.state import get_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXTENSION_KEY = "shopcare_limiter"
 log = logging.getLogger("shopcare.ratelimit")
 
 #: Each group and the setting that holds its budget. Add a group here (and its
@@ -90,21 +90,22 @@ def client_address() -> str:
 
 def init_app(app: Flask) -> RateLimiter | None:
     """Give ``app`` shopcare's own rate limiter (``None`` when limits are off)."""
-    if not app.config["SHOPCARE_RATELIMIT_ENABLED"] or not app.config.get(
+    state = get_state(app)
+    if not setting("SHOPCARE_RATELIMIT_ENABLED", app) or not app.config.get(
         "RATELIMIT_ENABLED", True
     ):
-        app.extensions[EXTENSION_KEY] = None
+        state.limiter = None
         return None
     for group in GROUPS:  # fail at start-up, not on the first limited request
         _items(group, app)
-    name = app.config["SHOPCARE_RATELIMIT_STRATEGY"]
+    name = setting("SHOPCARE_RATELIMIT_STRATEGY", app)
     if name not in STRATEGIES:
         raise ConfigError(
             f"SHOPCARE_RATELIMIT_STRATEGY = {name!r}; known: {', '.join(sorted(STRATEGIES))}"
         )
-    storage = storage_from_string(app.config["SHOPCARE_RATELIMIT_STORAGE_URI"])
+    storage = storage_from_string(setting("SHOPCARE_RATELIMIT_STORAGE_URI", app))
     limiter = STRATEGIES[name](storage)
-    app.extensions[EXTENSION_KEY] = limiter
+    state.limiter = limiter
     app.register_error_handler(RateLimited, _rate_limited_page)
     return limiter
 
@@ -138,7 +139,7 @@ def check(
     :param scope: keeps this key's count apart from other uses of the group
         (default: the group name).
     """
-    limiter: RateLimiter | None = current_app.extensions.get(EXTENSION_KEY)
+    limiter: RateLimiter | None = get_state().limiter
     if limiter is None:
         return
     identity = (key or client_address)()

@@ -1,104 +1,42 @@
 """The parent blueprint ``shopcare``: templates, static files and the care home page.
 
-Each domain has its own child blueprint; ``shopcare.blueprints.register`` nests them here so
-that endpoint names read ``shopcare.<domain>.<page>``.
+:func:`make_blueprint` makes it for one app when the app is mounted, with each
+domain's child blueprint and the API nested in it, so that endpoint names read
+``shopcare.<domain>.<page>``. The home page's cards and the order page's panels are
+what the app's features declared on its state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, render_template
 from flask_babel import get_locale
+from jinja2 import FileSystemLoader
 
 from shopcare.core.access import is_staff
 from shopcare.core.config import setting
 from shopcare.core.layout import base_layout
+from shopcare.core.state import HomeCard, OrderPanel, State, get_state
 
 #: The package folder: ``templates/`` and ``static/`` sit beside the domains, not in the core.
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+#: shopcare's templates folder (``shopcare/templates/shopcare/<domain>/<page>.html``).
+TEMPLATES = PACKAGE_ROOT / "templates"
 
-blueprint = Blueprint(
-    "shopcare",
-    __name__,
-    root_path=str(PACKAGE_ROOT),
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static",
-)
-
-
-@dataclass(frozen=True)
-class HomeCard:
-    """One thing a shopper can do, shown as a card on the care home page."""
-
-    title: str
-    text: str
-    url: str
-
-
-#: Callables that return a card (or ``None`` to hide it); domains add theirs with
-#: :func:`home_card` when their views module is imported.
-HOME_CARDS: list[Callable[[], HomeCard | None]] = []
-
-
-def home_card(factory: Callable[[], HomeCard | None]) -> Callable[[], HomeCard | None]:
-    """Decorator: add a card to the care home page."""
-    HOME_CARDS.append(factory)
-    return factory
+__all__ = ["HomeCard", "OrderPanel", "home_cards", "make_blueprint", "order_panels"]
 
 
 def home_cards() -> list[HomeCard]:
-    return [card for card in (factory() for factory in HOME_CARDS) if card is not None]
-
-
-@dataclass(frozen=True)
-class OrderPanel:
-    """A section a feature adds to the shopper's order page: a template rendered with
-    the page's context (``order``, its lines loaded) plus ``context``.
-
-    Panels render on every request, outside the cached tracking part of the page, so
-    they may show per-request things (forms with CSRF tokens, what this viewer may
-    do); ``tracking`` is not in their context (a cache hit never loads it)."""
-
-    template: str
-    context: dict[str, Any] = field(default_factory=dict)
-
-
-#: The places on the order page where features add panels.
-ORDER_PANEL_SLOTS = ("returns", "guarantees", "questions")
-
-#: slot -> callables ``(order) -> OrderPanel | None``, added with :func:`order_panel`.
-ORDER_PANELS: dict[str, list[Callable[[Any], OrderPanel | None]]] = {
-    slot: [] for slot in ORDER_PANEL_SLOTS
-}
-
-
-def order_panel(
-    slot: str,
-) -> Callable[[Callable[[Any], OrderPanel | None]], Callable[[Any], OrderPanel | None]]:
-    """Decorator: add a panel to the order page's ``slot`` (``returns``, ``guarantees``,
-    ``questions``). The callable gets the order (its lines are loaded) and returns a
-    panel, or ``None`` to show nothing; it runs on every request, so it must be cheap
-    (at most a query or two, never one per line)."""
-    if slot not in ORDER_PANELS:
-        raise ValueError(f"unknown order page slot {slot!r}; known: {', '.join(ORDER_PANELS)}")
-
-    def register(
-        factory: Callable[[Any], OrderPanel | None],
-    ) -> Callable[[Any], OrderPanel | None]:
-        ORDER_PANELS[slot].append(factory)
-        return factory
-
-    return register
+    """The cards the care home page shows."""
+    factories = get_state().home_cards
+    return [card for card in (factory() for factory in factories) if card is not None]
 
 
 def order_panels(slot: str, order: Any) -> list[OrderPanel]:
     """The panels features show in ``slot`` for ``order``."""
-    panels = (factory(order) for factory in ORDER_PANELS.get(slot, ()))
+    panels = (factory(order) for factory in get_state().order_panels.get(slot, ()))
     return [panel for panel in panels if panel is not None]
 
 
@@ -106,7 +44,6 @@ def order_panels(slot: str, order: Any) -> list[OrderPanel]:
 HOST_LAYOUT = "shopcare/_host_layout.html"
 
 
-@blueprint.app_context_processor
 def shopcare_context() -> dict[str, Any]:
     """Names every shopcare template (and the host's base template) can use.
 
@@ -123,7 +60,25 @@ def shopcare_context() -> dict[str, Any]:
     }
 
 
-@blueprint.route("/")
 def index() -> str:
     """The care home: what a shopper can do here."""
     return render_template("shopcare/index.html")
+
+
+def make_blueprint(state: State, children: list[Blueprint]) -> Blueprint:
+    """The ``shopcare`` blueprint for one app: the home page, static files, the template
+    folders the features declared, and ``children`` nested in it."""
+    blueprint = Blueprint(
+        "shopcare",
+        __name__,
+        root_path=str(PACKAGE_ROOT),
+        static_folder="static",
+        static_url_path="/static",
+    )
+    # Searched after the host's own templates folder, so the host overrides any page.
+    blueprint.jinja_loader = FileSystemLoader(state.template_folders)
+    blueprint.app_context_processor(shopcare_context)
+    blueprint.add_url_rule("/", view_func=index)
+    for child in children:
+        blueprint.register_blueprint(child)
+    return blueprint

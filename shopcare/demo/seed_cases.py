@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from shopcare.core.events import Actor
 
 if TYPE_CHECKING:
-    from shopcare.demo.seed import SeedContext
+    from shopcare.demo.context import SeedContext
 
 STAFF = Actor.staff("demo-staff", "staff@example.com")
 #: (kind, the status it ends in) for every state each kind can reach.

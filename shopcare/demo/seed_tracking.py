@@ -11,12 +11,9 @@ oldest were left uncollected at a pick-up point. Everything goes through
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
+from shopcare.demo.context import SeedContext
 from shopcare.orders.models import Order
-
-if TYPE_CHECKING:
-    from shopcare.demo.seed import SeedContext
 
 #: How often each carrier is picked for a fast or a slow parcel: SEUR and DHL are
 #: express, Correos is the cheap and slower option, UPS is rare (its estimate stays

@@ -1,28 +1,31 @@
 """The orders' JSON: the ``Order`` shapes and ``POST /care/api/v1/orders``.
 
 Money is a decimal string in the order's currency (``"12.50"``), never a float;
-datetimes are ISO 8601 in UTC with their offset. A feature that adds to the order
-JSON (tracking adds its status) extends :func:`order_json` through
-:data:`ORDER_EXTENSIONS` and adds its properties to ``ORDER_SCHEMA["properties"]``.
+datetimes are ISO 8601 in UTC with their offset. A feature that shows more of an
+order builds on :func:`order_json` and :data:`ORDER_SCHEMA` in its own endpoint (as
+tracking's ``GET /care/api/v1/orders/<reference>`` does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, jsonify
 
 from shopcare.core import signals
-from shopcare.core.api import api
 from shopcare.core.api.auth import api_auth
-from shopcare.core.api.openapi import Schema, operation, schema
+from shopcare.core.api.openapi import Schema, Schemas, operation
 from shopcare.core.api.parsing import json_body, parse_datetime
 from shopcare.core.api.schemas import DATETIME, MONEY, iso
 from shopcare.core.db import session
+from shopcare.core.state import Routes
 from shopcare.orders.models import Order, OrderLine
 
-ORDER_LINE = schema(
+#: The orders' endpoints and component schemas (``state.add_api`` in the wiring).
+routes = Routes()
+schemas = Schemas()
+
+ORDER_LINE = schemas.add(
     "OrderLine",
     {
         "type": "object",
@@ -68,7 +71,7 @@ ORDER_SCHEMA: Schema = {
         "lines": {"type": "array", "items": ORDER_LINE},
     },
 }
-ORDER = schema("Order", ORDER_SCHEMA)
+ORDER = schemas.add("Order", ORDER_SCHEMA)
 
 #: A price as a decimal string or a JSON number, at most the currency's decimals.
 PRICE_INPUT: Schema = {
@@ -80,7 +83,7 @@ PRICE_INPUT: Schema = {
     "written; more decimals than the currency has is refused, never rounded.",
 }
 
-ORDER_INPUT = schema(
+ORDER_INPUT = schemas.add(
     "OrderInput",
     {
         "type": "object",
@@ -148,9 +151,6 @@ ORDER_INPUT = schema(
     },
 )
 
-#: Callables ``(order, data) -> None`` that add a feature's fields to the order JSON.
-ORDER_EXTENSIONS: list[Callable[[Order, dict[str, Any]], None]] = []
-
 
 def order_line_json(line: OrderLine) -> dict[str, Any]:
     return {
@@ -165,7 +165,7 @@ def order_line_json(line: OrderLine) -> dict[str, Any]:
 
 def order_json(order: Order) -> dict[str, Any]:
     """An order as the API shows it (the ``Order`` schema)."""
-    data: dict[str, Any] = {
+    return {
         "reference": order.reference,
         "email": order.email,
         "user_id": order.user_id,
@@ -178,12 +178,9 @@ def order_json(order: Order) -> dict[str, Any]:
         "total": str(order.total),
         "lines": [order_line_json(line) for line in order.lines],
     }
-    for extend in ORDER_EXTENSIONS:
-        extend(order, data)
-    return data
 
 
-@api.post("/orders")
+@routes.post("/orders")
 @operation(
     "Record an order, or update it by its reference",
     description="Idempotent by `reference`: sending the same order again updates it "

@@ -14,7 +14,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
-from shopcare.core.outbox import job_handler
+from shopcare.core.state import get_state
 
 #: The outbox job kind that records an order.
 RECORD_JOB = "orders.record"
@@ -44,15 +44,13 @@ def order_payload(
 
 def record_from_payload(payload: Mapping[str, Any]) -> Any:
     """Record the order a payload of :func:`order_payload` describes."""
-    from shopcare.orders.services import OrderBook
-
     arguments = dict(payload)
     for name in _DATETIMES:
         value = arguments.get(name)
         if isinstance(value, str):
             with suppress(ValueError):  # else record() names the field
                 arguments[name] = datetime.fromisoformat(value)
-    return OrderBook().record(
+    return get_state().care.orders.record(
         arguments.pop("reference", None),
         arguments.pop("email", None),
         arguments.pop("placed_at", None),
@@ -61,8 +59,8 @@ def record_from_payload(payload: Mapping[str, Any]) -> Any:
     )
 
 
-@job_handler(RECORD_JOB)
 def record_later(payload: dict[str, Any]) -> None:
-    """Record an order ``record_safely`` could not record at once (the worker commits;
+    """The ``orders.record`` job (``state.add_job`` in ``shopcare.orders.wiring``): record
+    an order ``record_safely`` could not record at once (the worker commits;
     a ``ValidationError`` fails the job at once, anything else is retried)."""
     record_from_payload(payload)

@@ -10,22 +10,23 @@ from werkzeug.wrappers import Response
 from shopcare.core.access import staff_required
 from shopcare.core.db import session
 from shopcare.core.errors import NotFound, TransitionError
-from shopcare.core.i18n import _, _l, ngettext
+from shopcare.core.i18n import _, ngettext
 from shopcare.core.outbox import count_by_status, list_items, retry, retry_failed
 from shopcare.core.outbox.models import FAILED, STATUSES
 from shopcare.core.paging import page_number
-from shopcare.staff.blueprint import blueprint, nav_item
+from shopcare.core.state import Routes
 
 PER_PAGE = 50
 
-nav_item("shopcare.staff.outbox", _l("E-mails and jobs"))
+#: The outbox's staff pages (``state.add_staff_pages`` in ``shopcare.staff.wiring``).
+pages = Routes()
 
 
 class RetryForm(FlaskForm):
     """The retry buttons: a POST with its CSRF token, nothing else."""
 
 
-@blueprint.route("/outbox")
+@pages.route("/outbox")
 @staff_required
 def outbox() -> str:
     """Outbox items of one status (default: failed), newest first, 50 a page."""
@@ -47,7 +48,7 @@ def outbox() -> str:
     )
 
 
-@blueprint.post("/outbox/<int:item_id>/retry")
+@pages.post("/outbox/<int:item_id>/retry")
 @staff_required
 def outbox_retry(item_id: int) -> Response:
     """Queue one failed item again with a fresh set of attempts."""
@@ -65,7 +66,7 @@ def outbox_retry(item_id: int) -> Response:
     return redirect(url_for(".outbox", status=FAILED))
 
 
-@blueprint.post("/outbox/retry-failed")
+@pages.post("/outbox/retry-failed")
 @staff_required
 def outbox_retry_failed() -> Response:
     """Queue every failed item again."""

@@ -19,33 +19,41 @@ from flask import g, jsonify, request
 from werkzeug.wrappers import Response
 
 from shopcare.core.access import current_user_id
-from shopcare.core.api import api
 from shopcare.core.api.auth import api_auth
 from shopcare.core.api.errors import ApiError
-from shopcare.core.api.openapi import SECURITY_SCHEMES, operation, ref, schema
+from shopcare.core.api.openapi import Schemas, operation, ref
 from shopcare.core.api.parsing import check, parse_datetime
 from shopcare.core.api.schemas import iso
 from shopcare.core.config import setting
 from shopcare.core.db import session
 from shopcare.core.errors import NotFound, ValidationError
 from shopcare.core.events import Actor, Event
+from shopcare.core.state import Routes
 from shopcare.orders.api import ORDER_SCHEMA, order_json
 from shopcare.orders.models import Order
+from shopcare.tracking.actions import TrackingUpdate
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
-from shopcare.tracking.models import STATUSES
-from shopcare.tracking.services import OrderTracking, TrackingUpdate, current_tracker
+from shopcare.tracking.queries import OrderTracking
+from shopcare.tracking.services import current_tracker
+from shopcare.tracking.statuses import STATUSES
 
 SIGNATURE_HEADER = "Shopcare-Signature"
 #: Events in one webhook call.
 MAX_EVENTS = 100
 
-SECURITY_SCHEMES["carrierSignature"] = {
-    "type": "apiKey",
-    "in": "header",
-    "name": SIGNATURE_HEADER,
-    "description": '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with '
-    "SHOPCARE_WEBHOOK_SECRET>`; several `v1=` entries are accepted (secret rotation). "
-    "A timestamp more than SHOPCARE_WEBHOOK_TOLERANCE seconds (default 300) away is refused.",
+#: Tracking's endpoints, component schemas and security scheme (``state.add_api`` in
+#: the wiring).
+routes = Routes()
+schemas = Schemas()
+SECURITY_SCHEMES: dict[str, Any] = {
+    "carrierSignature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": SIGNATURE_HEADER,
+        "description": '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with '
+        "SHOPCARE_WEBHOOK_SECRET>`; several `v1=` entries are accepted (secret rotation). "
+        "A timestamp more than SHOPCARE_WEBHOOK_TOLERANCE seconds (default 300) away is refused.",
+    }
 }
 
 _TEXT = {"type": ["string", "null"]}
@@ -74,14 +82,14 @@ EVENT_INPUT_SCHEMA: dict[str, Any] = {
         "message": {**_TEXT, "maxLength": 1000},
     },
 }
-EVENT_INPUT = schema("TrackingEventInput", EVENT_INPUT_SCHEMA)
+EVENT_INPUT = schemas.add("TrackingEventInput", EVENT_INPUT_SCHEMA)
 EVENTS_INPUT: dict[str, Any] = {
     "oneOf": [
         EVENT_INPUT,
         {"type": "array", "minItems": 1, "maxItems": MAX_EVENTS, "items": EVENT_INPUT},
     ]
 }
-EVENT_RESULT = schema(
+EVENT_RESULT = schemas.add(
     "TrackingEventResult",
     {
         "type": "object",
@@ -99,7 +107,7 @@ EVENT_RESULT = schema(
         },
     },
 )
-EVENT_RESULTS = schema(
+EVENT_RESULTS = schemas.add(
     "TrackingEventResults",
     {
         "type": "object",
@@ -109,7 +117,7 @@ EVENT_RESULTS = schema(
 )
 
 _DATETIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
-SHIPMENT = schema(
+SHIPMENT = schemas.add(
     "Shipment",
     {
         "type": "object",
@@ -163,7 +171,7 @@ SHIPMENT = schema(
         },
     },
 )
-TIMELINE_EVENT = schema(
+TIMELINE_EVENT = schemas.add(
     "TimelineEvent",
     {
         "type": "object",
@@ -179,7 +187,7 @@ TIMELINE_EVENT = schema(
         },
     },
 )
-ORDER_TRACKING = schema(
+ORDER_TRACKING = schemas.add(
     "OrderTracking",
     {
         **ORDER_SCHEMA,
@@ -302,7 +310,7 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-@api.post("/tracking/events")
+@routes.post("/tracking/events")
 @operation(
     "Receive carrier tracking events (signed webhook)",
     description="A carrier or tracking aggregator posts one event (a JSON object) or a "
@@ -411,7 +419,7 @@ def order_tracking_json(tracking: OrderTracking) -> dict[str, Any]:
     return data
 
 
-@api.get("/orders/<reference>")
+@routes.get("/orders/<reference>")
 @operation(
     "An order with its shipments, timeline and delivery estimates",
     description="For an API key with `orders:read`, or the logged-in shopper who owns "

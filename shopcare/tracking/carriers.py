@@ -10,11 +10,10 @@ import re
 import unicodedata
 from typing import Any
 
-from flask import current_app
-
 from shopcare.core.config import setting
 from shopcare.core.errors import ConfigError, ValidationError
-from shopcare.tracking.models import STATUSES
+from shopcare.core.state import get_state
+from shopcare.tracking.statuses import STATUSES
 
 GENERIC = "generic"
 
@@ -129,15 +128,16 @@ def carriers() -> dict[str, dict[str, Any]]:
     """Every carrier this shop knows, by lower-case key (do not change the result)."""
     # Merged once per app (and again if the host swaps the setting's dict): pages
     # ask for carrier names and links once per parcel and timeline entry.
-    cache_key = "shopcare_tracking_carriers"
+    memo = get_state().memo
+    cache_key = "tracking.carriers"
     source = setting("SHOPCARE_CARRIERS")
-    cached = current_app.extensions.get(cache_key)
+    cached = memo.get(cache_key)
     if cached is not None and cached[0] is source:
         known: dict[str, dict[str, Any]] = cached[1]
         return known
     merged = {**CARRIERS, **(source or {})}
     known = {str(key).lower(): dict(value) for key, value in merged.items()}
-    current_app.extensions[cache_key] = (source, known)
+    memo[cache_key] = (source, known)
     return known
 
 
@@ -160,6 +160,18 @@ def normalize_carrier(value: Any, field: str = "carrier") -> str:
     return key
 
 
+def normalize_country(value: Any) -> str | None:
+    """A destination country as an upper-case ISO 3166 code, or ``None`` when not given.
+
+    :raises ValidationError: naming ``destination_country`` for anything else.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value.strip()) != 2 or not value.strip().isalpha():
+        raise ValidationError("destination_country", "an ISO 3166 two-letter code, like 'ES'")
+    return value.strip().upper()
+
+
 def default_transit_days(key: str) -> tuple[int, int]:
     """The carrier's configured transit time in days, ``(low, high)``."""
     low, high = carrier_info(key).get("default_transit_days") or (2, 7)
@@ -175,9 +187,10 @@ def _word(value: str) -> str:
 
 def _status_words() -> dict[str, str]:
     # Built once per app (and again if the host swaps the setting's dict).
-    cache_key = "shopcare_tracking_status_words"
+    memo = get_state().memo
+    cache_key = "tracking.status_words"
     source = setting("SHOPCARE_CARRIER_STATUS_MAP") or {}
-    cached = current_app.extensions.get(cache_key)
+    cached = memo.get(cache_key)
     if cached is not None and cached[0] is source:
         words: dict[str, str] = cached[1]
         return words
@@ -187,7 +200,7 @@ def _status_words() -> dict[str, str]:
     bad = sorted({status for status in words.values() if status not in STATUSES})
     if bad:
         raise ConfigError(f"SHOPCARE_CARRIER_STATUS_MAP maps to unknown statuses {bad}")
-    current_app.extensions[cache_key] = (source, words)
+    memo[cache_key] = (source, words)
     return words
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, Float, cast, func, literal, select
 
 from shopcare.core.config import setting
 from shopcare.core.db import session, utcnow
-from shopcare.tracking.carriers import default_transit_days
+from shopcare.tracking.carriers import default_transit_days, normalize_carrier, normalize_country
 from shopcare.tracking.models import Shipment
 
 #: The most recent deliveries an estimate reads; older ones add little and cost more.
@@ -148,3 +148,11 @@ def _compute(carrier: str, country: str | None) -> TransitEstimate:
 def forget_estimates() -> None:
     """Drop the memoised estimates (after recording deliveries in the same run)."""
     g.pop("shopcare_transit_estimates", None)
+
+
+def estimate(carrier: str, destination_country: str | None = None) -> TransitEstimate:
+    """The transit time of ``carrier`` from the shop's own history (or its default).
+
+    :raises ValidationError: for an unknown carrier or a malformed country code.
+    """
+    return transit_estimate(normalize_carrier(carrier), normalize_country(destination_country))

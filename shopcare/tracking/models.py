@@ -1,9 +1,8 @@
-"""Shipments, the order lines each one carries, and the nine tracking statuses."""
+"""Shipments and the order lines each one carries (statuses: ``shopcare.tracking.statuses``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
 from urllib.parse import quote
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
@@ -11,55 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopcare.core.db import Base, utcnow
 from shopcare.orders.models import Order, OrderLine
-
-# -- statuses ---------------------------------------------------------------
-
-PENDING: Final = "pending"
-INFO_RECEIVED: Final = "info_received"
-IN_TRANSIT: Final = "in_transit"
-OUT_FOR_DELIVERY: Final = "out_for_delivery"
-FAILED_ATTEMPT: Final = "failed_attempt"
-AVAILABLE_FOR_PICKUP: Final = "available_for_pickup"
-DELIVERED: Final = "delivered"
-EXCEPTION: Final = "exception"
-EXPIRED: Final = "expired"
-
-#: The nine statuses every carrier word is normalised to, with their rank: how far
-#: along the way to the shopper each one is. The rank breaks ties between events of
-#: the same instant; ``pending`` and ``info_received`` (before the carrier has the
-#: parcel) never replace a status of rank ``in_transit`` or more.
-STATUS_RANK: Final[dict[str, int]] = {
-    PENDING: 0,
-    INFO_RECEIVED: 1,
-    IN_TRANSIT: 2,
-    EXCEPTION: 3,
-    FAILED_ATTEMPT: 4,
-    OUT_FOR_DELIVERY: 5,
-    AVAILABLE_FOR_PICKUP: 6,
-    EXPIRED: 7,
-    DELIVERED: 8,
-}
-STATUSES: Final = tuple(STATUS_RANK)
-
-#: Statuses where the parcel has reached the shopper or waits for them: never late.
-ARRIVED: Final = frozenset({DELIVERED, AVAILABLE_FOR_PICKUP})
-#: Statuses that make a shipment late whatever its window says.
-TROUBLE: Final = frozenset({EXCEPTION, FAILED_ATTEMPT})
-#: Statuses that come before the carrier has the parcel.
-BEFORE_TRANSIT: Final = frozenset({PENDING, INFO_RECEIVED})
-
-#: The steps of the shopper's progress bar, and the step each status has reached
-#: (``exception`` and ``expired`` show the furthest step the timeline reached).
-PROGRESS_STEPS: Final = (PENDING, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED)
-STATUS_STEP: Final[dict[str, int]] = {
-    PENDING: 0,
-    INFO_RECEIVED: 0,
-    IN_TRANSIT: 1,
-    OUT_FOR_DELIVERY: 2,
-    FAILED_ATTEMPT: 2,
-    AVAILABLE_FOR_PICKUP: 2,
-    DELIVERED: 3,
-}
+from shopcare.tracking.statuses import PENDING, STATUSES
 
 
 class Shipment(Base):

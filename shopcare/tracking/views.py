@@ -1,12 +1,12 @@
-"""The shopper's tracking pages (``shopcare.tracking.*``) and the staff's late list
-(``shopcare.staff.late_shipments``)."""
+"""The shopper's tracking pages (``shopcare.tracking.*``), the care home's card and the
+staff's late list (``shopcare.staff.late_shipments``); ``shopcare.tracking.wiring``
+adds them to the app."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
 from typing import Any
-from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 from flask_babel import format_currency, get_locale
-from jinja2 import Environment, Template
+from jinja2 import Template
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -42,21 +42,17 @@ from shopcare.core.events import Event
 from shopcare.core.i18n import Catalog, _, _l, formats
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
-from shopcare.staff import blueprint as staff
-from shopcare.staff import nav_item
+from shopcare.core.state import HomeCard, Routes, get_state
 from shopcare.tracking.carriers import carrier_info
 from shopcare.tracking.forms import LookupForm
-from shopcare.tracking.models import PROGRESS_STEPS
-from shopcare.tracking.services import (
-    GuestLinkExpired,
-    GuestOrder,
-    OrderTracking,
-    ShipmentTracker,
-    VersionedOrder,
-    current_tracker,
-)
+from shopcare.tracking.guests import GuestLinkExpired, GuestOrder
+from shopcare.tracking.queries import OrderTracking, VersionedOrder
+from shopcare.tracking.services import ShipmentTracker, current_tracker
+from shopcare.tracking.statuses import PROGRESS_STEPS
 
 blueprint = Blueprint("tracking", __name__, url_prefix="/tracking")
+#: Tracking's pages in the staff area.
+staff_pages = Routes()
 
 # -- words the shopper reads --------------------------------------------------------
 
@@ -131,19 +127,17 @@ def date_window(earliest: datetime, latest: datetime) -> str:
     return formats().window(earliest.astimezone(zone).date(), latest.astimezone(zone).date())
 
 
-#: Per Jinja environment that never reloads templates: action -> its timeline template.
-_TIMELINE_TEMPLATES: WeakKeyDictionary[Environment, dict[str, Template]] = WeakKeyDictionary()
-
-
 def timeline_entries(tracking: OrderTracking) -> list[tuple[Event, Template]]:
     """The order's public events, newest first, each with the template that shows it:
     ``shopcare/timeline/<action>.html``, else ``<kind>.html``, else ``_default.html``.
 
-    Each action is looked up once: per process when templates do not auto-reload (as
+    Each action is looked up once: per app when templates do not auto-reload (as
     Jinja caches the templates themselves), else once per page.
     """
     env = current_app.jinja_env
-    memo = {} if env.auto_reload else _TIMELINE_TEMPLATES.setdefault(env, {})
+    memo: dict[str, Template] = (
+        {} if env.auto_reload else get_state().memo.setdefault("tracking.timeline_templates", {})
+    )
     entries = []
     for event in reversed(tracking.timeline):
         template = memo.get(event.action)
@@ -315,14 +309,13 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
     return html
 
 
-@web.home_card
-def track_card() -> web.HomeCard:
+def track_card() -> HomeCard:
     """The care home's "Track an order" card."""
     if current_user_id() is not None:
         url = url_for("shopcare.tracking.orders")
     else:
         url = url_for("shopcare.tracking.lookup")
-    return web.HomeCard(
+    return HomeCard(
         title=_("Track an order"),
         text=_("See where your parcel is and when it arrives."),
         url=url,
@@ -331,10 +324,8 @@ def track_card() -> web.HomeCard:
 
 # -- staff -----------------------------------------------------------------------
 
-nav_item("shopcare.staff.late_shipments", _l("Late shipments"))
 
-
-@staff.route("/late-shipments")
+@staff_pages.route("/late-shipments")
 @staff_required
 def late_shipments() -> str:
     """Shipments past their delivery window or in trouble, most overdue first."""
@@ -343,8 +334,3 @@ def late_shipments() -> str:
     if page > 1 and not listing.items:
         abort(404)
     return render_template("shopcare/staff/late_shipments.html", listing=listing)
-
-
-# Register the JSON endpoints, the CLI commands and the periodic job with the app.
-from shopcare.tracking import api as _api  # noqa: E402, F401
-from shopcare.tracking import jobs as _jobs  # noqa: E402, F401

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from shopcare import ValidationError
 from shopcare.core.events import Event, events_for
-from shopcare.tracking.models import STATUSES, Shipment, ShipmentLine
-from shopcare.tracking.services import moves_status, order_status
+from shopcare.tracking.models import Shipment, ShipmentLine
+from shopcare.tracking.statuses import STATUSES, moves_status, order_status
 from tests.tracking.helpers import T0, make_order
 
 

@@ -1,5 +1,8 @@
 """The ``api`` child blueprint (``/care/api/v1``) and what every API request goes through.
 
+:func:`make_blueprint` makes it for one app when the app is mounted, with the
+operations every feature declared (``state.add_api(routes)``).
+
 Before each API view: the body-size limit is set and the ``api`` rate limit is
 counted (per API key, or per client address without one). Every error is the JSON
 error body, including 404 and 405 for URLs under the prefix that match no view.
@@ -14,17 +17,15 @@ from werkzeug.wrappers import Response
 from shopcare.core import ratelimit
 from shopcare.core.api import errors
 from shopcare.core.api.auth import client_key
+from shopcare.core.config import setting
+from shopcare.core.state import State, get_state
 
-api = Blueprint("api", __name__, url_prefix="/api/v1")
-errors.register(api)
-
-#: The full endpoint prefix of API views (the blueprint is nested under ``shopcare``).
-ENDPOINT_PREFIX = "shopcare.api."
+#: Where the API sits under shopcare's own prefix.
+URL_PREFIX = "/api/v1"
 
 
-@api.before_request
 def _before_api_request() -> None:
-    limit = current_app.config["SHOPCARE_API_MAX_CONTENT_LENGTH"]
+    limit = setting("SHOPCARE_API_MAX_CONTENT_LENGTH")
     if limit is not None and (
         request.max_content_length is None or limit < request.max_content_length
     ):
@@ -32,11 +33,21 @@ def _before_api_request() -> None:
     ratelimit.check("api", key=client_key)
 
 
+def make_blueprint(state: State) -> Blueprint:
+    """The ``api`` blueprint for one app, with the routes its features declared."""
+    api = Blueprint("api", __name__, url_prefix=URL_PREFIX)
+    errors.register(api)
+    api.before_request(_before_api_request)
+    for route in state.api_routes:
+        api.add_url_rule(
+            route.rule, endpoint=route.endpoint, view_func=route.view, methods=route.methods
+        )
+    return api
+
+
 def api_path_prefix() -> str:
     """Where the API is mounted on this app (``/care/api/v1``)."""
-    return (current_app.config["SHOPCARE_URL_PREFIX"].rstrip("/") + (api.url_prefix or "")).rstrip(
-        "/"
-    )
+    return (setting("SHOPCARE_URL_PREFIX").rstrip("/") + URL_PREFIX).rstrip("/")
 
 
 def is_api_path(path: str) -> bool:
@@ -58,12 +69,13 @@ def _exempt_from_host_csrf() -> None:
     # The host's CSRFProtect would refuse API-key requests (they carry no token);
     # api_auth checks the token itself for session requests.
     csrf = current_app.extensions.get("csrf")
-    if csrf is not None and api not in csrf._exempt_blueprints:
+    api = get_state().api_blueprint
+    if csrf is not None and api is not None and api not in csrf._exempt_blueprints:
         csrf.exempt(api)
 
 
 def init_app(app: Flask) -> None:
-    """App-wide hooks the API needs (called by ``ShopCare.init_app``)."""
+    """App-wide hooks the API needs (called when the app is mounted)."""
     with app.app_context():
         _exempt_from_host_csrf()  # a CSRFProtect made before shopcare
 

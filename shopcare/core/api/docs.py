@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import make_response, render_template
 from werkzeug.wrappers import Response
 
-from shopcare.core.api.blueprint import api
 from shopcare.core.api.openapi import operation
+from shopcare.core.state import Routes
 
 #: The renderer, under shopcare's static folder.
 REDOC = "shopcare/vendor/redoc/redoc.standalone.js"
@@ -19,8 +19,11 @@ CONTENT_SECURITY_POLICY = (
     "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
 )
 
+#: The reference page (``state.add_api`` in ``shopcare.core.wiring``).
+routes = Routes()
 
-@api.get("/docs")
+
+@routes.get("/docs")
 @operation(
     "This API's reference, as a web page",
     description="An HTML page that renders `openapi.json` with Redoc (served by shopcare, no CDN).",

@@ -4,7 +4,7 @@ Each API view declares its operation with :func:`operation`; the document at
 ``GET /care/api/v1/openapi.json`` is built from those declarations and the app's
 URL rules, so paths carry the prefix the host mounted shopcare under::
 
-    @api.post("/orders")
+    @routes.post("/orders")
     @operation(
         "Record an order",
         request_body=ref("OrderInput"),
@@ -32,18 +32,17 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, has_request_context, request
 
 from shopcare.core import __version__
-from shopcare.core.api.blueprint import ENDPOINT_PREFIX
+from shopcare.core.config import setting
+from shopcare.core.state import get_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 Schema = dict[str, Any]
 #: A response: its description, or (description, JSON schema of its body).
 ResponseSpec = str | tuple[str, Schema]
 
-#: ``components.schemas``: name → JSON schema. Add with :func:`schema`.
-SCHEMAS: dict[str, Schema] = {}
-
-#: ``components.securitySchemes``. ``apiKey`` and ``session`` are what ``api_auth``
-#: accepts; a feature with its own scheme (a signed webhook) adds it here.
+#: The core's ``components.securitySchemes``: ``apiKey`` and ``session`` are what
+#: ``api_auth`` accepts. A feature with its own scheme (a signed webhook) declares it
+#: with ``state.add_api(..., security_schemes=...)``.
 SECURITY_SCHEMES: dict[str, Schema] = {
     "apiKey": {
         "type": "http",
@@ -75,6 +74,9 @@ _CONVERTERS: dict[str, Schema] = {
     "float": {"type": "number"},
     "uuid": {"type": "string", "format": "uuid"},
 }
+#: The full endpoint prefix of API views (the ``api`` blueprint is nested under ``shopcare``).
+ENDPOINT_PREFIX = "shopcare.api."
+
 _RULE_PART = re.compile(r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
@@ -83,10 +85,18 @@ def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def schema(name: str, definition: Schema) -> Schema:
-    """Add ``definition`` to the document's component schemas; returns :func:`ref`."""
-    SCHEMAS[name] = definition
-    return ref(name)
+class Schemas(dict[str, Schema]):
+    """The component schemas one module declares (name → JSON schema), handed to the
+    app with ``state.add_api(routes, schemas=...)``::
+
+        schemas = Schemas()
+        ORDER = schemas.add("Order", {...})   # a $ref to it
+    """
+
+    def add(self, name: str, definition: Schema) -> Schema:
+        """Declare the component schema ``name``; returns a :func:`ref` to it."""
+        self[name] = definition
+        return ref(name)
 
 
 @dataclass(frozen=True)
@@ -260,18 +270,19 @@ def document(app: Flask | None = None) -> Schema:
             paths.setdefault(path, {})[method.lower()] = _operation_object(
                 rule.endpoint, method, view, declared, path_params
             )
-    schemes = {name: dict(scheme) for name, scheme in SECURITY_SCHEMES.items()}
+    state = get_state(app)
+    schemes = {name: dict(scheme) for name, scheme in state.security_schemes.items()}
     schemes["session"]["name"] = app.config.get("SESSION_COOKIE_NAME", "session")
     servers = [{"url": (request.script_root if has_request_context() else "") or "/"}]
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": f"{app.config['SHOPCARE_SHOP_NAME']} customer care API",
+            "title": f"{setting('SHOPCARE_SHOP_NAME', app)} customer care API",
             "version": __version__,
             "description": "shopcare's JSON API. Errors always have the body "
             '`{"error": {"code", "message", "fields"}}`.',
         },
         "servers": servers,
         "paths": paths,
-        "components": {"schemas": dict(SCHEMAS), "securitySchemes": schemes},
+        "components": {"schemas": dict(state.api_schemas), "securitySchemes": schemes},
     }

@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, NoReturn
 
 from flask import current_app, request
@@ -15,8 +14,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from shopcare.core.api.errors import ApiError
-from shopcare.core.api.openapi import SCHEMAS, Schema, declared_operation
+from shopcare.core.api.openapi import Schema, declared_operation
 from shopcare.core.errors import ValidationError
+from shopcare.core.state import get_state
 
 
 def _no_constants(name: str) -> NoReturn:
@@ -69,10 +69,15 @@ def check(data: Any, schema: Schema) -> None:
         raise ValidationError(fields)
 
 
-@lru_cache(maxsize=128)
 def _validator(schema_json: str) -> Draft202012Validator:
-    root = {**json.loads(schema_json), "components": {"schemas": SCHEMAS}}
-    return Draft202012Validator(root)
+    # Compiled once per app and schema: ``$ref``s resolve to the app's component schemas.
+    validators = get_state().api_validators
+    validator: Draft202012Validator | None = validators.get(schema_json)
+    if validator is None:
+        components = {"schemas": get_state().api_schemas}
+        validator = Draft202012Validator({**json.loads(schema_json), "components": components})
+        validators[schema_json] = validator
+    return validator
 
 
 def field_name(path: Iterable[str | int]) -> str:

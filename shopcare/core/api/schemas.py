@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shopcare.core.api.openapi import Schema, ref, schema
+from shopcare.core.api.openapi import Schema, Schemas, ref
+
+#: The core's component schemas (the error body).
+schemas = Schemas()
 
 DATETIME: Schema = {"type": "string", "format": "date-time"}
 MONEY: Schema = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "examples": ["12.50"]}
 
-ERROR = schema(
+ERROR = schemas.add(
     "Error",
     {
         "type": "object",
@@ -43,4 +46,4 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-__all__ = ["DATETIME", "ERROR", "MONEY", "iso", "ref"]
+__all__ = ["DATETIME", "ERROR", "MONEY", "iso", "ref", "schemas"]

@@ -1,7 +1,7 @@
 """The API's own endpoint: the OpenAPI document.
 
-Each domain adds its endpoints on the same ``api`` blueprint, in its own ``api`` module
-(see the README, "Adding an endpoint").
+Each domain routes its own endpoints in its own ``api`` module and adds them to the
+app in its wiring (see the README, "Adding an endpoint").
 """
 
 from __future__ import annotations
@@ -9,11 +9,14 @@ from __future__ import annotations
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from shopcare.core.api.blueprint import api
 from shopcare.core.api.openapi import document, operation
+from shopcare.core.state import Routes
+
+#: The core's own API endpoint (``state.add_api`` in ``shopcare.core.wiring``).
+routes = Routes()
 
 
-@api.get("/openapi.json")
+@routes.get("/openapi.json")
 @operation(
     "This API's OpenAPI 3.1 document",
     responses={200: ("The document", {"type": "object", "required": ["openapi", "paths"]})},

@@ -15,7 +15,8 @@ audit trail (staff) and the shopper's timeline (``public=True``) read the same r
 
 from __future__ import annotations
 
+from shopcare.core.events.actors import Actor
 from shopcare.core.events.models import AppendOnlyError, Event
-from shopcare.core.events.services import Actor, events_for, record_event
+from shopcare.core.events.services import events_for, record_event
 
 __all__ = ["Actor", "AppendOnlyError", "Event", "events_for", "record_event"]

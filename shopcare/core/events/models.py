@@ -1,6 +1,6 @@
 """The append-only event log: one row per thing that happened to a subject.
 
-Rows are written only by :func:`shopcare.events.record_event`. The ORM refuses to
+Rows are written only by :func:`shopcare.core.events.record_event`. The ORM refuses to
 update or delete them (``AppendOnlyError``), and on PostgreSQL a trigger refuses
 ``UPDATE`` and ``DELETE`` too, so the audit trail and the shopper's timeline (the
 same data) cannot be rewritten by a stray query.
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_colu
 
 from shopcare.core.db import Base, utcnow
 from shopcare.core.errors import ShopCareError
+from shopcare.core.events.actors import Actor
 
 #: PostgreSQL: the function and trigger that refuse UPDATE and DELETE on
 #: ``shopcare_events``. Created after the table by ``create_all``; a migration that
@@ -90,10 +91,8 @@ class Event(Base):
     )
 
     @property
-    def actor(self) -> Any:
-        """Who did it, as an :class:`shopcare.events.Actor`."""
-        from shopcare.core.events.services import Actor
-
+    def actor(self) -> Actor:
+        """Who did it, as an :class:`shopcare.core.events.Actor`."""
         return Actor(self.actor_kind, self.actor_id, self.actor_label)
 
     def __repr__(self) -> str:

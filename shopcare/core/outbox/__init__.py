@@ -3,16 +3,15 @@ caller's transaction and worked by ``flask shopcare work`` on any number of host
 
 ::
 
-    from shopcare.core.outbox import enqueue_mail, enqueue_job, job_handler, periodic
+    from shopcare.core.outbox import enqueue_mail, enqueue_job
 
     enqueue_mail("ann@example.com", "tracking/status_changed", {"reference": "A-1"},
                  locale="es", dedupe_key=f"tracking:status:{shipment.id}:delivered")
+    enqueue_job("surveys.invite", {"order_id": order.id})
 
-    @job_handler("surveys.invite")
-    def invite(payload: dict) -> None: ...
-
-    @periodic("complaints.sla_check", every=timedelta(minutes=10))
-    def check_slas() -> None: ...
+    # the job's handler and any periodic task, in the domain's wiring (init_app):
+    state.add_job("surveys.invite", invite)
+    state.add_periodic("complaints.sla_check", check_slas, every=timedelta(minutes=10))
 """
 
 from __future__ import annotations
@@ -23,9 +22,7 @@ from shopcare.core.outbox.services import (
     enqueue_job,
     enqueue_mail,
     get_item,
-    job_handler,
     list_items,
-    periodic,
     retry,
     retry_failed,
 )
@@ -38,9 +35,7 @@ __all__ = [
     "enqueue_job",
     "enqueue_mail",
     "get_item",
-    "job_handler",
     "list_items",
-    "periodic",
     "retry",
     "retry_failed",
 ]

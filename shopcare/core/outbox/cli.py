@@ -1,4 +1,5 @@
-"""``flask shopcare work``, ``flask shopcare outbox …`` and ``flask shopcare mail test``."""
+"""``flask shopcare work``, ``flask shopcare outbox …`` and ``flask shopcare mail test``
+(added to the app by ``shopcare.core.wiring``; each runs in an app context of its own)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,6 @@ from flask.cli import AppGroup, with_appcontext
 from shopcare.core.db import session
 from shopcare.core.errors import NotFound, TransitionError
 from shopcare.core.outbox.models import FAILED, STATUSES
-
-
-def register(group: AppGroup) -> None:
-    """Add the outbox's commands to the ``flask shopcare`` group."""
-    group.add_command(work_command)
-    group.add_command(outbox_group)
-    group.add_command(mail_group)
 
 
 @click.command("work")
@@ -57,7 +51,7 @@ def work_command(forever: bool, pause: float, batch: int | None) -> None:
     click.echo(f"shopcare worker: {report}")
 
 
-@click.group("outbox")
+@click.group("outbox", cls=AppGroup)
 def outbox_group() -> None:
     """Look at and retry the outbox (queued e-mails and jobs)."""
 
@@ -108,7 +102,7 @@ def outbox_retry(ids: tuple[int, ...], all_failed: bool) -> None:
     click.echo(f"{count} item(s) queued again")
 
 
-@click.group("mail")
+@click.group("mail", cls=AppGroup)
 def mail_group() -> None:
     """E-mail settings checks."""
 

@@ -11,9 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcare.core.db import Base, utcnow
 from shopcare.core.machine import Machine, Move
-
-#: The ``kind`` of an e-mail item; every other kind is a job handled by a ``@job_handler``.
-MAIL_KIND = "mail"
+from shopcare.core.state import MAIL_KIND  # an e-mail item's kind; any other is a job
 
 QUEUED = "queued"  # waiting until ``due_at``
 RUNNING = "running"  # claimed by a worker until ``due_at`` (the lease)
@@ -80,7 +78,7 @@ class OutboxItem(Base):
 
 
 class PeriodicTask(Base):
-    """When a ``@periodic`` task last ran and may next run (one row per task).
+    """When a periodic task (``state.add_periodic``) last ran and may next run (one row per task).
 
     A worker runs a task only after moving ``next_run_at`` forward with a conditional
     UPDATE, so one run per interval happens across all hosts.

@@ -1,13 +1,12 @@
-"""Putting work in the outbox (:func:`enqueue_mail`, :func:`enqueue_job`), the job and
-periodic-task registries, and the staff-side helpers (list, retry)."""
+"""Putting work in the outbox (:func:`enqueue_mail`, :func:`enqueue_job`) and the
+staff-side helpers (list, retry). The jobs and periodic tasks a worker runs are
+what the app's features declared on its state (``state.add_job``, ``state.add_periodic``)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
+from datetime import datetime
+from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -18,82 +17,7 @@ from shopcare.core.db import insert_unless_exists, session, utcnow
 from shopcare.core.errors import NotFound, ValidationError
 from shopcare.core.events import Actor, record_event
 from shopcare.core.outbox.models import FAILED, MAIL_KIND, OUTBOX, QUEUED, STATUSES, OutboxItem
-
-JobHandler = Callable[[dict[str, Any]], None]
-Task = Callable[[], None]
-H = TypeVar("H", bound=JobHandler)
-T = TypeVar("T", bound=Task)
-
-#: kind -> the function that runs a job of that kind (filled by ``@job_handler``).
-JOB_HANDLERS: dict[str, JobHandler] = {}
-
-
-@dataclass(frozen=True)
-class Periodic:
-    """A task run by the workers at most once per ``every``."""
-
-    kind: str
-    every: timedelta
-    run: Task
-
-
-#: kind -> periodic task (filled by ``@periodic``).
-PERIODIC_TASKS: dict[str, Periodic] = {}
-
-
-def _same_function(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
-    # A module imported twice (tests, reloads) registers "the same" function again.
-    return (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
-
-
-def _kind(kind: Any) -> str:
-    if not isinstance(kind, str) or not kind.strip() or len(kind) > 64:
-        raise ValidationError("kind", "a name of 1 to 64 characters is required")
-    return kind
-
-
-def job_handler(kind: str) -> Callable[[H], H]:
-    """Decorator: run ``handler(payload)`` for each job of ``kind``.
-
-    The worker calls it in an app context; what it writes through the session is
-    committed together with marking the job done (do not commit yourself). Raising
-    rolls that back and retries the job with back-off. A handler must be safe to run
-    twice: a job is run *at least* once.
-
-    :raises ValueError: if another function already handles ``kind``.
-    """
-    _kind(kind)
-    if kind == MAIL_KIND:
-        raise ValueError(f"{MAIL_KIND!r} is the outbox's own kind for e-mails")
-
-    def register(handler: H) -> H:
-        known = JOB_HANDLERS.get(kind)
-        if known is not None and not _same_function(known, handler):
-            raise ValueError(f"job kind {kind!r} is already handled by {known.__qualname__}")
-        JOB_HANDLERS[kind] = handler
-        return handler
-
-    return register
-
-
-def periodic(kind: str, *, every: timedelta) -> Callable[[T], T]:
-    """Decorator: run ``task()`` every ``every``, once per interval across all workers.
-
-    Runs in an app context; its writes are committed after it returns (rolled back
-    if it raises; the next run is still one interval later).
-    """
-    _kind(kind)
-    if not isinstance(every, timedelta) or every <= timedelta(0):
-        raise ValueError("every must be a positive timedelta")
-
-    def register(task: T) -> T:
-        known = PERIODIC_TASKS.get(kind)
-        if known is not None and not _same_function(known.run, task):
-            raise ValueError(f"periodic task {kind!r} is already {known.run.__qualname__}")
-        PERIODIC_TASKS[kind] = Periodic(kind, every, task)
-        return task
-
-    return register
+from shopcare.core.state import check_kind
 
 
 def _json(value: Any, field: str) -> dict[str, Any]:
@@ -210,14 +134,14 @@ def enqueue_job(
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
 ) -> OutboxItem | None:
-    """Queue a job for the ``@job_handler(kind)``, in the caller's transaction.
+    """Queue a job for the handler of ``kind`` (``state.add_job``), in the caller's transaction.
 
     :param payload: the handler's argument; JSON-serialisable (checked now).
     :param dedupe_key: if given, at most one job is ever queued per key (a second
         call returns ``None``).
     :raises ValidationError: naming the bad argument; nothing is queued.
     """
-    kind = _kind(kind)
+    kind = check_kind(kind)
     if kind == MAIL_KIND:
         raise ValidationError("kind", "queue e-mails with enqueue_mail")
     return _add(

@@ -46,7 +46,7 @@ from shopcare.core.outbox.models import (
     OutboxItem,
     PeriodicTask,
 )
-from shopcare.core.outbox.services import JOB_HANDLERS, PERIODIC_TASKS, periodic
+from shopcare.core.state import get_state
 
 log = logging.getLogger("shopcare.outbox")
 
@@ -264,10 +264,10 @@ class Worker:
             self._mark_sent(item)
             return "done"
         try:
-            handler = JOB_HANDLERS.get(item.kind)
+            handler = get_state().jobs.get(item.kind)
             if handler is None:
                 raise LookupError(
-                    f"no @job_handler for {item.kind!r}: is the module defining it imported?"
+                    f"no job handler for {item.kind!r}: declare it with state.add_job"
                 )
             handler(dict(item.payload))
             try:
@@ -366,13 +366,14 @@ class Worker:
     # -- periodic tasks
     def run_periodic(self) -> int:
         """Run each periodic task whose time has come and that no other worker took."""
-        if not PERIODIC_TASKS:
+        tasks = get_state().periodic_tasks
+        if not tasks:
             return 0
         db = session()
         db.commit()
         now = utcnow()
         known = set(db.scalars(select(PeriodicTask.kind)))
-        for kind in PERIODIC_TASKS.keys() - known:
+        for kind in tasks.keys() - known:
             try:
                 with db.begin_nested():
                     db.add(PeriodicTask(kind=kind, next_run_at=now))
@@ -380,7 +381,7 @@ class Worker:
                 pass  # another worker added it first
         db.commit()
         ran = 0
-        for task in list(PERIODIC_TASKS.values()):
+        for task in list(tasks.values()):
             if self.stop.is_set():
                 break
             now = utcnow()
@@ -421,7 +422,10 @@ def work(
     return worker.run_forever(pause) if forever else worker.run_pass()
 
 
-@periodic("shopcare.outbox.purge", every=timedelta(hours=6))
+#: How often the workers purge old done items (``purge_done_items``).
+PURGE_EVERY = timedelta(hours=6)
+
+
 def purge_done_items() -> None:
     """Delete done items older than ``SHOPCARE_OUTBOX_KEEP_DONE_DAYS`` (their dedupe keys
     are then free again)."""

@@ -1,0 +1,150 @@
+"""Late shipments: which are late (past their delivery window and not arrived, or in
+trouble), the staff's late list, and the check that sends ``shipment-late`` once per
+shipment, ever."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from shopcare.core import signals
+from shopcare.core.db import session, utcnow
+from shopcare.core.events import Actor, record_event
+from shopcare.core.paging import Page
+from shopcare.orders.models import Order
+from shopcare.tracking.models import Shipment
+from shopcare.tracking.notifications import send_signal
+from shopcare.tracking.statuses import ARRIVED, STATUSES, TROUBLE
+
+LATE_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class LateShipment:
+    """A row of the staff's late list."""
+
+    shipment: Shipment
+    order_reference: str
+    days_late: int
+    reason: str  # "overdue" or the troubled status
+
+
+def late_clause(now: datetime) -> ColumnElement[bool]:
+    """SQL: the shipment is late at ``now`` (past its window and not arrived, or in trouble)."""
+    not_arrived = [status for status in STATUSES if status not in ARRIVED]
+    return and_(
+        Shipment.status.in_(not_arrived),
+        or_(Shipment.estimated_latest < now, Shipment.status.in_(sorted(TROUBLE))),
+    )
+
+
+def is_late(shipment: Shipment, now: datetime | None = None) -> bool:
+    """Python twin of :func:`late_clause` for a loaded shipment."""
+    if shipment.status in ARRIVED:
+        return False
+    if shipment.status in TROUBLE:
+        return True
+    latest = shipment.estimated_latest
+    return latest is not None and latest < (now or utcnow())
+
+
+def lateness(shipment: Shipment, now: datetime) -> tuple[int, str]:
+    """How late a late shipment is: started days past its window (0 when not past
+    it) and why it is late (``"overdue"``, or its troubled status)."""
+    latest = shipment.estimated_latest
+    if latest is not None and latest < now:
+        return (now - latest).days + 1, "overdue"
+    return 0, shipment.status
+
+
+def late_shipments(
+    page: int = 1, per_page: int = LATE_PER_PAGE, *, now: datetime | None = None
+) -> Page[LateShipment]:
+    """Late shipments, most overdue first, with their order's reference (one query)."""
+    now = now or utcnow()
+    page = max(1, page)
+    rows = session().execute(
+        select(Shipment, Order.reference)
+        .join(Order, Order.id == Shipment.order_id)
+        .where(late_clause(now))
+        .order_by(Shipment.estimated_latest.is_(None), Shipment.estimated_latest, Shipment.id)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    )
+    items = []
+    for shipment, reference in rows:
+        days, reason = lateness(shipment, now)
+        items.append(LateShipment(shipment, reference, days, reason))
+    return Page(items[:per_page], page, per_page, len(items) > per_page)
+
+
+def flag_late(*, now: datetime | None = None, batch: int = 500) -> list[Shipment]:
+    """Send ``shipment-late`` for each late shipment not flagged before.
+
+    Each shipment is claimed with a conditional ``UPDATE … WHERE late_notified_at
+    IS NULL``: of two workers racing for it only one updates the row, so the
+    signal fires once per shipment, ever.
+    """
+    now = now or utcnow()
+    flagged: list[Shipment] = []
+    while True:
+        candidates = list(
+            session().scalars(
+                select(Shipment.id)
+                .where(late_clause(now), Shipment.late_notified_at.is_(None))
+                .order_by(Shipment.id)
+                .limit(batch)
+            )
+        )
+        claimed = [shipment_id for shipment_id in candidates if claim(shipment_id, now)]
+        flagged += _announce(claimed, now)
+        if len(candidates) < batch:
+            return flagged
+
+
+def _announce(claimed: list[int], now: datetime) -> list[Shipment]:
+    """Record and signal the shipments this worker claimed."""
+    if not claimed:
+        return []
+    db = session()
+    shipments = list(
+        db.scalars(
+            select(Shipment)
+            .options(joinedload(Shipment.order))
+            .where(Shipment.id.in_(claimed))
+            .order_by(Shipment.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    for shipment in shipments:
+        days, reason = lateness(shipment, now)
+        record_event(
+            "order",
+            shipment.order_id,
+            "shipment.late",
+            actor=Actor.system("late check"),
+            data={"shipment_id": shipment.id, "reason": reason, "days_late": days},
+            occurred_at=now,
+        )
+        send_signal(
+            signals.shipment_late,
+            shipment=shipment,
+            order=shipment.order,
+            reason=reason,
+            days_late=days,
+        )
+    return shipments
+
+
+def claim(shipment_id: int, now: datetime) -> bool:
+    """Mark one shipment as flagged unless someone did already; ``True`` if we did."""
+    result = session().execute(
+        update(Shipment)
+        .where(Shipment.id == shipment_id, Shipment.late_notified_at.is_(None))
+        .values(late_notified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

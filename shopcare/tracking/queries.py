@@ -1,0 +1,238 @@
+"""What the shopper's pages read: an order with its version stamp, everything its
+tracking part shows (in three queries), a shopper's order list, one shipment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import BindParameter, Select, String, bindparam, cast, func, select
+from sqlalchemy.orm import joinedload
+
+from shopcare.core.db import session, utcnow
+from shopcare.core.events import Event, events_for
+from shopcare.core.paging import Page
+from shopcare.orders.models import Order, OrderLine
+from shopcare.orders.services import lookup_reference
+from shopcare.tracking.lateness import is_late
+from shopcare.tracking.models import Shipment
+from shopcare.tracking.statuses import ARRIVED, EXPIRED, STATUS_STEP, TROUBLE, order_status
+
+ORDERS_PER_PAGE = 20
+
+
+@dataclass
+class ShipmentView:
+    """One shipment as the order page shows it."""
+
+    shipment: Shipment
+    number: int
+    lines: list[tuple[OrderLine, int]]
+    step: int
+    late: bool
+
+    @property
+    def trouble(self) -> bool:
+        return self.shipment.status in TROUBLE or self.shipment.status == EXPIRED
+
+
+@dataclass
+class OrderTracking:
+    """Everything the order page shows, loaded in three queries.
+
+    ``changes_at`` is the next moment what it shows changes by the clock alone (a
+    shipment's delivery window closes and it turns late), or ``None``.
+    """
+
+    order: Order
+    status: str
+    shipments: list[ShipmentView]
+    timeline: list[Event]
+    unshipped: list[tuple[OrderLine, int]] = field(default_factory=list)
+    changes_at: datetime | None = None
+    _numbers: dict[Any, int] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.shipments) > 1:
+            self._numbers = {view.shipment.id: view.number for view in self.shipments}
+
+    def shipment_number(self, event: Event) -> int | None:
+        """The 1-based number of the shipment an event is about (when there are several)."""
+        return self._numbers.get(event.data.get("shipment_id"))
+
+
+class OrderVersion(NamedTuple):
+    """What changes whenever anything the order page shows changes: the order's row
+    (``updated_at``) and its event log (``events``, how many it holds).
+
+    The log is append-only and every tracking change records an event, so the count
+    grows with each change once it commits; unlike the newest id, it also grows when
+    a transaction holding an older id commits after a newer one.
+    """
+
+    order_id: int
+    updated_at: datetime
+    events: int
+
+
+class VersionedOrder(NamedTuple):
+    """An order (lines loaded) and its :class:`OrderVersion`, read in one query."""
+
+    order: Order
+    version: OrderVersion
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """A row of the shopper's order list."""
+
+    order: Order
+    status: str
+    shipments: int
+
+
+def get(shipment_id: int) -> Shipment | None:
+    """One shipment by id."""
+    return session().get(Shipment, shipment_id)
+
+
+def shipments(order: Order) -> list[Shipment]:
+    """An order's shipments with their lines, oldest first (one query)."""
+    return list(
+        session()
+        .scalars(
+            select(Shipment)
+            .options(joinedload(Shipment.lines))
+            .where(Shipment.order_id == order.id)
+            .order_by(Shipment.id)
+        )
+        .unique()
+    )
+
+
+def order_for_page(reference: str) -> Order | None:
+    """The order with its lines in one query (the order page's first)."""
+    ref = lookup_reference(reference)
+    if ref is None:
+        return None
+    return (
+        session()
+        .scalars(select(Order).options(joinedload(Order.lines)).where(Order.reference == ref))
+        .unique()
+        .one_or_none()
+    )
+
+
+def versioned_order(reference: str) -> VersionedOrder | None:
+    """The order with its lines and its :class:`OrderVersion`, in one query (the
+    order page's first; with a cached fragment, its only one)."""
+    ref = lookup_reference(reference)
+    if ref is None:
+        return None
+    row = session().execute(_versioned_order_query(), {"reference": ref}).unique().one_or_none()
+    if row is None:
+        return None
+    order, count = row
+    return VersionedOrder(order, OrderVersion(order.id, order.updated_at, int(count)))
+
+
+def order_tracking(order: Order, *, now: datetime | None = None) -> OrderTracking:
+    """What the order page shows: two more queries (shipments with their lines, and
+    the public timeline), whatever the number of lines, shipments and events."""
+    now = now or utcnow()
+    parcels = shipments(order)
+    timeline = events_for("order", order.id, public_only=True)
+    reached: dict[int, int] = {}
+    for event in timeline:
+        shipment_id, status = event.data.get("shipment_id"), event.data.get("status")
+        if shipment_id is not None and status in STATUS_STEP:
+            reached[shipment_id] = max(reached.get(shipment_id, 0), STATUS_STEP[status])
+    shipped: dict[int, int] = {}
+    views = []
+    for number, shipment in enumerate(parcels, start=1):
+        for line in shipment.lines:
+            shipped[line.order_line_id] = shipped.get(line.order_line_id, 0) + line.quantity
+        step = max(reached.get(shipment.id, 0), STATUS_STEP.get(shipment.status, 0))
+        views.append(
+            ShipmentView(
+                shipment=shipment,
+                number=number,
+                lines=[(line.order_line, line.quantity) for line in shipment.lines],
+                step=step,
+                late=is_late(shipment, now),
+            )
+        )
+    unshipped = [
+        (line, line.quantity - shipped.get(line.id, 0))
+        for line in order.lines
+        if line.quantity > shipped.get(line.id, 0)
+    ]
+    closing = [
+        s.estimated_latest
+        for s in parcels
+        if s.estimated_latest is not None
+        and s.estimated_latest >= now
+        and s.status not in ARRIVED
+        and s.status not in TROUBLE
+    ]
+    return OrderTracking(
+        order=order,
+        status=order_status([s.status for s in parcels]),
+        shipments=views,
+        timeline=timeline,
+        unshipped=unshipped if parcels else [],
+        changes_at=min(closing, default=None),
+    )
+
+
+def orders_for_user(
+    user_id: str | int, page: int = 1, per_page: int = ORDERS_PER_PAGE
+) -> Page[OrderSummary]:
+    """A shopper's orders, newest first, with their status (four queries a page)."""
+    db = session()
+    page = max(1, page)
+    owned = Order.user_id == str(user_id)
+    total = db.scalar(select(func.count()).select_from(Order).where(owned)) or 0
+    orders = list(
+        db.scalars(
+            select(Order)
+            .where(owned)
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    by_order: dict[int, list[str]] = {order.id: [] for order in orders}
+    if orders:
+        rows = db.execute(
+            select(Shipment.order_id, Shipment.status).where(Shipment.order_id.in_(list(by_order)))
+        )
+        for order_id, status in rows:
+            by_order[order_id].append(status)
+    items = [
+        OrderSummary(order, order_status(by_order[order.id]), len(by_order[order.id]))
+        for order in orders
+    ]
+    return Page(items, page, per_page, page * per_page < total, total)
+
+
+@cache
+def _versioned_order_query() -> Select[Order, int]:
+    """SELECT the order by reference, its lines and how many events it has: built once
+    (the page asks for it on every request)."""
+    reference: BindParameter[str] = bindparam("reference", type_=String)
+    # Not correlated to the outer row (which repeats per line): both databases run an
+    # uncorrelated subquery once. Counted on the index (subject_kind, subject_id, …).
+    order_id = select(cast(Order.id, String)).where(Order.reference == reference).correlate(None)
+    events = (
+        select(func.count())
+        .select_from(Event)
+        .where(Event.subject_kind == "order", Event.subject_id == order_id.scalar_subquery())
+        .correlate(None)
+        .scalar_subquery()
+    )
+    return (
+        select(Order, events).options(joinedload(Order.lines)).where(Order.reference == reference)
+    )
