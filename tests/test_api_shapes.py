@@ -79,12 +79,11 @@ def app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
 
 def test_unions_are_written_as_lists_of_types() -> None:
     properties = json_schema(NoteInput)["properties"]
-    assert properties["tag"] == {"type": ["string", "null"], "maxLength": 5, "default": None}
+    assert properties["tag"] == {"type": ["string", "null"], "maxLength": 5}
     assert properties["size"] == {
         "type": ["string", "integer", "null"],
         "maxLength": 3,
         "minimum": 0,
-        "default": None,
     }
     assert "title" not in json_schema(NoteInput)["properties"]["text"]
     assert standalone_schema(NoteInput)["additionalProperties"] is False

@@ -34,7 +34,12 @@ class OrderLine(Shape):
     category: str | None
     quantity: int = Field(ge=1)
     unit_price: Money
-    total: Money
+    total: Money = Field(description="unit_price times quantity, before discounts")
+    discount: Money = Field(description="the line's own discount")
+    paid: Money = Field(
+        description="what the line actually cost: total less its discount and its "
+        "share of the order's discount, plus its share of tax added on top"
+    )
 
 
 class Order(Shape):
@@ -49,7 +54,16 @@ class Order(Shape):
     delivered_at: DateTime | None
     created_at: DateTime
     updated_at: DateTime
-    total: Money
+    subtotal: Money = Field(description="the lines at their prices, before discounts")
+    discount: Money = Field(description="the order-level discount")
+    shipping: Money
+    tax: Money
+    tax_included: bool = Field(description="the prices already include tax")
+    total: Money = Field(
+        description="lines less their discounts, less the order's discount, plus "
+        "shipping, plus tax unless the prices include it"
+    )
+    paid: Money | None = Field(description="what the shopper actually paid, when the shop said")
     lines: list[OrderLine]
 
 
@@ -63,6 +77,8 @@ PRICE_INPUT: Schema = {
     "written; more decimals than the currency has is refused, never rounded.",
 }
 PriceInput = Annotated[str | int | Decimal, WithJsonSchema(PRICE_INPUT)]
+#: The same, for a field that may be left out (``null`` is still refused).
+OptionalPriceInput = Annotated[str | int | Decimal | None, WithJsonSchema(PRICE_INPUT)]
 Text = Annotated[str, Field(max_length=64, pattern=r"\S")]
 
 
@@ -72,6 +88,10 @@ class OrderLineInput(InputShape):
     category: Annotated[str, Field(max_length=100)] | None = None
     quantity: int = Field(ge=1, le=1_000_000)
     unit_price: PriceInput
+    discount: OptionalPriceInput = Field(
+        None,
+        description="the line's own discount, for all its units; at most its price times quantity",
+    )
 
 
 class OrderInput(InputShape):
@@ -87,9 +107,20 @@ class OrderInput(InputShape):
                     "currency": "EUR",
                     "user_id": "42",
                     "lines": [
-                        {"sku": "MUG-1", "name": "Blue mug", "quantity": 2, "unit_price": "12.50"},
+                        {
+                            "sku": "MUG-1",
+                            "name": "Blue mug",
+                            "quantity": 2,
+                            "unit_price": "12.50",
+                            "discount": "2.50",
+                        },
                         {"sku": "TEA-9", "name": "Green tea", "quantity": 1, "unit_price": 4.9},
                     ],
+                    "shipping": "3.95",
+                    "discount": "1.00",
+                    "tax": "4.12",
+                    "tax_included": True,
+                    "paid": "30.25",
                 }
             ]
         }
@@ -106,6 +137,18 @@ class OrderInput(InputShape):
     currency: str = Field("EUR", pattern="^[A-Za-z]{3}$", description="ISO 4217 code")
     user_id: Text | Annotated[int, Field(ge=-(10**18), le=10**18)] | None = None
     locale: Annotated[str, Field(max_length=16)] | None = None
+    shipping: OptionalPriceInput = Field(None, description="what the shopper paid for delivery")
+    discount: OptionalPriceInput = Field(
+        None,
+        description="a discount on the whole order, at most the lines' net price; "
+        "shared out over the lines",
+    )
+    tax: OptionalPriceInput = Field(
+        None,
+        description="the order's tax: added on top, or already in the prices when tax_included",
+    )
+    tax_included: bool = False
+    paid: OptionalPriceInput = Field(None, description="what the shopper actually paid")
     lines: list[OrderLineInput] = Field(min_length=1, max_length=500)
 
 
@@ -150,6 +193,11 @@ def record_order() -> tuple[Any, int]:
             currency=data.currency or "EUR",
             delivered_at=parse_datetime(data.delivered_at, "delivered_at", required=False),
             locale=data.locale,
+            shipping=data.shipping,
+            discount=data.discount,
+            tax=data.tax,
+            tax_included=data.tax_included,
+            paid=data.paid,
         )
     session().commit()
     return jsonify(order_json(order)), 201 if outcome.get("created") else 200

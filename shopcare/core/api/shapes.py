@@ -130,6 +130,13 @@ class ShopcareJsonSchema(GenerateJsonSchema):
     """pydantic's JSON schema, written the way shopcare's document always was: no
     generated titles, and simple unions as lists of types."""
 
+    def default_schema(self, schema: Any) -> JsonSchemaValue:
+        # ``= None`` means "may be left out", not a value to publish.
+        json_schema: JsonSchemaValue = super().default_schema(schema)
+        if schema.get("default", ...) is None:
+            json_schema.pop("default", None)
+        return json_schema
+
     def generate(self, schema: CoreSchema, mode: Mode = "validation") -> JsonSchemaValue:
         result: JsonSchemaValue = _tidy(super().generate(schema, mode))
         return result
