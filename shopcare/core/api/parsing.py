@@ -23,18 +23,18 @@ def _no_constants(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
-def _refuse_lone_surrogates(value: Any) -> None:
+def refuse_lone_surrogates(value: Any) -> None:
     """Raise ValueError for a string holding a lone UTF-16 surrogate (``"\\ud800"``):
     ``json`` accepts the escape, but no such text can be stored or encoded as UTF-8."""
     if isinstance(value, str):
         value.encode("utf-8")  # UnicodeEncodeError is a ValueError
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_lone_surrogates(key)
-            _refuse_lone_surrogates(item)
+            refuse_lone_surrogates(key)
+            refuse_lone_surrogates(item)
     elif isinstance(value, list):
         for item in value:
-            _refuse_lone_surrogates(item)
+            refuse_lone_surrogates(item)
 
 
 def json_body(schema: Schema | None = None) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def json_body(schema: Schema | None = None) -> dict[str, Any]:
     raw = request.get_data(cache=True)
     try:
         data = json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
-        _refuse_lone_surrogates(data)
+        refuse_lone_surrogates(data)
     except (ValueError, RecursionError):
         raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
     if not isinstance(data, dict):
