@@ -174,6 +174,11 @@ def test_current_says_when_not_under_migration_control(empty_database_url):
         db.engine.dispose()
     output = run_cli(app, "current").output
     assert "not under migration control" in output and "db stamp" in output
+    # upgrade says the same, instead of Alembic's "table shopcare_orders already exists"
+    refused = app.test_cli_runner().invoke(args=["shopcare", "db", "upgrade"])
+    assert refused.exit_code == 1, refused.output + repr(refused.exception)
+    assert "not under migration control" in refused.output and "db stamp" in refused.output
+    assert "already exists" not in refused.output
 
     assert "stamped" in run_cli(app, "stamp").output
     assert "(head)" in run_cli(app, "current").output

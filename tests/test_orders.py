@@ -163,3 +163,19 @@ def test_rollback_leaves_no_order(care, db):
     db.session.rollback()
     assert care.orders.get("R-1") is None
     assert db.session.scalar(select(func.count()).select_from(OrderLine)) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "reference", "email", "name"),
+    [
+        ("reference", "SO-\ud800", "ann@example.com", "Mug"),
+        ("lines[0].name", "SO-1", "ann@example.com", "Mug \udc00"),
+    ],
+)
+def test_a_lone_surrogate_is_a_validation_error(care, db, field, reference, email, name):
+    # it was a UnicodeEncodeError, which the README's checkout recipe does not catch
+    lines = [{"sku": "MUG-1", "name": name, "quantity": 1, "unit_price": "1.00"}]
+    with pytest.raises(ValidationError) as raised:
+        care.orders.record(reference, email, now(), lines)
+    assert field in raised.value.fields
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0

@@ -168,3 +168,21 @@ def test_a_csv_header_it_cannot_read_is_refused_whole(app, tmp_path, header, mes
     path.write_text(header + "\n")
     result = run(app, str(path))
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_lone_surrogate_refuses_its_line_not_the_whole_import(app, care, tmp_path):
+    # json.loads accepts "\ud800"; it used to stop the import at that order (UnicodeEncodeError)
+    good = {
+        "reference": "OK-1",
+        "email": "ann@example.com",
+        "placed_at": "2025-01-02T09:00:00Z",
+        "lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "1.00"}],
+    }
+    bad = json.dumps({**good, "reference": "BAD-1"}).replace("BAD-1", "BAD-\\ud800")
+    path = tmp_path / "orders.jsonl"
+    path.write_text(bad + "\n" + json.dumps(good) + "\n", encoding="utf-8")
+    result = run(app, str(path))
+    assert result.exit_code == 1, result.output
+    assert "line 1: json: a string holds a lone surrogate" in result.output
+    assert "1 orders recorded" in result.output
+    assert care.orders.get("OK-1") is not None

@@ -56,6 +56,16 @@ def db_group() -> None:
 @click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
     """Upgrade shopcare's tables to REVISION (default: the newest)."""
+    state = migrate.state()
+    if not state.controlled and state.has_tables:
+        # Alembic would start from the first revision and fail on "table already exists".
+        click.echo(
+            "shopcare: the tables exist but are not under migration control (no revision in "
+            f"{migrate.VERSION_TABLE}); if they match this version of shopcare, run "
+            "`flask shopcare db stamp`, then `flask shopcare db upgrade`",
+            err=True,
+        )
+        click.get_current_context().exit(1)
     migrate.upgrade(revision)
     click.echo(f"shopcare tables upgraded to {revision}")
 

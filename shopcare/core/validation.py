@@ -16,6 +16,10 @@ NAIVE_DATETIME_POLICIES = ("utc", "refuse")
 # in text outright (SQLite stores it), and none of them belongs in a shop's data.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# A lone UTF-16 surrogate ("\ud800" in JSON, or from Python): no database can store it
+# as UTF-8, so it would raise UnicodeEncodeError on the way in, not a ValidationError.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def has_control_characters(value: str) -> bool:
     """Whether ``value`` holds a control character no shop text should have."""
@@ -27,6 +31,8 @@ def check_text(value: str, field: str) -> str:
     control characters."""
     if has_control_characters(value):
         raise ValidationError(field, "contains control characters")
+    if _SURROGATE.search(value):
+        raise ValidationError(field, "contains a lone surrogate (not text)")
     return value
 
 

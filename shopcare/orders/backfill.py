@@ -24,6 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from shopcare.core.api.parsing import refuse_lone_surrogates
+
 FORMATS = ("jsonl", "csv")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 
@@ -115,6 +117,11 @@ def _read_jsonl(stream: TextIO) -> Iterator[Order | Refused]:
             continue
         if not isinstance(data, dict):
             yield Refused(number, "json", "each line must be one JSON object (an order)")
+            continue
+        try:
+            refuse_lone_surrogates(data)
+        except ValueError:
+            yield Refused(number, "json", "a string holds a lone surrogate (\\ud800…), not text")
             continue
         unknown = sorted(set(data) - {*ORDER_FIELDS, "lines"})
         if unknown:

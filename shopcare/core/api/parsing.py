@@ -26,6 +26,20 @@ def _no_constants(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
+def refuse_lone_surrogates(value: Any) -> None:
+    """Raise ValueError for a string holding a lone UTF-16 surrogate (``"\\ud800"``):
+    ``json`` accepts the escape, but no such text can be stored or encoded as UTF-8."""
+    if isinstance(value, str):
+        value.encode("utf-8")  # UnicodeEncodeError is a ValueError
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_lone_surrogates(key)
+            refuse_lone_surrogates(item)
+    elif isinstance(value, list):
+        for item in value:
+            refuse_lone_surrogates(item)
+
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -52,6 +66,7 @@ def json_body(schema: Any = None) -> Any:
     raw = request.get_data(cache=True)
     try:
         data = json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
+        refuse_lone_surrogates(data)
     except (ValueError, RecursionError):
         raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
     if not isinstance(data, dict):
