@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import jsonify
 
-from shopcare.core import signals
 from shopcare.core.api.auth import api_auth
 from shopcare.core.api.openapi import Schema, Schemas, operation
 from shopcare.core.api.parsing import json_body, parse_datetime
 from shopcare.core.api.schemas import DATETIME, MONEY, iso
 from shopcare.core.db import session
-from shopcare.core.state import Routes
+from shopcare.core.state import Routes, get_state
 from shopcare.orders.models import Order, OrderLine
 
 #: The orders' endpoints and component schemas (``state.add_api`` in the wiring).
@@ -195,22 +194,15 @@ def order_json(order: Order) -> dict[str, Any]:
 @api_auth(scopes=("orders:write",))
 def record_order() -> tuple[Any, int]:
     data = json_body()
-    care = current_app.extensions["shopcare"].care
-    outcome: dict[str, bool] = {}
-
-    def note(sender: Any, *, created: bool, **kwargs: Any) -> None:
-        outcome["created"] = created
-
-    with signals.order_recorded.connected_to(note, current_app._get_current_object()):  # type: ignore[attr-defined]
-        order = care.orders.record(
-            data["reference"],
-            data["email"],
-            parse_datetime(data["placed_at"], "placed_at"),
-            data["lines"],
-            user_id=data.get("user_id"),
-            currency=data.get("currency") or "EUR",
-            delivered_at=parse_datetime(data.get("delivered_at"), "delivered_at", required=False),
-            locale=data.get("locale"),
-        )
+    order, created = get_state().care.orders.upsert(
+        data["reference"],
+        data["email"],
+        parse_datetime(data["placed_at"], "placed_at"),
+        data["lines"],
+        user_id=data.get("user_id"),
+        currency=data.get("currency") or "EUR",
+        delivered_at=parse_datetime(data.get("delivered_at"), "delivered_at", required=False),
+        locale=data.get("locale"),
+    )
     session().commit()
-    return jsonify(order_json(order)), 201 if outcome.get("created") else 200
+    return jsonify(order_json(order)), 201 if created else 200

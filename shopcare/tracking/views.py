@@ -29,9 +29,10 @@ from werkzeug.wrappers import Response
 from shopcare.core import web
 from shopcare.core.access import (
     current_user_id,
-    is_staff,
     login_required,
     login_url,
+    may_see_order,
+    owns_order,
     staff_required,
 )
 from shopcare.core.cache import page_cache
@@ -247,11 +248,7 @@ def order(reference: str) -> Response:
     if versioned is None:
         abort(404)
     found = versioned.order
-    if not (
-        (grant is not None and grant == (found.id, found.reference))
-        or (user_id is not None and found.user_id == user_id)
-        or is_staff()
-    ):
+    if not may_see_order(found, guest_grant=grant):
         abort(404)
     # Access is granted: only now may the cache hand out this order's fragment.
     html = render_template(
@@ -259,7 +256,7 @@ def order(reference: str) -> Response:
         order=found,
         tracking_html=_tracking_html(tracker, versioned),
         order_panels=web.order_panels,
-        own=user_id is not None and found.user_id == user_id,
+        own=owns_order(found),
     )
     response = make_response(html)
     # The guest key is in the URL: keep it out of Referer headers and shared caches.
