@@ -245,5 +245,12 @@ def test_the_domains_declare_every_action_they_write(app):
     from shopcare.tracking import events as tracking_events
 
     declared = get_state(app).event_names
-    assert {*OUTBOX.events, *order_events.EVENTS, *tracking_events.EVENTS} <= declared
+    from shopcare.tracking.resolutions import RESOLUTION
+
+    assert {
+        *OUTBOX.events,
+        *RESOLUTION.events,
+        *order_events.EVENTS,
+        *tracking_events.EVENTS,
+    } <= declared
     assert "shipment.delivered" in declared and "outbox.retried" in declared

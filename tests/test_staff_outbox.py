@@ -58,7 +58,9 @@ def test_retry_needs_csrf_and_happens_once(client, db, failed):
     login(client, "sam")
     page = client.get("/care/staff/outbox").get_data(as_text=True)
     url = f"/care/staff/outbox/{failed[0].id}/retry"
-    assert client.post(url).status_code == 400  # no CSRF token
+    # No CSRF token: nothing is retried; back to the list, asking to press it again.
+    refused = client.post(url, follow_redirects=True)
+    assert "This form had expired. Please send it again." in refused.get_data(as_text=True)
     first = client.post(url, data={"csrf_token": token(page)})
     # A second member of staff pressing the same button from an older page:
     second = client.post(url, data={"csrf_token": token(page)}, follow_redirects=True)

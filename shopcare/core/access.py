@@ -96,20 +96,36 @@ def login_url() -> str | None:
     return f"{target}{separator}next={request.full_path.rstrip('?')}"
 
 
-def _to_login_or(status: int) -> Response:
+def _to_login_or(status: int, *, guest: bool = False) -> Response:
     target = login_url()
+    if target is None and guest:
+        # No login at all (a host without Flask-Login): what a guest can do instead.
+        target = guest_url()
     if target is None:
         abort(status)
     return cast(Response, redirect(target))
 
 
+def guest_url() -> str | None:
+    """Where a visitor goes when a page needs a login the host does not have: the first
+    of the pages the features declared for guests (``state.add_guest_page``; tracking:
+    the order look-up)."""
+    from shopcare.core.state import get_state
+
+    for endpoint in get_state().guest_pages:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return None
+
+
 def login_required(view: F) -> F:
-    """Send anonymous visitors to the host's login page (401 when it has none)."""
+    """Send anonymous visitors to the host's login page; a host without one sends them
+    to what a guest can do instead (the order look-up); else 401."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
-            return _to_login_or(401)
+            return _to_login_or(401, guest=True)
         return view(*args, **kwargs)
 
     return cast(F, wrapper)

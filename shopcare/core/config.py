@@ -22,12 +22,14 @@ DEFAULTS: dict[str, Any] = {
     # -- foundation
     "SHOPCARE_URL_PREFIX": "/care",  # where shopcare's pages and API are mounted
     "SHOPCARE_BASE_TEMPLATE": "shopcare/base.html",  # the layout every page extends: a content block, and title, head, scripts if it has them
+    "SHOPCARE_STAFF_BASE_TEMPLATE": None,  # the layout staff pages extend; None: SHOPCARE_BASE_TEMPLATE
     "SHOPCARE_IS_STAFF": None,  # callable(user) -> bool; None reads ``user.is_admin``
     "SHOPCARE_SHOP_NAME": "Our shop",  # shown in page titles and e-mails
     "SHOPCARE_LANGUAGES": ("en", "es"),  # languages offered to shoppers
     "SHOPCARE_DEFAULT_LOCALE": "en",  # when neither the user nor the browser picks one
-    "SHOPCARE_DEFAULT_TIMEZONE": "UTC",  # the shop's zone: dates shown, delivery windows; a user's ``timezone`` wins
+    "SHOPCARE_DEFAULT_TIMEZONE": "UTC",  # the shop's zone (IANA name): delivery windows, and dates for shoppers without a zone of their own
     "SHOPCARE_CURRENCIES": None,  # None accepts every ISO 4217 code Babel knows
+    "SHOPCARE_CONTACT": None,  # the shop's contact on order and error pages: {"email", "phone", "hours", "url"}
     "SHOPCARE_LOGIN_URL": None,  # where anonymous shoppers are sent; None tries ``login_manager.login_view``
     "SHOPCARE_NAIVE_DATETIMES": "utc",  # what a naive datetime from the host means: "utc", or "refuse" (ValidationError)
     # -- outbox, worker and e-mail (shopcare.core.outbox)

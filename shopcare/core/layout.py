@@ -64,15 +64,16 @@ _seen: weakref.WeakKeyDictionary[Template, tuple[tuple[Template, ...], BaseLayou
 )
 
 
-def base_layout(app: Flask | None = None) -> BaseLayout:
-    """The :class:`BaseLayout` of ``SHOPCARE_BASE_TEMPLATE`` in ``app`` (default: the
-    current app). Read once; read again when one of its templates is reloaded.
+def base_layout(app: Flask | None = None, *, name: str | None = None) -> BaseLayout:
+    """The :class:`BaseLayout` of ``SHOPCARE_BASE_TEMPLATE`` (or of the template
+    ``name``: the staff pages' ``SHOPCARE_STAFF_BASE_TEMPLATE``) in ``app`` (default:
+    the current app). Read once; read again when one of its templates is reloaded.
 
     :raises jinja2.TemplateNotFound: when the base template does not exist.
     """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     env = app.jinja_env
-    name = str(setting("SHOPCARE_BASE_TEMPLATE", app))
+    name = name or str(setting("SHOPCARE_BASE_TEMPLATE", app))
     template = env.get_template(name)
     known = _seen.get(template)
     if known is not None:

@@ -115,6 +115,8 @@ class NavItem:
 
     endpoint: str
     label: Any
+    #: How many things wait there, for the staff home (``None``: no count); one query.
+    count: Callable[[], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ class State:
     )
     staff_pages: list[Route] = field(default_factory=list)
     staff_nav: list[NavItem] = field(default_factory=list)
+    #: Endpoints a visitor without a login can use instead (a host without Flask-Login).
+    guest_pages: list[str] = field(default_factory=list)
     api_routes: list[Route] = field(default_factory=list)
     #: the OpenAPI document's ``components.schemas`` (what ``$ref`` resolves to)
     api_schemas: dict[str, Schema] = field(default_factory=dict)
@@ -263,10 +267,19 @@ class State:
         ``shopcare.staff.<view>``); each view must be ``@staff_required``."""
         self.staff_pages.extend(routes)
 
-    def add_staff_nav(self, endpoint: str, label: Any) -> None:
-        """List a staff page in the staff navigation (once per endpoint)."""
+    def add_staff_nav(
+        self, endpoint: str, label: Any, count: Callable[[], int] | None = None
+    ) -> None:
+        """List a staff page in the staff navigation (once per endpoint); ``count()``
+        says how many things wait there (the staff home shows it; keep it to one query)."""
         if all(item.endpoint != endpoint for item in self.staff_nav):
-            self.staff_nav.append(NavItem(endpoint, label))
+            self.staff_nav.append(NavItem(endpoint, label, count))
+
+    def add_guest_page(self, endpoint: str) -> None:
+        """Offer ``endpoint`` to visitors when a page needs a login the host does not
+        have (no Flask-Login): they are sent there instead of getting a bare 401."""
+        if endpoint not in self.guest_pages:
+            self.guest_pages.append(endpoint)
 
     def add_api(
         self,

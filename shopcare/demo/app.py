@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import os
+import secrets
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, session
 from flask_babel import format_currency
+from flask_babel import lazy_gettext as _l
 
-from shopcare.demo.extensions import care, csrf, db, login_manager
+from shopcare.core.i18n import match_language, select_locale
+from shopcare.demo.extensions import LANGUAGES, babel, care, csrf, db, login_manager
 from shopcare.demo.models import User
 from shopcare.demo.views import blueprint
 
 SHOP_NAME = "Casa Verde"
-#: Only for the demo on a developer's machine; set SECRET_KEY in the environment elsewhere.
-DEV_SECRET_KEY = "casa-verde-demo-not-a-secret"
+#: The file in the instance folder that keeps the demo's own random secret key.
+SECRET_KEY_FILE = "secret_key"
 
 
 def create_app(database_url: str, **config: Any) -> Flask:
@@ -26,12 +30,19 @@ def create_app(database_url: str, **config: Any) -> Flask:
     """
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        SECRET_KEY=os.environ.get("SECRET_KEY") or instance_secret_key(app),
         SQLALCHEMY_DATABASE_URI=database_url,
         SHOPCARE_SHOP_NAME=SHOP_NAME,
         # shopcare's pages render inside the shop's own layout.
         SHOPCARE_BASE_TEMPLATE="demo/layout.html",
         SHOPCARE_CURRENCIES=("EUR",),
+        # Casa Verde packs in Valencia: delivery windows and dates for guests in Madrid time.
+        SHOPCARE_DEFAULT_TIMEZONE="Europe/Madrid",
+        SHOPCARE_CONTACT={
+            "email": "hola@casaverde.example",
+            "phone": "+34 960 000 000",
+            "hours": _l("Mon\N{EN DASH}Fri 9:00\N{EN DASH}18:00"),
+        },
         # How the seed hashes passwords; tests pick a cheaper one ("pbkdf2:sha256:1000").
         DEMO_PASSWORD_METHOD="scrypt",
     )
@@ -40,6 +51,9 @@ def create_app(database_url: str, **config: Any) -> Flask:
     app.config.update(config)
 
     db.init_app(app)
+    # The shop's own Babel, before shopcare, so that shopcare uses it: the shop's
+    # strings live in shopcare/demo/translations (domain "messages").
+    babel.init_app(app, locale_selector=shop_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
     care.init_app(app, db=db)
@@ -51,7 +65,7 @@ def create_app(database_url: str, **config: Any) -> Flask:
 
 
 login_manager.login_view = "shop.login"
-login_manager.login_message = "Please log in to continue."
+login_manager.login_message = _l("Please log in to continue.")
 login_manager.login_message_category = "info"
 
 
@@ -63,11 +77,36 @@ def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
 
 
+def instance_secret_key(app: Flask) -> str:
+    """The demo's own random secret key, made on first start and kept in its instance
+    folder (never a fixed, public one: that would let anyone forge a staff session)."""
+    folder = Path(app.instance_path)
+    path = folder / SECRET_KEY_FILE
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if len(key) < 32:
+        folder.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(key)
+    return key
+
+
+def shop_locale() -> str:
+    """The language the shopper chose with the header's switch, else shopcare's rule
+    (the user's ``locale``, then the browser's languages, regional variants included)."""
+    chosen = match_language(session.get("language"), LANGUAGES)
+    return chosen or select_locale()
+
+
 def not_found(error: Exception) -> tuple[str, int]:
     """Pages that do not exist, in the shop's layout."""
     return render_template("demo/404.html"), 404
 
 
-def money(amount: Decimal, currency: str = "EUR") -> str:
+def money(amount: Decimal | str, currency: str = "EUR") -> str:
     """Template filter: ``12.5|money`` → ``€12.50`` (``12,50 €`` in Spanish)."""
-    return format_currency(amount, currency)
+    return format_currency(Decimal(str(amount)), currency)

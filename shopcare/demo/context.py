@@ -37,6 +37,9 @@ class SeedContext:
     #: Each customer's buying habit by e-mail: ``shopper``, ``regular``,
     #: ``big_spender``, ``occasional``, ``lost`` (stopped buying), ``one_off`` or ``guest``.
     habits: dict[str, str] = field(default_factory=dict)
+    #: The demo shopper's showcase orders: reference -> the state its tracking shows
+    #: (``seed_tracking.SHOWCASE``); ``seed_tracking`` leaves them to ``seed_showcase``.
+    showcase: dict[str, str] = field(default_factory=dict)
     #: Counts made at the end of ``seed`` (the ORM objects above expire with their session).
     report: dict[str, int] = field(default_factory=dict)
 

@@ -33,7 +33,7 @@ from shopcare.demo.extensions import care as demo_care
 from shopcare.demo.extensions import db as demo_db
 from shopcare.demo.models import Product, User
 from shopcare.demo.orders import place_order
-from shopcare.demo.seed_tracking import seed_tracking
+from shopcare.demo.seed_tracking import SHOWCASE, seed_showcase, seed_staff_work, seed_tracking
 
 #: The two logins the README and the login page advertise.
 SHOPPER = ("shopper@example.com", "shopper")
@@ -274,12 +274,22 @@ def seed_orders(ctx: SeedContext) -> None:
         when = _shop_hours(ctx.rng, ctx.start + timedelta(days=ctx.rng.uniform(0, ctx.days)))
         plans.append((when, None, email, "guest"))
         ctx.habits.setdefault(email, "guest")
+    shopper = next((user for user in ctx.customers("shopper")), None)
+    if shopper is not None:
+        for state, days_ago in SHOWCASE.items():
+            when = ctx.now - timedelta(days=days_ago)
+            plans.append((when, shopper, shopper.email, f"showcase:{state}"))
     plans.sort(key=lambda plan: plan[0])
 
     for when, buyer, email, habit in plans:
         if when > ctx.now:
             continue
         locale = (buyer.locale if buyer else None) or ctx.rng.choice(["es", "es", "en"])
+        if habit.startswith("showcase:"):
+            state = habit.split(":", 1)[1]
+            order = place_order(buyer, email, _showcase_basket(ctx, state), when, locale=locale)
+            ctx.showcase[order.reference] = state
+            continue
         order = place_order(
             buyer,
             email,
@@ -291,8 +301,21 @@ def seed_orders(ctx: SeedContext) -> None:
         ctx.orders.append(order)
 
 
+def _showcase_basket(ctx: SeedContext, state: str) -> list[tuple[Product, int]]:
+    """Two or three products (a split order needs two lines)."""
+    picks = ctx.rng.sample(ctx.products, 3 if state == "split" else 2)
+    return [(product, 1) for product in picks]
+
+
 #: The steps ``seed`` runs, in order. Each feature lists its own (see the module docstring).
-SEED_STEPS: list[SeedStep] = [seed_catalogue, seed_users, seed_orders, seed_tracking]
+SEED_STEPS: list[SeedStep] = [
+    seed_catalogue,
+    seed_users,
+    seed_orders,
+    seed_tracking,
+    seed_showcase,
+    seed_staff_work,
+]
 
 
 # -- running it --------------------------------------------------------------------------

@@ -28,14 +28,29 @@ ORDER_LINE = schemas.add(
     "OrderLine",
     {
         "type": "object",
-        "required": ["sku", "name", "category", "quantity", "unit_price", "total"],
+        "required": [
+            "sku",
+            "name",
+            "category",
+            "quantity",
+            "unit_price",
+            "total",
+            "discount",
+            "paid",
+        ],
         "properties": {
             "sku": {"type": "string"},
             "name": {"type": "string"},
             "category": {"type": ["string", "null"]},
             "quantity": {"type": "integer", "minimum": 1},
             "unit_price": MONEY,
-            "total": MONEY,
+            "total": {**MONEY, "description": "unit_price times quantity, before discounts"},
+            "discount": {**MONEY, "description": "the line's own discount"},
+            "paid": {
+                **MONEY,
+                "description": "what the line actually cost: total less its discount and its "
+                "share of the order's discount, plus its share of tax added on top",
+            },
         },
     },
 )
@@ -53,7 +68,13 @@ ORDER_SCHEMA: Schema = {
         "delivered_at",
         "created_at",
         "updated_at",
+        "subtotal",
+        "discount",
+        "shipping",
+        "tax",
+        "tax_included",
         "total",
+        "paid",
         "lines",
     ],
     "properties": {
@@ -66,7 +87,21 @@ ORDER_SCHEMA: Schema = {
         "delivered_at": {"type": ["string", "null"], "format": "date-time"},
         "created_at": DATETIME,
         "updated_at": DATETIME,
-        "total": MONEY,
+        "subtotal": {**MONEY, "description": "the lines at their prices, before discounts"},
+        "discount": {**MONEY, "description": "the order-level discount"},
+        "shipping": MONEY,
+        "tax": MONEY,
+        "tax_included": {"type": "boolean", "description": "the prices already include tax"},
+        "total": {
+            **MONEY,
+            "description": "lines less their discounts, less the order's discount, plus "
+            "shipping, plus tax unless the prices include it",
+        },
+        "paid": {
+            "type": ["string", "null"],
+            "pattern": MONEY["pattern"],
+            "description": "what the shopper actually paid, when the shop said",
+        },
         "lines": {"type": "array", "items": ORDER_LINE},
     },
 }
@@ -94,9 +129,20 @@ ORDER_INPUT = schemas.add(
                 "currency": "EUR",
                 "user_id": "42",
                 "lines": [
-                    {"sku": "MUG-1", "name": "Blue mug", "quantity": 2, "unit_price": "12.50"},
+                    {
+                        "sku": "MUG-1",
+                        "name": "Blue mug",
+                        "quantity": 2,
+                        "unit_price": "12.50",
+                        "discount": "2.50",
+                    },
                     {"sku": "TEA-9", "name": "Green tea", "quantity": 1, "unit_price": 4.9},
                 ],
+                "shipping": "3.95",
+                "discount": "1.00",
+                "tax": "4.12",
+                "tax_included": True,
+                "paid": "30.25",
             }
         ],
         "additionalProperties": False,
@@ -129,6 +175,19 @@ ORDER_INPUT = schemas.add(
                 "maximum": 10**18,
             },
             "locale": {"type": ["string", "null"], "maxLength": 16},
+            "shipping": {**PRICE_INPUT, "description": "what the shopper paid for delivery"},
+            "discount": {
+                **PRICE_INPUT,
+                "description": "a discount on the whole order, at most the lines' net price; "
+                "shared out over the lines",
+            },
+            "tax": {
+                **PRICE_INPUT,
+                "description": "the order's tax: added on top, or already in the prices when "
+                "tax_included",
+            },
+            "tax_included": {"type": "boolean", "default": False},
+            "paid": {**PRICE_INPUT, "description": "what the shopper actually paid"},
             "lines": {
                 "type": "array",
                 "minItems": 1,
@@ -143,6 +202,11 @@ ORDER_INPUT = schemas.add(
                         "category": {"type": ["string", "null"], "maxLength": 100},
                         "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000},
                         "unit_price": PRICE_INPUT,
+                        "discount": {
+                            **PRICE_INPUT,
+                            "description": "the line's own discount, for all its units; "
+                            "at most its price times quantity",
+                        },
                     },
                 },
             },
@@ -159,6 +223,8 @@ def order_line_json(line: OrderLine) -> dict[str, Any]:
         "quantity": line.quantity,
         "unit_price": str(line.unit_price),
         "total": str(line.total),
+        "discount": str(line.discount),
+        "paid": str(line.paid),
     }
 
 
@@ -174,7 +240,13 @@ def order_json(order: Order) -> dict[str, Any]:
         "delivered_at": iso(order.delivered_at),
         "created_at": iso(order.created_at),
         "updated_at": iso(order.updated_at),
+        "subtotal": str(order.subtotal),
+        "discount": str(order.discount),
+        "shipping": str(order.shipping),
+        "tax": str(order.tax),
+        "tax_included": order.tax_included,
         "total": str(order.total),
+        "paid": None if order.paid is None else str(order.paid),
         "lines": [order_line_json(line) for line in order.lines],
     }
 
@@ -203,6 +275,11 @@ def record_order() -> tuple[Any, int]:
         currency=data.get("currency") or "EUR",
         delivered_at=parse_datetime(data.get("delivered_at"), "delivered_at", required=False),
         locale=data.get("locale"),
+        shipping=data.get("shipping"),
+        discount=data.get("discount"),
+        tax=data.get("tax"),
+        tax_included=bool(data.get("tax_included", False)),
+        paid=data.get("paid"),
     )
     session().commit()
     return jsonify(order_json(order)), 201 if created else 200

@@ -73,8 +73,11 @@ def _currency(value: Any) -> str:
 
 
 def _price_minor(value: Any, currency: str, field: str) -> int:
+    """An amount of money (a price, a discount, shipping, tax, what was paid) in minor
+    units: a ``Decimal``, an ``int`` or a numeric string, never a float; not negative;
+    no more decimals than ``currency`` has."""
     if isinstance(value, bool | float):
-        raise ValidationError(field, "give the price as a Decimal or a numeric string")
+        raise ValidationError(field, "give the amount as a Decimal or a numeric string")
     try:
         amount = Decimal(str(value).strip()) if isinstance(value, str | int | Decimal) else None
     except InvalidOperation:
@@ -113,6 +116,10 @@ def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
             raise ValidationError(f"{at}.quantity", "must be a whole number of at least 1")
         if quantity > MAX_QUANTITY:
             raise ValidationError(f"{at}.quantity", f"at most {MAX_QUANTITY}")
+        unit_price = _price_minor(line.get("unit_price"), currency, f"{at}.unit_price")
+        discount = _amount(line.get("discount"), currency, f"{at}.discount")
+        if discount > unit_price * quantity:
+            raise ValidationError(f"{at}.discount", "is more than the line's price")
         clean.append(
             {
                 "position": index,
@@ -120,12 +127,49 @@ def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
                 "name": text(line.get("name"), f"{at}.name", 255),
                 "category": text(line.get("category"), f"{at}.category", 100, required=False),
                 "quantity": quantity,
-                "unit_price_minor": _price_minor(
-                    line.get("unit_price"), currency, f"{at}.unit_price"
-                ),
+                "unit_price_minor": unit_price,
+                "discount_minor": discount,
             }
         )
     return clean
+
+
+def _amount(value: Any, currency: str, field: str) -> int:
+    """An optional amount of money (``None``: nothing) in minor units."""
+    return 0 if value is None else _price_minor(value, currency, field)
+
+
+def allocate(amount: int, weights: Sequence[int]) -> list[int]:
+    """Split ``amount`` minor units in proportion to ``weights``, so that the shares
+    add up to exactly ``amount``: each share is rounded down and the units left over
+    go to the largest remainders (the earliest on a tie).
+
+    ``allocate(1000, [7600, 3392])`` → ``[691, 309]``.
+    """
+    total = sum(weights)
+    if total <= 0:
+        # Nothing to weigh by: equal shares.
+        weights, total = [1] * len(weights), len(weights)
+    if not weights:
+        return []
+    shares = [amount * weight // total for weight in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(amount * weights[i] % total), i))
+    for index in order[: amount - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+def _line_costs(lines: list[dict[str, Any]], discount: int, added_tax: int) -> None:
+    """Set each clean line's ``paid_minor``: its net price, less its share of the order's
+    discount, plus its share of the tax added on top."""
+    nets = [line["unit_price_minor"] * line["quantity"] - line["discount_minor"] for line in lines]
+    less = allocate(discount, nets)
+    after = [net - cut for net, cut in zip(nets, less, strict=True)]
+    more = allocate(added_tax, after)
+    for index, (line, cost, tax) in enumerate(zip(lines, after, more, strict=True)):
+        if cost + tax > MAX_PRICE_MINOR:
+            raise ValidationError(f"lines[{index}]", "the line's total is too large")
+        line["paid_minor"] = cost + tax
 
 
 class OrderBook:
@@ -146,14 +190,29 @@ class OrderBook:
         currency: str = "EUR",
         delivered_at: datetime | None = None,
         locale: str | None = None,
+        shipping: Decimal | int | str | None = None,
+        discount: Decimal | int | str | None = None,
+        tax: Decimal | int | str | None = None,
+        tax_included: bool = False,
+        paid: Decimal | int | str | None = None,
         actor: Actor | None = None,
     ) -> Order:
         """Record an order, or update it if its reference is known.
 
+        Amounts of money are ``Decimal``, ``int`` or numeric strings in the order's
+        currency (never floats), not negative, with no more decimals than the currency.
+
         :param lines: dicts with ``sku``, ``name``, ``quantity`` (int >= 1),
-            ``unit_price`` (Decimal or numeric string, >= 0) and optional ``category``.
-            Lines are matched by SKU on update: changed lines are updated, missing ones
-            removed, new ones added; a line is never duplicated.
+            ``unit_price`` (>= 0) and optional ``category`` and ``discount`` (the line's
+            own discount, for all its units). Lines are matched by SKU on update:
+            changed lines are updated, missing ones removed, new ones added; a line is
+            never duplicated.
+        :param shipping: what the shopper paid for delivery.
+        :param discount: a discount on the whole order (a coupon), at most the lines'
+            net price; it is shared out over the lines (``OrderLine.paid``).
+        :param tax: the order's tax, added on top of the prices, or already in them
+            when ``tax_included``.
+        :param paid: what the shopper actually paid, when the shop knows it.
         :param placed_at: when the order was placed; a naive datetime is read as UTC
             (``SHOPCARE_NAIVE_DATETIMES``), like ``delivered_at``.
         :param actor: who records it, for the event log (default: whoever is acting now).
@@ -168,6 +227,11 @@ class OrderBook:
             currency=currency,
             delivered_at=delivered_at,
             locale=locale,
+            shipping=shipping,
+            discount=discount,
+            tax=tax,
+            tax_included=tax_included,
+            paid=paid,
             actor=actor,
         )
         return order
@@ -183,6 +247,11 @@ class OrderBook:
         currency: str = "EUR",
         delivered_at: datetime | None = None,
         locale: str | None = None,
+        shipping: Decimal | int | str | None = None,
+        discount: Decimal | int | str | None = None,
+        tax: Decimal | int | str | None = None,
+        tax_included: bool = False,
+        paid: Decimal | int | str | None = None,
         actor: Actor | None = None,
     ) -> tuple[Order, bool]:
         """:meth:`record`, also saying whether the order was new: ``(order, created)``
@@ -198,7 +267,26 @@ class OrderBook:
         }
         if delivered_at is not None:
             fields["delivered_at"] = host_datetime(delivered_at, "delivered_at")
-        clean_lines = _lines(lines, fields["currency"])
+        currency = fields["currency"]
+        clean_lines = _lines(lines, currency)
+        if not isinstance(tax_included, bool):
+            raise ValidationError("tax_included", "must be true or false")
+        fields.update(
+            shipping_minor=_amount(shipping, currency, "shipping"),
+            discount_minor=_amount(discount, currency, "discount"),
+            tax_minor=_amount(tax, currency, "tax"),
+            tax_included=tax_included,
+            paid_minor=None if paid is None else _price_minor(paid, currency, "paid"),
+        )
+        net = sum(
+            line["unit_price_minor"] * line["quantity"] - line["discount_minor"]
+            for line in clean_lines
+        )
+        if fields["discount_minor"] > net:
+            raise ValidationError("discount", "is more than the order's lines")
+        _line_costs(
+            clean_lines, fields["discount_minor"], 0 if tax_included else fields["tax_minor"]
+        )
 
         db = session()
         order = self.get(fields["reference"])

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Blueprint
 
+from shopcare.core.config import setting
+from shopcare.core.layout import base_layout
 from shopcare.core.state import NavItem, State, get_state
 
 
@@ -16,7 +18,14 @@ def nav_items() -> list[NavItem]:
 
 
 def staff_context() -> dict[str, Any]:
-    return {"staff_nav": nav_items}
+    """The staff navigation, and the staff pages' own layout: ``shopcare_layout`` (what
+    ``shopcare/_host_layout.html`` extends) reads ``SHOPCARE_STAFF_BASE_TEMPLATE``,
+    else the shopper's ``SHOPCARE_BASE_TEMPLATE``."""
+    staff_base = setting("SHOPCARE_STAFF_BASE_TEMPLATE")
+    context: dict[str, Any] = {"staff_nav": nav_items}
+    if staff_base:
+        context["shopcare_layout"] = lambda: base_layout(name=str(staff_base))
+    return context
 
 
 def make_blueprint(state: State) -> Blueprint:

@@ -15,11 +15,24 @@ from shopcare.core.outbox import count_by_status, list_items, retry, retry_faile
 from shopcare.core.outbox.models import FAILED, STATUSES
 from shopcare.core.paging import page_number
 from shopcare.core.state import Routes
+from shopcare.core.web import back_to
 
 PER_PAGE = 50
 
 #: The outbox's staff pages (``state.add_staff_pages`` in ``shopcare.staff.wiring``).
 pages = Routes()
+
+
+def failed_count() -> int:
+    """How many items failed for good (the staff home shows it)."""
+    return count_by_status().get(FAILED, 0)
+
+
+def form_expired_back() -> Response:
+    """The button's form token expired (or was missing): back to the list, asking to
+    press it again (with ``CSRFProtect``, shopcare's error handler does the same)."""
+    flash(_("This form had expired. Please send it again."), "error")
+    return back_to("shopcare.staff.outbox")
 
 
 class RetryForm(FlaskForm):
@@ -53,7 +66,7 @@ def outbox() -> str:
 def outbox_retry(item_id: int) -> Response:
     """Queue one failed item again with a fresh set of attempts."""
     if not RetryForm().validate_on_submit():
-        abort(400)
+        return form_expired_back()
     try:
         item = retry(item_id)
     except NotFound:
@@ -71,7 +84,7 @@ def outbox_retry(item_id: int) -> Response:
 def outbox_retry_failed() -> Response:
     """Queue every failed item again."""
     if not RetryForm().validate_on_submit():
-        abort(400)
+        return form_expired_back()
     count = retry_failed()
     session().commit()
     flash(ngettext("%(num)d item queued again.", "%(num)d items queued again.", count), "success")

@@ -17,6 +17,6 @@ def init_app(app: Flask, state: State) -> None:
     state.add_templates(TEMPLATES)  # shopcare/templates/shopcare/staff/
     state.add_staff_pages(views.pages)
     state.add_staff_pages(outbox.pages)
-    state.add_staff_nav("shopcare.staff.outbox", _l("E-mails and jobs"))
+    state.add_staff_nav("shopcare.staff.outbox", _l("E-mails and jobs"), outbox.failed_count)
     # Made when the app is mounted, so that it has the pages every feature declared.
     state.add_blueprint(lambda: make_blueprint(state))

@@ -17,15 +17,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import g
 from sqlalchemy import ColumnElement, Float, cast, func, literal, select
 
 from shopcare.core.config import setting
 from shopcare.core.db import session, utcnow
+from shopcare.core.i18n import shop_zone
 from shopcare.tracking.carriers import default_transit_days, normalize_carrier, normalize_country
 from shopcare.tracking.models import Shipment
 
@@ -50,7 +50,7 @@ class TransitEstimate:
     def window(self, shipped_at: datetime) -> tuple[datetime, datetime]:
         """The delivery window for a parcel shipped at ``shipped_at``: from the start
         of its first day to the end of its last day, in the shop's time zone."""
-        zone = ZoneInfo(setting("SHOPCARE_DEFAULT_TIMEZONE"))
+        zone = shop_zone()
         shipped_on = shipped_at.astimezone(zone).date()
         first = shipped_on + timedelta(days=math.floor(self.low_days))
         last = shipped_on + timedelta(days=max(math.ceil(self.high_days), 1))
@@ -59,7 +59,7 @@ class TransitEstimate:
         )
 
 
-def _start_of(day: date, zone: ZoneInfo) -> datetime:
+def _start_of(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 

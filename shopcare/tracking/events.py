@@ -14,6 +14,11 @@ SHIPMENT_ADDED: Final = "shipment.added"
 SHIPMENT_UPDATED: Final = "shipment.updated"
 #: The late check flagged a parcel (data: ``reason``, ``days_late``).
 SHIPMENT_LATE: Final = "shipment.late"
+#: Staff resolved a late parcel (public; data: ``resolution``): the move of
+#: ``shopcare.tracking.resolutions.RESOLUTION``.
+SHIPMENT_RESOLVED: Final = "shipment.resolved"
+#: Staff noted something on a parcel (data: ``note``).
+SHIPMENT_NOTE: Final = "shipment.note"
 
 
 def status_event(status: str) -> str:
@@ -27,5 +32,7 @@ EVENTS: Final = (
     SHIPMENT_ADDED,
     SHIPMENT_UPDATED,
     SHIPMENT_LATE,
+    SHIPMENT_RESOLVED,
+    SHIPMENT_NOTE,
     *(status_event(status) for status in STATUSES),
 )

@@ -1,13 +1,14 @@
-"""Late shipments: which are late (past their delivery window and not arrived, or in
-trouble), the staff's late list, and the check that sends ``shipment-late`` once per
-shipment, ever."""
+"""Late shipments: which are late (open, not arrived, and past their delivery window
+or in trouble), the staff's late list with its filters and counts, and the check that
+sends ``shipment-late`` once per shipment, ever. Resolving a late parcel:
+:mod:`shopcare.tracking.resolutions`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from shopcare.core import signals
@@ -17,25 +18,48 @@ from shopcare.core.paging import Page
 from shopcare.orders.models import Order
 from shopcare.tracking.events import SHIPMENT_LATE
 from shopcare.tracking.models import Shipment
-from shopcare.tracking.statuses import ARRIVED, STATUSES, TROUBLE
+from shopcare.tracking.statuses import ARRIVED, OPEN, STATUSES, TROUBLE
 
 LATE_PER_PAGE = 25
 
 
+#: The age filter: how many days past its window a parcel is (``None``: no bound).
+AGES: dict[str, tuple[int | None, int | None]] = {
+    "week": (None, 7),
+    "month": (8, 30),
+    "older": (31, None),
+}
+#: Why a parcel is late: past its window, or the carrier's trouble.
+REASONS = ("overdue", *sorted(TROUBLE))
+
+
 @dataclass(frozen=True)
 class LateShipment:
-    """A row of the staff's late list."""
+    """A row of the staff's late list: the parcel, its order's reference and the
+    customer's e-mail, how many days late it is and why."""
 
     shipment: Shipment
     order_reference: str
     days_late: int
     reason: str  # "overdue" or the troubled status
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class LateCounts:
+    """How many parcels are late, in all, by reason and by carrier."""
+
+    total: int
+    by_reason: dict[str, int]
+    by_carrier: dict[str, int]
 
 
 def late_clause(now: datetime) -> ColumnElement[bool]:
-    """SQL: the shipment is late at ``now`` (past its window and not arrived, or in trouble)."""
+    """SQL: the shipment is late at ``now``: open, not arrived, and past its window or
+    in trouble."""
     not_arrived = [status for status in STATUSES if status not in ARRIVED]
     return and_(
+        Shipment.resolution == OPEN,
         Shipment.status.in_(not_arrived),
         or_(Shipment.estimated_latest < now, Shipment.status.in_(sorted(TROUBLE))),
     )
@@ -43,7 +67,7 @@ def late_clause(now: datetime) -> ColumnElement[bool]:
 
 def is_late(shipment: Shipment, now: datetime | None = None) -> bool:
     """Python twin of :func:`late_clause` for a loaded shipment."""
-    if shipment.status in ARRIVED:
+    if (shipment.resolution or OPEN) != OPEN or shipment.status in ARRIVED:
         return False
     if shipment.status in TROUBLE:
         return True
@@ -60,25 +84,76 @@ def lateness(shipment: Shipment, now: datetime) -> tuple[int, str]:
     return 0, shipment.status
 
 
+def _filters(
+    now: datetime, carrier: str | None, reason: str | None, age: str | None
+) -> list[ColumnElement[bool]]:
+    conditions = [late_clause(now)]
+    if carrier:
+        conditions.append(Shipment.carrier == carrier)
+    if reason == "overdue":
+        conditions.append(Shipment.estimated_latest < now)
+    elif reason in TROUBLE:
+        conditions.append(Shipment.status == reason)
+        conditions.append(
+            or_(Shipment.estimated_latest.is_(None), Shipment.estimated_latest >= now)
+        )
+    if age in AGES:
+        low, high = AGES[age]
+        # "n days late" starts the day after the window closed: latest < now - (n-1) days.
+        if low is not None:
+            conditions.append(Shipment.estimated_latest < now - timedelta(days=low - 1))
+        if high is not None:
+            conditions.append(Shipment.estimated_latest >= now - timedelta(days=high))
+    return conditions
+
+
 def late_shipments(
-    page: int = 1, per_page: int = LATE_PER_PAGE, *, now: datetime | None = None
+    page: int = 1,
+    per_page: int = LATE_PER_PAGE,
+    *,
+    carrier: str | None = None,
+    reason: str | None = None,
+    age: str | None = None,
+    now: datetime | None = None,
 ) -> Page[LateShipment]:
-    """Late shipments, most overdue first, with their order's reference (one query)."""
+    """Open late parcels, most overdue first, with their order's reference and the
+    customer's e-mail (one query), filtered by carrier, reason and age."""
     now = now or utcnow()
     page = max(1, page)
     rows = session().execute(
-        select(Shipment, Order.reference)
+        select(Shipment, Order.reference, Order.email)
         .join(Order, Order.id == Shipment.order_id)
-        .where(late_clause(now))
+        .where(*_filters(now, carrier, reason, age))
         .order_by(Shipment.estimated_latest.is_(None), Shipment.estimated_latest, Shipment.id)
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
     )
     items = []
-    for shipment, reference in rows:
-        days, reason = lateness(shipment, now)
-        items.append(LateShipment(shipment, reference, days, reason))
+    for shipment, reference, email in rows:
+        days, why = lateness(shipment, now)
+        items.append(LateShipment(shipment, reference, days, why, email))
     return Page(items[:per_page], page, per_page, len(items) > per_page)
+
+
+def late_counts(*, now: datetime | None = None) -> LateCounts:
+    """How many open parcels are late, by reason and by carrier (one query)."""
+    now = now or utcnow()
+    reason = case((Shipment.estimated_latest < now, "overdue"), else_=Shipment.status).label(
+        "reason"
+    )
+    rows = session().execute(
+        select(Shipment.carrier, reason, func.count())
+        .where(late_clause(now))
+        .group_by(Shipment.carrier, reason)
+    )
+    by_reason: dict[str, int] = {}
+    by_carrier: dict[str, int] = {}
+    total = 0
+    for carrier, why, count in rows:
+        by_reason[why] = by_reason.get(why, 0) + count
+        by_carrier[carrier] = by_carrier.get(carrier, 0) + count
+        total += count
+    return LateCounts(total, by_reason, dict(sorted(by_carrier.items())))
 
 
 def flag_late(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopcare.core.db import Base, utcnow
 from shopcare.orders.models import Order, OrderLine
-from shopcare.tracking.statuses import PENDING, STATUSES
+from shopcare.tracking.statuses import OPEN, PENDING, RESOLUTIONS, STATUSES
 
 
 class Shipment(Base):
@@ -37,6 +37,12 @@ class Shipment(Base):
     #: ``"history"`` (the shop's own deliveries) or ``"carrier"`` (the configured default).
     estimate_source: Mapped[str | None] = mapped_column(String(16))
     late_notified_at: Mapped[datetime | None]
+    #: ``open``, or how staff resolved a late parcel (:data:`RESOLUTIONS`): a resolved
+    #: parcel leaves the late list; ``delivered`` counts it as delivered for the order.
+    resolution: Mapped[str] = mapped_column(String(16), default=OPEN, server_default=OPEN)
+    resolved_at: Mapped[datetime | None]
+    #: Staff's latest note on the parcel (each note is also an event, for the audit trail).
+    staff_note: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -55,6 +61,10 @@ class Shipment(Base):
         CheckConstraint(
             "status IN ({})".format(", ".join(f"'{status}'" for status in STATUSES)),
             name="status",
+        ),
+        CheckConstraint(
+            "resolution IN ({})".format(", ".join(f"'{value}'" for value in (OPEN, *RESOLUTIONS))),
+            name="resolution",
         ),
     )
 

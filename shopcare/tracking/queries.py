@@ -1,8 +1,10 @@
 """What the shopper's pages read: an order with its version stamp, everything its
-tracking part shows (in three queries), a shopper's order list, one shipment."""
+tracking part shows (in three queries), a shopper's order list, the order's status for
+the host's own pages (:class:`~shopcare.tracking.summary.OrderStatus`), one shipment."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -12,13 +14,14 @@ from sqlalchemy import BindParameter, Select, String, bindparam, cast, func, sel
 from sqlalchemy.orm import joinedload
 
 from shopcare.core.db import session, utcnow
-from shopcare.core.events import Event, events_for
+from shopcare.core.events import Event
 from shopcare.core.paging import Page
 from shopcare.orders.models import Order, OrderLine
 from shopcare.orders.services import lookup_reference
 from shopcare.tracking.lateness import is_late
-from shopcare.tracking.models import Shipment
-from shopcare.tracking.statuses import ARRIVED, EXPIRED, STATUS_STEP, TROUBLE, order_status
+from shopcare.tracking.models import Shipment, ShipmentLine
+from shopcare.tracking.statuses import ARRIVED, EXPIRED, STATUS_STEP, TROUBLE
+from shopcare.tracking.summary import OrderStatus, summarize, tracking_status
 
 ORDERS_PER_PAGE = 20
 
@@ -49,7 +52,10 @@ class OrderTracking:
     order: Order
     status: str
     shipments: list[ShipmentView]
-    timeline: list[Event]
+    #: The public events, oldest first: rows with ``id``, ``action``, ``occurred_at``,
+    #: ``data``, ``from_state`` and ``to_state``.
+    timeline: list[Any]
+    summary: OrderStatus
     unshipped: list[tuple[OrderLine, int]] = field(default_factory=list)
     changes_at: datetime | None = None
     _numbers: dict[Any, int] = field(default_factory=dict, init=False, repr=False)
@@ -58,7 +64,7 @@ class OrderTracking:
         if len(self.shipments) > 1:
             self._numbers = {view.shipment.id: view.number for view in self.shipments}
 
-    def shipment_number(self, event: Event) -> int | None:
+    def shipment_number(self, event: Any) -> int | None:
         """The 1-based number of the shipment an event is about (when there are several)."""
         return self._numbers.get(event.data.get("shipment_id"))
 
@@ -89,7 +95,7 @@ class OrderSummary:
     """A row of the shopper's order list."""
 
     order: Order
-    status: str
+    status: OrderStatus
     shipments: int
 
 
@@ -100,16 +106,7 @@ def get(shipment_id: int) -> Shipment | None:
 
 def shipments(order: Order) -> list[Shipment]:
     """An order's shipments with their lines, oldest first (one query)."""
-    return list(
-        session()
-        .scalars(
-            select(Shipment)
-            .options(joinedload(Shipment.lines))
-            .where(Shipment.order_id == order.id)
-            .order_by(Shipment.id)
-        )
-        .unique()
-    )
+    return list(session().scalars(_shipments_query(), {"order_id": order.id}).unique())
 
 
 def order_for_page(reference: str) -> Order | None:
@@ -143,7 +140,7 @@ def order_tracking(order: Order, *, now: datetime | None = None) -> OrderTrackin
     the public timeline), whatever the number of lines, shipments and events."""
     now = now or utcnow()
     parcels = shipments(order)
-    timeline = events_for("order", order.id, public_only=True)
+    timeline = _public_timeline(order.id)
     reached: dict[int, int] = {}
     for event in timeline:
         shipment_id, status = event.data.get("shipment_id"), event.data.get("status")
@@ -154,7 +151,8 @@ def order_tracking(order: Order, *, now: datetime | None = None) -> OrderTrackin
     for number, shipment in enumerate(parcels, start=1):
         for line in shipment.lines:
             shipped[line.order_line_id] = shipped.get(line.order_line_id, 0) + line.quantity
-        step = max(reached.get(shipment.id, 0), STATUS_STEP.get(shipment.status, 0))
+        # A shipment exists once its parcel was handed over: at least "shipped".
+        step = max(1, reached.get(shipment.id, 0), STATUS_STEP.get(shipment.status, 1))
         views.append(
             ShipmentView(
                 shipment=shipment,
@@ -169,6 +167,7 @@ def order_tracking(order: Order, *, now: datetime | None = None) -> OrderTrackin
         for line in order.lines
         if line.quantity > shipped.get(line.id, 0)
     ]
+    units = sum(line.quantity for line in order.lines)
     closing = [
         s.estimated_latest
         for s in parcels
@@ -179,9 +178,15 @@ def order_tracking(order: Order, *, now: datetime | None = None) -> OrderTrackin
     ]
     return OrderTracking(
         order=order,
-        status=order_status([s.status for s in parcels]),
+        status=tracking_status(s.status for s in parcels),
         shipments=views,
         timeline=timeline,
+        summary=summarize(
+            parcels,
+            units=units,
+            units_shipped=units - sum(count for _line, count in unshipped),
+            now=now,
+        ),
         unshipped=unshipped if parcels else [],
         changes_at=min(closing, default=None),
     )
@@ -204,18 +209,116 @@ def orders_for_user(
             .offset((page - 1) * per_page)
         )
     )
-    by_order: dict[int, list[str]] = {order.id: [] for order in orders}
-    if orders:
-        rows = db.execute(
-            select(Shipment.order_id, Shipment.status).where(Shipment.order_id.in_(list(by_order)))
-        )
-        for order_id, status in rows:
-            by_order[order_id].append(status)
+    statuses = _statuses(
+        {order.id: sum(line.quantity for line in order.lines) for order in orders}, utcnow()
+    )
     items = [
-        OrderSummary(order, order_status(by_order[order.id]), len(by_order[order.id]))
-        for order in orders
+        OrderSummary(order, statuses[order.id], statuses[order.id].parcels) for order in orders
     ]
     return Page(items, page, per_page, page * per_page < total, total)
+
+
+def order_status(reference: str, *, now: datetime | None = None) -> OrderStatus | None:
+    """An order's delivery status as a shopper reads it (``None`` for no such order):
+    what the shopper's pages show, for the host's own pages. Two queries."""
+    ref = lookup_reference(reference)
+    if ref is None:
+        return None
+    return order_statuses([ref], now=now).get(ref)
+
+
+def order_statuses(
+    references: Iterable[str], *, now: datetime | None = None
+) -> dict[str, OrderStatus]:
+    """:func:`order_status` of several orders, by reference, in two queries (unknown
+    references are left out): for a host's list of orders."""
+    wanted = sorted({ref for ref in map(lookup_reference, references) if ref is not None})
+    if not wanted:
+        return {}
+    rows = session().execute(
+        select(Order.id, Order.reference, func.coalesce(func.sum(OrderLine.quantity), 0))
+        .join(OrderLine, OrderLine.order_id == Order.id, isouter=True)
+        .where(Order.reference.in_(wanted))
+        .group_by(Order.id, Order.reference)
+    )
+    references_by_id: dict[int, str] = {}
+    units: dict[int, int] = {}
+    for order_id, reference, count in rows:
+        references_by_id[order_id] = reference
+        units[order_id] = int(count)
+    statuses = _statuses(units, now or utcnow())
+    return {references_by_id[order_id]: status for order_id, status in statuses.items()}
+
+
+def _statuses(units: Mapping[int, int], now: datetime) -> dict[int, OrderStatus]:
+    """The :class:`OrderStatus` of each order id, given its units (one query)."""
+    if not units:
+        return {}
+    carried = (
+        select(func.coalesce(func.sum(ShipmentLine.quantity), 0))
+        .where(ShipmentLine.shipment_id == Shipment.id)
+        .scalar_subquery()
+    )
+    parcels: dict[int, list[Any]] = {order_id: [] for order_id in units}
+    shipped: dict[int, int] = dict.fromkeys(units, 0)
+    for row in session().execute(
+        select(
+            Shipment.order_id,
+            Shipment.status,
+            Shipment.estimated_latest,
+            Shipment.resolution,
+            carried.label("units"),
+        ).where(Shipment.order_id.in_(list(units)))
+    ):
+        parcels[row.order_id].append(row)
+        shipped[row.order_id] += int(row.units)
+    return {
+        order_id: summarize(
+            parcels[order_id], units=count, units_shipped=shipped[order_id], now=now
+        )
+        for order_id, count in units.items()
+    }
+
+
+def _public_timeline(order_id: int) -> list[Any]:
+    """The order's public events, oldest first, as light rows (``id``, ``action``,
+    ``occurred_at``, ``data``, …: what the timeline shows), not ORM objects: the page
+    reads them once and a row is several times cheaper to build (one query)."""
+    return list(session().execute(_timeline_query(), {"subject_id": str(order_id)}))
+
+
+@cache
+def _timeline_query() -> Select[Any]:
+    """The public timeline's SELECT, built once (the order page asks on every miss)."""
+    subject_id: BindParameter[str] = bindparam("subject_id", type_=String)
+    return (
+        select(
+            Event.id,
+            Event.action,
+            Event.occurred_at,
+            Event.data,
+            Event.from_state,
+            Event.to_state,
+        )
+        .where(
+            Event.subject_kind == "order",
+            Event.subject_id == subject_id,
+            Event.public.is_(True),
+        )
+        .order_by(Event.occurred_at, Event.id)
+    )
+
+
+@cache
+def _shipments_query() -> Select[Any]:
+    """An order's shipments with their lines, built once."""
+    order_id: BindParameter[int] = bindparam("order_id")
+    return (
+        select(Shipment)
+        .options(joinedload(Shipment.lines))
+        .where(Shipment.order_id == order_id)
+        .order_by(Shipment.id)
+    )
 
 
 @cache

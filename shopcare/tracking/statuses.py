@@ -53,18 +53,26 @@ TROUBLE: Final = frozenset({EXCEPTION, FAILED_ATTEMPT})
 #: Statuses that come before the carrier has the parcel.
 BEFORE_TRANSIT: Final = frozenset({PENDING, INFO_RECEIVED})
 
-#: The steps of the shopper's progress bar, and the step each status has reached
-#: (``exception`` and ``expired`` show the furthest step the timeline reached).
+#: The steps of the shopper's progress bar (ordered, shipped, out for delivery,
+#: delivered), and the step each status has reached (``exception`` and ``expired`` show
+#: the furthest step the timeline reached). A shipment exists once its parcel was handed
+#: to the carrier, so even a ``pending`` one has reached "shipped".
 PROGRESS_STEPS: Final = (PENDING, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED)
 STATUS_STEP: Final[dict[str, int]] = {
-    PENDING: 0,
-    INFO_RECEIVED: 0,
+    PENDING: 1,
+    INFO_RECEIVED: 1,
     IN_TRANSIT: 1,
     OUT_FOR_DELIVERY: 2,
     FAILED_ATTEMPT: 2,
     AVAILABLE_FOR_PICKUP: 2,
     DELIVERED: 3,
 }
+
+#: How staff may resolve a late parcel (``care.tracking.resolve``): it arrived after
+#: all, a replacement was sent (as a new shipment), the shopper was refunded, or it is
+#: lost. ``open``: not resolved.
+OPEN: Final = "open"
+RESOLUTIONS: Final = ("delivered", "reshipped", "refunded", "lost")
 
 
 def moves_status(current: str, current_at: datetime, new: str, new_at: datetime) -> bool:

@@ -19,7 +19,9 @@ def init_app(app: Flask, state: State) -> None:
     state.add_blueprint(views.blueprint)  # /care/tracking: the shopper's pages
     state.add_home_card(views.track_card)
     state.add_staff_pages(views.staff_pages)
-    state.add_staff_nav("shopcare.staff.late_shipments", _l("Late shipments"))
+    state.add_staff_nav("shopcare.staff.late_shipments", _l("Late shipments"), views.late_count)
+    # Without a login system, pages that need one send visitors to the look-up instead.
+    state.add_guest_page("shopcare.tracking.lookup")
     state.add_api(api.routes, schemas=api.schemas, security_schemes=api.SECURITY_SCHEMES)
     state.add_command(jobs.tracking_group)  # flask shopcare tracking flag-late
     state.add_periodic("tracking.flag_late", jobs.flag_late, every=jobs.LATE_CHECK_EVERY)

@@ -225,7 +225,7 @@ def test_order_page_shows_shipments_progress_estimate_and_timeline(care, db, cli
     assert 'aria-current="step"' in html
     assert re.search(
         r'sc-step-current[^>]*aria-current="step">\s*<span[^>]*></span>\s*'
-        r'<span class="sc-step-label">In transit',
+        r'<span class="sc-step-label">Shipped',
         html,
     )
     assert "https://www.dhl.com/" in html and "JD1" in html

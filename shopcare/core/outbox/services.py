@@ -58,13 +58,10 @@ def _dedupe_key(value: Any, required: bool) -> str | None:
 
 def resolve_locale(locale: str | None) -> str:
     """The supported language closest to ``locale`` (``"es_MX"`` → ``"es"``), else the default."""
+    from shopcare.core.i18n import match_language
+
     languages = [str(code) for code in setting("SHOPCARE_LANGUAGES")]
-    if locale:
-        wanted = locale.replace("-", "_")
-        for candidate in (wanted, wanted.split("_")[0]):
-            if candidate in languages:
-                return candidate
-    return str(setting("SHOPCARE_DEFAULT_LOCALE"))
+    return match_language(locale, languages) or str(setting("SHOPCARE_DEFAULT_LOCALE"))
 
 
 def enqueue_mail(
