@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "shopcare"
 SOURCES = [
     (PACKAGE / "core" / "config.py", "DEFAULTS"),
     (PACKAGE / "tracking" / "settings.py", "SETTINGS"),
+    (PACKAGE / "cases" / "settings.py", "SETTINGS"),
 ]
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
+from shopcare.cases import wiring as cases
+from shopcare.cases.services import CaseDesk
 from shopcare.core import wiring as core
 from shopcare.core.state import State, get_state
 from shopcare.orders import wiring as orders
@@ -21,7 +23,7 @@ from shopcare.tracking.services import ShipmentTracker
 #: ``init_app(app, state)`` declares that part's settings, blueprint, CLI commands,
 #: jobs, home cards, staff pages, API operations and templates on the app's
 #: :class:`~shopcare.core.state.State`. A new domain adds its ``wiring`` module here.
-FEATURES: tuple[ModuleType, ...] = (core, orders, staff, tracking)
+FEATURES: tuple[ModuleType, ...] = (core, orders, staff, tracking, cases)
 
 
 class ShopCare:
@@ -43,6 +45,7 @@ class ShopCare:
         self.db = db
         self.orders = OrderBook()
         self.tracking = ShipmentTracker()
+        self.cases = CaseDesk()
         if app is not None:
             self.init_app(app, db=db)
 

@@ -6,6 +6,7 @@ importing this module.
 
 from __future__ import annotations
 
+from shopcare.cases.models import Case, CaseLine, CasePhoto
 from shopcare.core.api.models import ApiKey
 from shopcare.core.events.models import Event
 from shopcare.core.outbox.models import OutboxItem, PeriodicTask
@@ -14,6 +15,9 @@ from shopcare.tracking.models import Shipment, ShipmentLine
 
 __all__ = [
     "ApiKey",
+    "Case",
+    "CaseLine",
+    "CasePhoto",
     "Event",
     "Order",
     "OrderLine",

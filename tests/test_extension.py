@@ -95,13 +95,14 @@ def test_staff_check_default_and_custom(app, client):
 
 
 def test_each_feature_declares_its_parts_in_one_list():
+    from shopcare.cases import wiring as cases
     from shopcare.core import wiring as core
     from shopcare.extension import FEATURES
     from shopcare.orders import wiring as orders
     from shopcare.staff import wiring as staff
     from shopcare.tracking import wiring as tracking
 
-    assert (core, orders, staff, tracking) == FEATURES
+    assert (core, orders, staff, tracking, cases) == FEATURES
     assert all(callable(feature.init_app) for feature in FEATURES)
 
 

@@ -43,3 +43,25 @@ order_status_changed = namespace.signal("order-status-changed")
 #: ``reason`` (``"overdue"`` or the troubled status) and ``days_late`` (int, 0 when
 #: not yet past the window).
 shipment_late = namespace.signal("shipment-late")
+
+# -- after-sales cases (shopcare.cases). Amounts are integers in the minor unit of
+# ``currency`` (the order's); ``idempotency_key`` is the same on every resend.
+
+#: A case was opened (``care.cases.open``). kwargs: ``case``, ``order``.
+case_opened = namespace.signal("case-opened")
+
+#: A case was approved (by staff, an auto-approval rule, or at once for a withdrawal).
+#: kwargs: ``case``, ``order``.
+case_approved = namespace.signal("case-approved")
+
+#: Money must go back to the shopper (the case's parcel was received). Sent once per
+#: case. kwargs: ``case``, ``order``, ``amount`` (int, minor units), ``currency``,
+#: ``goods``, ``fees``, ``shipping`` (ints, minor units), ``idempotency_key`` (str).
+refund_due = namespace.signal("refund-due")
+
+#: An exchange must be shipped; same kwargs as ``refund-due`` (``amount`` is the value
+#: to exchange).
+exchange_due = namespace.signal("exchange-due")
+
+#: Store credit must be issued; same kwargs as ``refund-due``.
+store_credit_due = namespace.signal("store-credit-due")

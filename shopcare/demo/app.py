@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, session
+from flask import Flask, has_request_context, render_template, session
 from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 
@@ -49,6 +50,13 @@ def create_app(database_url: str, **config: Any) -> Flask:
     # FLASK_MAIL_SERVER=localhost FLASK_MAIL_PORT=1025 … sets MAIL_SERVER, MAIL_PORT, and so on.
     app.config.from_prefixed_env()
     app.config.update(config)
+    # After-sales cases: Spain's holidays and return address; photos beside the database.
+    app.config.setdefault("SHOPCARE_DEFAULT_TIMEZONE", "Europe/Madrid")
+    app.config.setdefault("SHOPCARE_COUNTRY", "ES")
+    app.config.setdefault(
+        "SHOPCARE_RETURN_ADDRESS", f"{SHOP_NAME} returns\nCalle del Prado 7\n28014 Madrid"
+    )
+    app.config.setdefault("SHOPCARE_CASE_PHOTO_DIR", _photo_dir(database_url))
 
     db.init_app(app)
     # The shop's own Babel, before shopcare, so that shopcare uses it: the shop's
@@ -98,8 +106,17 @@ def instance_secret_key(app: Flask) -> str:
 def shop_locale() -> str:
     """The language the shopper chose with the header's switch, else shopcare's rule
     (the user's ``locale``, then the browser's languages, regional variants included)."""
-    chosen = match_language(session.get("language"), LANGUAGES)
+    chosen = None
+    if has_request_context():  # the seed and the worker render outside any request
+        chosen = match_language(session.get("language"), LANGUAGES)
     return chosen or select_locale()
+
+
+def _photo_dir(database_url: str) -> str:
+    """Case photos live beside a SQLite database file, else in the temp folder."""
+    if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
+        return str(Path(database_url.removeprefix("sqlite:///")).resolve().parent / "case-photos")
+    return str(Path(tempfile.gettempdir()) / "shopcare-demo-case-photos")
 
 
 def not_found(error: Exception) -> tuple[str, int]:

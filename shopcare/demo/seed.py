@@ -33,6 +33,7 @@ from shopcare.demo.extensions import care as demo_care
 from shopcare.demo.extensions import db as demo_db
 from shopcare.demo.models import Product, User
 from shopcare.demo.orders import place_order
+from shopcare.demo.seed_cases import seed_cases
 from shopcare.demo.seed_tracking import SHOWCASE, seed_showcase, seed_staff_work, seed_tracking
 
 #: The two logins the README and the login page advertise.
@@ -315,6 +316,7 @@ SEED_STEPS: list[SeedStep] = [
     seed_tracking,
     seed_showcase,
     seed_staff_work,
+    seed_cases,
 ]
 
 

@@ -11,4 +11,6 @@ SCOPES: dict[str, str] = {
     "orders:write": "record and update orders",
     "tracking:read": "read shipments and their events",
     "tracking:write": "add shipment events",
+    "cases:read": "read after-sales cases",
+    "cases:write": "open after-sales cases and act on them as staff",
 }
