@@ -253,4 +253,7 @@ def test_the_domains_declare_every_action_they_write(app):
         *order_events.EVENTS,
         *tracking_events.EVENTS,
     } <= declared
+    from shopcare.cases import events as case_events
+
+    assert set(case_events.EVENTS) <= declared
     assert "shipment.delivered" in declared and "outbox.retried" in declared
