@@ -75,6 +75,16 @@ class ShopCare:
 
             check_at_first_request(app)
 
+    def add_events(self, *names: str, app: Flask | None = None) -> None:
+        """Declare the host's own event-log actions on ``app`` (default: the current app),
+        so that :func:`~shopcare.core.events.record_event` accepts them::
+
+            care.add_events("order.gift_wrapped", "order.address_checked", app=app)
+
+        :raises ValueError: for a name that is not 1 to 64 characters of text.
+        """
+        get_state(app).add_events(names)
+
     def create_all(self, app: Flask | None = None) -> None:
         """Create shopcare's tables (demos and tests; production uses migrations).
 

@@ -27,6 +27,12 @@ from shopcare.core.outbox.worker import Worker, backoff, work
 from shopcare.core.state import State, get_state
 
 
+@pytest.fixture(autouse=True)
+def declared(app, care):
+    """The made-up actions the test jobs and tasks write."""
+    care.add_events("order.noted", "order.counted", "shop.ticked", "shop.half_done", app=app)
+
+
 @pytest.fixture
 def app_config(smtp_server: Any) -> dict[str, Any]:
     return {

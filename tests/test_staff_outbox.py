@@ -86,3 +86,20 @@ def test_retry_all_failed(client, db, failed):
     assert "2 items queued again." in done.get_data(as_text=True)
     db.session.expire_all()
     assert {row.status for row in db.session.scalars(select(OutboxItem))} == {"queued"}
+
+
+def test_a_retry_from_the_command_line_is_recorded_with_its_actor(app, db, failed):
+    from shopcare.core.outbox.cli import CLI_ACTOR_LABEL
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["shopcare", "outbox", "retry", str(failed[0].id)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["shopcare", "outbox", "retry", "--all-failed"])
+    assert result.exit_code == 0, result.output
+    for item in failed[:2]:
+        (event,) = events_for("outbox_item", item.id)
+        assert (event.action, event.actor_kind, event.actor_label) == (
+            "outbox.retried",
+            "system",
+            CLI_ACTOR_LABEL,
+        )

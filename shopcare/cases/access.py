@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import abort, request
 
-from shopcare.core.access import current_user_id, is_staff
+from shopcare.core import access
 from shopcare.core.errors import NotFound
 from shopcare.core.state import get_state
 
@@ -48,13 +48,9 @@ def guest_key(order: Any) -> str:
 
 
 def may_see_order(order: Any, grant: tuple[int, str] | None = None) -> bool:
-    """The order's rule: its owner, staff, or the holder of its guest link."""
-    if grant is not None and grant == (order.id, order.reference):
-        return True
-    user_id = current_user_id()
-    if user_id is not None and order.user_id == user_id:
-        return True
-    return is_staff()
+    """The order's rule (:func:`shopcare.core.access.may_see_order`): its owner, staff,
+    the holder of its guest link, or an API key with ``cases:read``."""
+    return access.may_see_order(order, guest_grant=grant, scope="cases:read")
 
 
 def may_see_case(case: Any, grant: tuple[int, str] | None = None) -> bool:

@@ -12,13 +12,13 @@ from typing import Any
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import get_currency_precision
-from flask import current_app
 from flask_babel import force_locale, get_locale, get_timezone
 from sqlalchemy import Select, String, and_, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from shopcare.cases import clocks
 from shopcare.cases import photos as photo_files
+from shopcare.cases.events import CASE_MONEY_DUE, CASE_NOTED, CASE_OPENED
 from shopcare.cases.machine import CASE
 from shopcare.cases.models import COUNTING, FLAGS, KINDS, OUTCOMES, Case, CaseLine, CasePhoto
 from shopcare.core import signals
@@ -487,11 +487,8 @@ class CaseDesk:
             )
         case.flags = self._flags(case, when, eligibility)
         db.flush()
-        event = self._event(
-            case, "case.opened", actor=actor, to_state="requested", occurred_at=when
-        )
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        signals.case_opened.send(app, case=case, order=order)
+        event = self._event(case, CASE_OPENED, actor=actor, to_state="requested", occurred_at=when)
+        signals.send(signals.case_opened, case=case, order=order)
         if kind == "withdrawal":
             self._move(case, "approved", actor=Actor.system("withdrawal"), mail=False)
             self._acknowledge_withdrawal(case, when)
@@ -632,7 +629,7 @@ class CaseDesk:
         clean = _text(text, "note", MAX_DESCRIPTION)
         if not clean:
             raise ValidationError("note", _("Write a note."))
-        event = record_event("case", case.id, "case.noted", actor=actor, data={"text": clean})
+        event = record_event("case", case.id, CASE_NOTED, actor=actor, data={"text": clean})
         assert event is not None
         return event
 
@@ -805,9 +802,8 @@ class CaseDesk:
             data={"number": case.number, "kind": case.kind},
             public=True,
         )
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
         if target == "approved":
-            signals.case_approved.send(app, case=case, order=case.order)
+            signals.send(signals.case_approved, case=case, order=case.order)
         if mail and outcome.event is not None:
             self._mail(case, outcome.event)
         return case
@@ -905,7 +901,7 @@ class CaseDesk:
         event = record_event(
             "case",
             case.id,
-            "case.money_due",
+            CASE_MONEY_DUE,
             actor=Actor.system(),
             data={"number": case.number, "amount_minor": due, "currency": case.currency},
             dedupe_key=key,
@@ -918,8 +914,8 @@ class CaseDesk:
             "store_credit": signals.store_credit_due,
         }.get(case.remedy or "")
         if signal is not None:
-            signal.send(
-                current_app._get_current_object(),  # type: ignore[attr-defined]
+            signals.send(
+                signal,
                 case=case,
                 order=order,
                 amount=due,

@@ -1,4 +1,5 @@
-"""Who is asking: the host's Flask-Login user, the staff check, and ownership."""
+"""Who is asking: the host's Flask-Login user, the staff check, and who may see an order
+(:func:`may_see_order`, the one rule every page and endpoint asks)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, g, has_request_context, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from shopcare.core.config import setting
@@ -46,6 +47,40 @@ def is_staff(user: Any | None = None) -> bool:
         return False
     check = setting("SHOPCARE_IS_STAFF") or default_is_staff
     return bool(check(user))
+
+
+def owns_order(order: Any, user: Any | None = None) -> bool:
+    """Whether ``user`` (default: the current user) is the order's owner: its
+    ``user_id`` is the user's id (duck-typed: any object with ``user_id`` will do)."""
+    user = user if user is not None else current_user()
+    owner = getattr(order, "user_id", None)
+    return user is not None and owner is not None and str(owner) == str(user.get_id())
+
+
+def may_see_order(
+    order: Any, *, guest_grant: tuple[int, str] | None = None, scope: str = "orders:read"
+) -> bool:
+    """Who may see ``order``: the one rule for the order page, the JSON API and every
+    domain that shows an order's things.
+
+    - a request made with an API key (``g.shopcare_api_key``, set by the API's
+      authentication): only if the key has ``scope``;
+    - a holder of a valid guest link: ``guest_grant`` is what the link proved,
+      ``(order id, reference)``, read and checked by the caller;
+    - the logged-in owner (the order's ``user_id``), or staff (``SHOPCARE_IS_STAFF``).
+
+    Anyone else may not; callers answer 404, as for an unknown order.
+    """
+    key = g.get("shopcare_api_key") if has_request_context() else None
+    if key is not None:
+        return scope in key.scope_set
+    if guest_grant is not None and tuple(guest_grant) == (
+        getattr(order, "id", None),
+        getattr(order, "reference", None),
+    ):
+        return True
+    user = current_user()
+    return user is not None and (owns_order(order, user) or is_staff(user))
 
 
 def login_url() -> str | None:

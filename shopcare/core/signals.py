@@ -1,15 +1,26 @@
 """The signals shopcare sends, in the ``shopcare`` blinker namespace.
 
 Every signal is sent by a service after its change is flushed, with the Flask app
-as sender; the keyword arguments of each are listed beside it and in the README.
+as sender (:func:`send`); the keyword arguments of each are listed beside it and in the README.
 Connect with ``shopcare.core.signals.order_recorded.connect(receiver, app)``.
 """
 
 from __future__ import annotations
 
-from blinker import Namespace
+from typing import Any
+
+from blinker import Namespace, Signal
+from flask import current_app
 
 namespace = Namespace()
+
+
+def send(signal: Signal, **kwargs: Any) -> None:
+    """Send ``signal`` with the current app as sender: the one way shopcare sends its
+    signals (after the change is flushed), so a receiver connected for one app never
+    hears another's."""
+    signal.send(current_app._get_current_object(), **kwargs)  # type: ignore[attr-defined]
+
 
 #: An order was recorded or updated. kwargs: ``order``, ``created`` (bool).
 order_recorded = namespace.signal("order-recorded")

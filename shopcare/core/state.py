@@ -4,7 +4,7 @@
 its one list of features (the core's own parts, then each domain's
 ``init_app(app, state)``); each declares what it adds — settings, blueprints, CLI
 commands, jobs and periodic tasks, home cards, order-page panels, staff pages, API
-operations and their schemas, template folders — and ``shopcare.core.wiring.mount``
+operations and their schemas, template folders, event names — and ``shopcare.core.wiring.mount``
 then installs all of it on the app. Nothing registers itself when a module is
 imported, and nothing is kept per process: two apps in one process stay apart.
 
@@ -176,6 +176,8 @@ class State:
     security_schemes: dict[str, Schema] = field(default_factory=dict)
     #: where shopcare's templates are looked up, after the host's own templates
     template_folders: list[str] = field(default_factory=list)
+    #: the event-log actions ``record_event`` accepts on this app (the vocabulary)
+    event_names: set[str] = field(default_factory=set)
 
     # -- made when the app is mounted, or on first use
     #: the app's ``api`` child blueprint
@@ -297,6 +299,20 @@ class State:
         self.api_schemas.update(schemas or {})
         self.api_models.extend(model for model in models if model not in self.api_models)
         self.security_schemes.update(security_schemes or {})
+
+    def add_events(self, names: Iterable[str]) -> None:
+        """Declare event-log actions (``"<kind>.<what happened>"``) that
+        :func:`~shopcare.core.events.record_event` may write on this app; it refuses any
+        other. Declaring a name twice is harmless (two domains may share one).
+
+        :raises ValueError: for a name that is not 1 to 64 characters of text.
+        """
+        if isinstance(names, str):
+            raise ValueError("give a list of event names, not one string")
+        for name in names:
+            if not isinstance(name, str) or not name.strip() or len(name) > 64:
+                raise ValueError(f"an event name is 1 to 64 characters of text, not {name!r}")
+            self.event_names.add(name)
 
     def add_templates(self, folder: str | Path) -> None:
         """Look up shopcare templates in ``folder`` too (after the host's own folder, so

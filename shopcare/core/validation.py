@@ -36,6 +36,46 @@ def check_text(value: str, field: str) -> str:
     return value
 
 
+def text(
+    value: Any, field: str, limit: int, *, required: bool = True, strip: bool = True
+) -> str | None:
+    """Text that comes in from outside, checked: the one rule for every text field.
+
+    Stripped (unless ``strip=False``), free of control characters, at most ``limit``
+    characters. ``None`` or blank is refused when ``required``, else read as ``None``.
+
+    :raises ValidationError: naming ``field``.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, "must be text")
+    value = check_text(value.strip() if strip else value, field)
+    if len(value) > limit:
+        raise ValidationError(field, f"at most {limit} characters")
+    return value
+
+
+def required_text(value: Any, field: str, limit: int, *, strip: bool = True) -> str:
+    """:func:`text` for a field that must be there (typed as ``str``)."""
+    checked = text(value, field, limit, strip=strip)
+    assert checked is not None
+    return checked
+
+
+def aware_datetime(value: Any, field: str) -> datetime:
+    """``value`` if it is a timezone-aware datetime (shopcare's own times: no naive
+    policy applies, unlike :func:`host_datetime`).
+
+    :raises ValidationError: naming ``field``.
+    """
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(field, "must be a timezone-aware datetime")
+    return value
+
+
 def host_datetime(value: Any, field: str) -> datetime:
     """A datetime the host hands in (``placed_at``, ``occurred_at`` …), timezone-aware.
 

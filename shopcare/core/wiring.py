@@ -22,6 +22,7 @@ from shopcare.core.api.schemas import schemas as api_schemas
 from shopcare.core.config import DEFAULTS, check_config, setting
 from shopcare.core.outbox import cli as outbox_cli
 from shopcare.core.outbox import mail as outbox_mail
+from shopcare.core.outbox.models import OUTBOX
 from shopcare.core.outbox.worker import PURGE_EVERY, purge_done_items
 from shopcare.core.state import State
 
@@ -29,6 +30,7 @@ from shopcare.core.state import State
 def init_app(app: Flask, state: State) -> None:
     """Declare the core's own parts on ``state``."""
     state.add_settings(DEFAULTS)
+    state.add_events(OUTBOX.events)  # outbox.retried
     state.add_templates(web.TEMPLATES)
     state.add_api(
         api_views.routes, schemas=api_schemas, models=[Error], security_schemes=SECURITY_SCHEMES

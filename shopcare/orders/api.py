@@ -11,17 +11,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from flask import current_app, jsonify
+from flask import jsonify
 from pydantic import ConfigDict, Field, WithJsonSchema
 
-from shopcare.core import signals
 from shopcare.core.api.auth import api_auth
 from shopcare.core.api.openapi import Schema, operation
 from shopcare.core.api.parsing import json_body, parse_datetime
 from shopcare.core.api.schemas import DateTime, DateTimeInput, Money
 from shopcare.core.api.shapes import InputShape, Shape, json_schema
 from shopcare.core.db import session
-from shopcare.core.state import Routes
+from shopcare.core.state import Routes, get_state
 from shopcare.orders.models import Order as OrderRow
 
 #: The orders' endpoints (``state.add_api`` in the wiring); their shapes are below.
@@ -177,27 +176,20 @@ def order_json(order: OrderRow) -> dict[str, Any]:
 @api_auth(scopes=("orders:write",))
 def record_order() -> tuple[Any, int]:
     data = json_body(OrderInput)
-    care = current_app.extensions["shopcare"].care
-    outcome: dict[str, bool] = {}
-
-    def note(sender: Any, *, created: bool, **kwargs: Any) -> None:
-        outcome["created"] = created
-
-    with signals.order_recorded.connected_to(note, current_app._get_current_object()):  # type: ignore[attr-defined]
-        order = care.orders.record(
-            data.reference,
-            data.email,
-            parse_datetime(data.placed_at, "placed_at"),
-            [line.model_dump(exclude_unset=True) for line in data.lines],
-            user_id=data.user_id,
-            currency=data.currency or "EUR",
-            delivered_at=parse_datetime(data.delivered_at, "delivered_at", required=False),
-            locale=data.locale,
-            shipping=data.shipping,
-            discount=data.discount,
-            tax=data.tax,
-            tax_included=data.tax_included,
-            paid=data.paid,
-        )
+    order, created = get_state().care.orders.upsert(
+        data.reference,
+        data.email,
+        parse_datetime(data.placed_at, "placed_at"),
+        [line.model_dump(exclude_unset=True) for line in data.lines],
+        user_id=data.user_id,
+        currency=data.currency or "EUR",
+        delivered_at=parse_datetime(data.delivered_at, "delivered_at", required=False),
+        locale=data.locale,
+        shipping=data.shipping,
+        discount=data.discount,
+        tax=data.tax,
+        tax_included=data.tax_included,
+        paid=data.paid,
+    )
     session().commit()
-    return jsonify(order_json(order)), 201 if outcome.get("created") else 200
+    return jsonify(order_json(order)), 201 if created else 200

@@ -10,15 +10,15 @@ from typing import Any, Literal
 
 from babel.numbers import get_currency_precision, list_currencies
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import inspect, select
 
 from shopcare.core import signals
 from shopcare.core.config import setting
 from shopcare.core.db import insert_unless_exists, session, utcnow
 from shopcare.core.errors import ValidationError
-from shopcare.core.events import record_event
-from shopcare.core.validation import check_text, host_datetime
+from shopcare.core.events import Actor, record_event
+from shopcare.core.validation import check_text, host_datetime, required_text, text
+from shopcare.orders.events import ORDER_RECORDED, ORDER_UPDATED
 from shopcare.orders.jobs import RECORD_JOB, order_payload
 from shopcare.orders.models import Order, OrderLine
 
@@ -95,19 +95,6 @@ def _price_minor(value: Any, currency: str, field: str) -> int:
     return int(scaled)
 
 
-def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        if required:
-            raise ValidationError(field, "is required")
-        return None
-    value = check_text(value.strip(), field)
-    if len(value) > limit:
-        raise ValidationError(field, f"at most {limit} characters")
-    return value
-
-
 def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
     if isinstance(lines, str | bytes | Mapping) or not isinstance(lines, Iterable):
         raise ValidationError("lines", "a list of order lines is required")
@@ -120,8 +107,7 @@ def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
         at = f"lines[{index}]"
         if not isinstance(line, Mapping):
             raise ValidationError(at, "each line is a mapping with sku, name, quantity, unit_price")
-        sku = _text(line.get("sku"), f"{at}.sku", 64)
-        assert sku is not None
+        sku = required_text(line.get("sku"), f"{at}.sku", 64)
         if sku in seen:
             raise ValidationError(f"{at}.sku", f"SKU {sku!r} appears twice; merge the quantities")
         seen.add(sku)
@@ -138,8 +124,8 @@ def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
             {
                 "position": index,
                 "sku": sku,
-                "name": _text(line.get("name"), f"{at}.name", 255),
-                "category": _text(line.get("category"), f"{at}.category", 100, required=False),
+                "name": text(line.get("name"), f"{at}.name", 255),
+                "category": text(line.get("category"), f"{at}.category", 100, required=False),
                 "quantity": quantity,
                 "unit_price_minor": unit_price,
                 "discount_minor": discount,
@@ -209,6 +195,7 @@ class OrderBook:
         tax: Decimal | int | str | None = None,
         tax_included: bool = False,
         paid: Decimal | int | str | None = None,
+        actor: Actor | None = None,
     ) -> Order:
         """Record an order, or update it if its reference is known.
 
@@ -228,15 +215,55 @@ class OrderBook:
         :param paid: what the shopper actually paid, when the shop knows it.
         :param placed_at: when the order was placed; a naive datetime is read as UTC
             (``SHOPCARE_NAIVE_DATETIMES``), like ``delivered_at``.
+        :param actor: who records it, for the event log (default: whoever is acting now).
         :raises ValidationError: naming the first bad field; nothing is written.
         """
+        order, _created = self.upsert(
+            reference,
+            email,
+            placed_at,
+            lines,
+            user_id=user_id,
+            currency=currency,
+            delivered_at=delivered_at,
+            locale=locale,
+            shipping=shipping,
+            discount=discount,
+            tax=tax,
+            tax_included=tax_included,
+            paid=paid,
+            actor=actor,
+        )
+        return order
+
+    def upsert(
+        self,
+        reference: str,
+        email: str,
+        placed_at: datetime,
+        lines: Sequence[Mapping[str, Any]],
+        *,
+        user_id: str | int | None = None,
+        currency: str = "EUR",
+        delivered_at: datetime | None = None,
+        locale: str | None = None,
+        shipping: Decimal | int | str | None = None,
+        discount: Decimal | int | str | None = None,
+        tax: Decimal | int | str | None = None,
+        tax_included: bool = False,
+        paid: Decimal | int | str | None = None,
+        actor: Actor | None = None,
+    ) -> tuple[Order, bool]:
+        """:meth:`record`, also saying whether the order was new: ``(order, created)``
+        (the JSON API answers 201 or 200 by it)."""
+        actor = actor if actor is not None else Actor.current()
         fields: dict[str, Any] = {
             "reference": normalize_reference(reference),
             "email": normalize_email(email),
             "placed_at": host_datetime(placed_at, "placed_at"),
             "currency": _currency(currency),
-            "user_id": None if user_id is None else _text(str(user_id), "user_id", 64),
-            "locale": _text(locale, "locale", 16, required=False),
+            "user_id": None if user_id is None else text(str(user_id), "user_id", 64),
+            "locale": text(locale, "locale", 16, required=False),
         }
         if delivered_at is not None:
             fields["delivered_at"] = host_datetime(delivered_at, "delivered_at")
@@ -287,7 +314,8 @@ class OrderBook:
             record_event(
                 "order",
                 order.id,
-                "order.recorded",
+                ORDER_RECORDED,
+                actor=actor,
                 occurred_at=order.placed_at,
                 public=True,
                 data={"reference": order.reference},
@@ -296,11 +324,12 @@ class OrderBook:
             record_event(
                 "order",
                 order.id,
-                "order.updated",
+                ORDER_UPDATED,
+                actor=actor,
                 data={"reference": order.reference, "changed": changed},
             )
-        signals.order_recorded.send(current_app._get_current_object(), order=order, created=created)  # type: ignore[attr-defined]
-        return order
+        signals.send(signals.order_recorded, order=order, created=created)
+        return order, created
 
     def record_safely(
         self,

@@ -23,13 +23,14 @@ from shopcare.core.config import setting
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import ValidationError
 from shopcare.core.events import Actor, Event, record_event
-from shopcare.core.validation import check_text, host_datetime
+from shopcare.core.validation import host_datetime, text
 from shopcare.orders.models import Order, OrderLine
 from shopcare.orders.services import normalize_reference
 from shopcare.tracking.carriers import normalize_carrier, normalize_country, normalize_status
 from shopcare.tracking.estimates import forget_estimates, transit_estimate
+from shopcare.tracking.events import SHIPMENT_ADDED, SHIPMENT_UPDATED, status_event
 from shopcare.tracking.models import Shipment, ShipmentLine
-from shopcare.tracking.notifications import mail_shopper, send_signal
+from shopcare.tracking.notifications import mail_shopper
 from shopcare.tracking.statuses import DELIVERED, PENDING, moves_status, order_status
 
 
@@ -57,6 +58,7 @@ def add_shipment(
     lines: Mapping[str, int] | Iterable[Mapping[str, Any]] | None = None,
     destination_country: str | None = None,
     shipped_at: datetime | None = None,
+    actor: Actor | None = None,
 ) -> Shipment:
     """Record that (part of) an order shipped; idempotent by carrier + tracking number.
 
@@ -64,8 +66,10 @@ def add_shipment(
         ``[{"sku": ..., "quantity": ...}]``; ``None`` means every unit not yet in
         another shipment (or, when the shipment is known, leaves its lines alone).
     :param shipped_at: default now; naive is read as UTC (``SHOPCARE_NAIVE_DATETIMES``). The delivery window counts from it.
+    :param actor: who reports it, for the event log (default: whoever is acting now).
     :raises ValidationError: naming the bad field; nothing is written.
     """
+    actor = actor if actor is not None else Actor.current()
     order = _order(reference)
     carrier_key = normalize_carrier(carrier)
     number = _optional_text(tracking_number, "tracking_number", 64)
@@ -78,7 +82,9 @@ def add_shipment(
     )
     wanted = _wanted_lines(order, existing, shipment, lines)
     if shipment is None:
-        return _create(order, carrier_key, number, country, when or utcnow(), wanted or [])
+        return _create(
+            order, carrier_key, number, country, when or utcnow(), wanted or [], actor=actor
+        )
     changed: list[str] = []
     if country is not None and country != shipment.destination_country:
         shipment.destination_country = country
@@ -103,7 +109,8 @@ def add_shipment(
         record_event(
             "order",
             order.id,
-            "shipment.updated",
+            SHIPMENT_UPDATED,
+            actor=actor,
             data={
                 "shipment_id": shipment.id,
                 "carrier": shipment.carrier,
@@ -140,16 +147,18 @@ def add_event(
     :param occurred_at: default now; naive is read as UTC (``SHOPCARE_NAIVE_DATETIMES``).
     :param notify: e-mail the shopper when the status moves to one of
         ``SHOPCARE_TRACKING_NOTIFY_STATUSES`` (turn off to back-fill history).
+    :param actor: who reports it, for the event log (default: whoever is acting now).
     :raises ValidationError: naming the bad field (``reference``, ``status``,
         ``occurred_at``, ``shipment``, ``carrier``, ``tracking_number`` …).
     """
+    actor = actor if actor is not None else Actor.current()
     order = _order(reference)
     new_status = normalize_status(status)
     at = host_datetime(occurred_at, "occurred_at") if occurred_at is not None else utcnow()
     location = _optional_text(location, "location", 255)
     message = _optional_text(message, "message", 1000)
     existing = _order_shipments(order)
-    target = _resolve(order, existing, shipment, carrier, tracking_number, at)
+    target = _resolve(order, existing, shipment, carrier, tracking_number, at, actor)
 
     previous = target.status
     moves = moves_status(previous, target.status_changed_at, new_status, at)
@@ -166,7 +175,7 @@ def add_event(
     event = record_event(
         "order",
         order.id,
-        f"shipment.{new_status}",
+        status_event(new_status),
         actor=actor,
         from_state=previous if moves else None,
         to_state=new_status if moves else None,
@@ -191,7 +200,7 @@ def add_event(
     session().flush()
     if moves:
         statuses = [s.status for s in existing if s is not target] + [target.status]
-        send_signal(
+        signals.send(
             signals.order_status_changed,
             order=order,
             shipment=target,
@@ -207,14 +216,7 @@ def add_event(
 
 
 def _optional_text(value: Any, field: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError(field, "must be text")
-    value = check_text(value.strip(), field)
-    if len(value) > limit:
-        raise ValidationError(field, f"at most {limit} characters")
-    return value or None
+    return text(value, field, limit, required=False)
 
 
 def _dedupe_key(*parts: Any) -> str:
@@ -252,6 +254,7 @@ def _resolve(
     carrier: str | None,
     tracking_number: str | None,
     at: datetime,
+    actor: Actor,
 ) -> Shipment:
     if shipment is not None:
         wanted = shipment.id if isinstance(shipment, Shipment) else shipment
@@ -273,7 +276,7 @@ def _resolve(
             return matches[0]
         # A new parcel carries what no other parcel of the order does.
         carried = _wanted_lines(order, existing, None, None) or []
-        return _create(order, key, number, None, at, carried)
+        return _create(order, key, number, None, at, carried, actor=actor)
     if number is not None:
         matches = [s for s in existing if s.tracking_number == number]
         if len(matches) == 1:
@@ -299,6 +302,8 @@ def _create(
     country: str | None,
     shipped_at: datetime,
     lines: list[tuple[OrderLine, int]],
+    *,
+    actor: Actor,
 ) -> Shipment:
     shipment = Shipment(
         order_id=order.id,
@@ -317,7 +322,8 @@ def _create(
     record_event(
         "order",
         order.id,
-        "shipment.added",
+        SHIPMENT_ADDED,
+        actor=actor,
         data={
             "shipment_id": shipment.id,
             "carrier": carrier,

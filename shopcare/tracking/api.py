@@ -3,7 +3,8 @@
 - ``POST /care/api/v1/tracking/events``: the signed carrier webhook (one event, or a
   list applied all-or-nothing).
 - ``GET /care/api/v1/orders/<reference>``: an order with its shipments, timeline and
-  delivery estimates, for its owner's session or an API key with ``orders:read``.
+  delivery estimates, for its owner's or a staff member's session, or an API key with
+  ``orders:read`` (:func:`shopcare.core.access.may_see_order`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from pydantic import Field
 from werkzeug.wrappers import Response
 
-from shopcare.core.access import current_user_id
+from shopcare.core.access import may_see_order
 from shopcare.core.api.auth import api_auth
 from shopcare.core.api.errors import ApiError
 from shopcare.core.api.openapi import operation, ref
@@ -372,8 +373,9 @@ def order_tracking_json(tracking: OrderTracking_) -> dict[str, Any]:
 @routes.get("/orders/<reference>")
 @operation(
     "An order with its shipments, timeline and delivery estimates",
-    description="For an API key with `orders:read`, or the logged-in shopper who owns "
-    "the order (anyone else's order answers 404, as an unknown one does).",
+    description="For an API key with `orders:read`, the logged-in shopper who owns "
+    "the order, or a logged-in staff member (anyone else's order answers 404, as an "
+    "unknown one does).",
     responses={200: ("The order", OrderTracking)},
     tags=("orders", "tracking"),
 )
@@ -381,6 +383,6 @@ def order_tracking_json(tracking: OrderTracking_) -> dict[str, Any]:
 def tracking_order(reference: str) -> Response:
     tracker = current_tracker()
     order: Order | None = tracker.order_for_page(reference)
-    if order is None or (g.shopcare_api_key is None and order.user_id != current_user_id()):
+    if order is None or not may_see_order(order, scope="orders:read"):
         raise NotFound("No such order.")
     return jsonify(order_tracking_json(tracker.order_tracking(order)))

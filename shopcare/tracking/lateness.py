@@ -16,8 +16,8 @@ from shopcare.core.db import session, utcnow
 from shopcare.core.events import Actor, record_event
 from shopcare.core.paging import Page
 from shopcare.orders.models import Order
+from shopcare.tracking.events import SHIPMENT_LATE
 from shopcare.tracking.models import Shipment
-from shopcare.tracking.notifications import send_signal
 from shopcare.tracking.statuses import ARRIVED, OPEN, STATUSES, TROUBLE
 
 LATE_PER_PAGE = 25
@@ -156,14 +156,23 @@ def late_counts(*, now: datetime | None = None) -> LateCounts:
     return LateCounts(total, by_reason, dict(sorted(by_carrier.items())))
 
 
-def flag_late(*, now: datetime | None = None, batch: int = 500) -> list[Shipment]:
+def flag_late(
+    *, now: datetime | None = None, batch: int = 500, actor: Actor | None = None
+) -> list[Shipment]:
     """Send ``shipment-late`` for each late shipment not flagged before.
+
+    :param actor: who flags them, for the event log (default: whoever is acting
+        now; outside a request that is the system, labelled "late check").
 
     Each shipment is claimed with a conditional ``UPDATE … WHERE late_notified_at
     IS NULL``: of two workers racing for it only one updates the row, so the
     signal fires once per shipment, ever.
     """
     now = now or utcnow()
+    if actor is None:
+        actor = Actor.current()
+        if actor.kind == "system" and actor.label is None:
+            actor = Actor.system("late check")
     flagged: list[Shipment] = []
     while True:
         candidates = list(
@@ -175,12 +184,12 @@ def flag_late(*, now: datetime | None = None, batch: int = 500) -> list[Shipment
             )
         )
         claimed = [shipment_id for shipment_id in candidates if claim(shipment_id, now)]
-        flagged += _announce(claimed, now)
+        flagged += _announce(claimed, now, actor)
         if len(candidates) < batch:
             return flagged
 
 
-def _announce(claimed: list[int], now: datetime) -> list[Shipment]:
+def _announce(claimed: list[int], now: datetime, actor: Actor) -> list[Shipment]:
     """Record and signal the shipments this worker claimed."""
     if not claimed:
         return []
@@ -199,12 +208,12 @@ def _announce(claimed: list[int], now: datetime) -> list[Shipment]:
         record_event(
             "order",
             shipment.order_id,
-            "shipment.late",
-            actor=Actor.system("late check"),
+            SHIPMENT_LATE,
+            actor=actor,
             data={"shipment_id": shipment.id, "reason": reason, "days_late": days},
             occurred_at=now,
         )
-        send_signal(
+        signals.send(
             signals.shipment_late,
             shipment=shipment,
             order=shipment.order,

@@ -1,21 +1,12 @@
-"""Who hears about a tracking change: the host, through its signals, and the shopper,
-by e-mail through the outbox."""
+"""Who hears about a tracking change by e-mail: the shopper, through the outbox (the
+host hears through its signals, sent with ``shopcare.core.signals.send``)."""
 
 from __future__ import annotations
-
-from typing import Any
-
-from flask import current_app
 
 from shopcare.core.events import Event
 from shopcare.core.outbox import enqueue_mail
 from shopcare.orders.models import Order
 from shopcare.tracking.models import Shipment
-
-
-def send_signal(signal: Any, **kwargs: Any) -> None:
-    """Send ``signal`` with the current app as sender (after the change is flushed)."""
-    signal.send(current_app._get_current_object(), **kwargs)  # type: ignore[attr-defined]
 
 
 def mail_shopper(order: Order, shipment: Shipment, event: Event) -> None:

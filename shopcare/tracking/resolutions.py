@@ -19,7 +19,8 @@ from shopcare.core.db import session, utcnow
 from shopcare.core.errors import ValidationError
 from shopcare.core.events import Actor, record_event
 from shopcare.core.machine import Machine, Move
-from shopcare.core.validation import check_text
+from shopcare.core.validation import text as optional_text
+from shopcare.tracking.events import SHIPMENT_NOTE, SHIPMENT_RESOLVED
 from shopcare.tracking.models import Shipment
 from shopcare.tracking.statuses import OPEN, RESOLUTIONS
 
@@ -27,20 +28,13 @@ from shopcare.tracking.statuses import OPEN, RESOLUTIONS
 RESOLUTION = Machine(
     "shipment",
     states=(OPEN, *RESOLUTIONS),
-    moves=[Move(OPEN, resolution, "shipment.resolved", public=True) for resolution in RESOLUTIONS],
+    moves=[Move(OPEN, resolution, SHIPMENT_RESOLVED, public=True) for resolution in RESOLUTIONS],
     status_column="resolution",
 )
 
 
 def _note(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError("note", "must be text")
-    value = check_text(value.strip(), "note")
-    if len(value) > 1000:
-        raise ValidationError("note", "at most 1000 characters")
-    return value or None
+    return optional_text(value, "note", 1000, required=False)
 
 
 def add_note(shipment_id: int, note: str, *, actor: Actor | None = None) -> Shipment:
@@ -56,7 +50,7 @@ def add_note(shipment_id: int, note: str, *, actor: Actor | None = None) -> Ship
     record_event(
         "order",
         shipment.order_id,
-        "shipment.note",
+        SHIPMENT_NOTE,
         actor=actor,
         data={"shipment_id": shipment.id, "note": text},
     )
@@ -101,7 +95,7 @@ def resolve(
     record_event(
         "order",
         order_id,
-        "shipment.resolved",
+        SHIPMENT_RESOLVED,
         actor=actor,
         from_state=OPEN,
         to_state=resolution,
@@ -113,7 +107,7 @@ def resolve(
         record_event(
             "order",
             order_id,
-            "shipment.note",
+            SHIPMENT_NOTE,
             actor=actor,
             data={"shipment_id": shipment_id, "note": text},
             occurred_at=now,

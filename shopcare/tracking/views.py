@@ -31,6 +31,8 @@ from shopcare.core.access import (
     is_staff,
     login_required,
     login_url,
+    may_see_order,
+    owns_order,
     staff_required,
 )
 from shopcare.core.cache import page_cache
@@ -289,11 +291,7 @@ def order(reference: str) -> Response:
     if versioned is None:
         abort(404)
     found = versioned.order
-    if not (
-        (grant is not None and grant == (found.id, found.reference))
-        or (user_id is not None and found.user_id == user_id)
-        or is_staff()
-    ):
+    if not may_see_order(found, guest_grant=grant):
         abort(404)
     # Access is granted: only now may the cache hand out this order's fragment.
     html = render_template(
@@ -301,8 +299,8 @@ def order(reference: str) -> Response:
         order=found,
         tracking_html=_tracking_html(tracker, versioned),
         order_panels=web.order_panels,
-        own=user_id is not None and found.user_id == user_id,
-        staff_view=user_id is not None and found.user_id != user_id and is_staff(),
+        own=(own := owns_order(found)),
+        staff_view=not own and is_staff(),
     )
     response = make_response(html)
     # The guest key is in the URL: keep it out of Referer headers and shared caches.

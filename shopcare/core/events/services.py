@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from shopcare.core import signals
@@ -16,24 +15,27 @@ from shopcare.core.db import insert_unless_exists, session, utcnow
 from shopcare.core.errors import ValidationError
 from shopcare.core.events.actors import Actor
 from shopcare.core.events.models import Event
-
-
-def _aware(value: datetime, field: str) -> datetime:
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(field, "must be a timezone-aware datetime")
-    return value
-
-
-def _name(value: Any, field: str, limit: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, "is required")
-    if len(value) > limit:
-        raise ValidationError(field, f"at most {limit} characters")
-    return value
+from shopcare.core.state import get_state
+from shopcare.core.validation import aware_datetime, required_text
 
 
 def _state(value: str | None, field: str) -> str | None:
-    return None if value is None else _name(value, field, 32)
+    return None if value is None else required_text(value, field, 32, strip=False)
+
+
+def check_action(action: Any) -> str:
+    """``action`` if the current app declared it (``state.add_events``).
+
+    :raises ValidationError: ``action``, for a name outside the app's vocabulary.
+    """
+    name = required_text(action, "action", 64, strip=False)
+    if name not in get_state().event_names:
+        raise ValidationError(
+            "action",
+            f"{name!r} is not a declared event; declare it with care.add_events(...) "
+            "(or state.add_events in a domain's wiring)",
+        )
+    return name
 
 
 def record_event(
@@ -53,7 +55,9 @@ def record_event(
 
     :param subject_kind: what the event is about (``"order"``, ``"shipment"`` …).
     :param subject_id: its primary key (stored as a string), e.g. ``order.id``.
-    :param action: a dotted verb, ``"<kind>.<what happened>"``.
+    :param action: a dotted verb, ``"<kind>.<what happened>"``, from the app's
+        vocabulary: the names its domains declared (``state.add_events``) and the
+        host's own (``care.add_events``).
     :param actor: who did it; ``None`` means :meth:`Actor.current`.
     :param data: JSON-serialisable details (no secrets: the log is never rewritten).
     :param occurred_at: when it happened (aware); default now. ``recorded_at`` is
@@ -61,7 +65,8 @@ def record_event(
     :param public: show it on the shopper's timeline.
     :param dedupe_key: record at most one event with this key, ever; a second call
         (even from a concurrent transaction) returns ``None``.
-    :raises ValidationError: on a bad argument; nothing is written.
+    :raises ValidationError: on a bad argument (``action`` for an undeclared name);
+        nothing is written.
     """
     subject = str(subject_id) if isinstance(subject_id, int | str) else None
     if not subject or isinstance(subject_id, bool):
@@ -76,14 +81,14 @@ def record_event(
         except (TypeError, ValueError) as error:
             raise ValidationError("data", f"must be JSON-serialisable ({error})") from None
     if dedupe_key is not None:
-        _name(dedupe_key, "dedupe_key", 255)
+        required_text(dedupe_key, "dedupe_key", 255, strip=False)
     actor = actor if actor is not None else Actor.current()
     if not isinstance(actor, Actor):
         raise ValidationError("actor", "must be an Actor")
     values: dict[str, Any] = {
-        "subject_kind": _name(subject_kind, "subject_kind", 40),
+        "subject_kind": required_text(subject_kind, "subject_kind", 40, strip=False),
         "subject_id": subject,
-        "action": _name(action, "action", 64),
+        "action": check_action(action),
         "actor_kind": actor.kind,
         "actor_id": actor.id,
         "actor_label": None if actor.label is None else actor.label[:255],
@@ -91,7 +96,7 @@ def record_event(
         "to_state": _state(to_state, "to_state"),
         "data": dict(data or {}),
         "public": bool(public),
-        "occurred_at": _aware(occurred_at, "occurred_at") if occurred_at else utcnow(),
+        "occurred_at": aware_datetime(occurred_at, "occurred_at") if occurred_at else utcnow(),
         "recorded_at": utcnow(),
         "dedupe_key": dedupe_key,
     }
@@ -106,7 +111,7 @@ def record_event(
         row = insert_unless_exists(Event, values, unique="dedupe_key")
         if row is None:
             return None
-    signals.event_recorded.send(current_app._get_current_object(), event=row)  # type: ignore[attr-defined]
+    signals.send(signals.event_recorded, event=row)
     return row
 
 

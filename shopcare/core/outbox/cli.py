@@ -15,6 +15,9 @@ from shopcare.core.db import session
 from shopcare.core.errors import NotFound, TransitionError
 from shopcare.core.outbox.models import FAILED, STATUSES
 
+#: How a retry from the command line is signed in the event log.
+CLI_ACTOR_LABEL = "flask shopcare outbox retry"
+
 
 @click.command("work")
 @click.option("--forever", is_flag=True, help="Keep working until SIGTERM / Ctrl-C.")
@@ -84,16 +87,18 @@ def outbox_list(failed: bool, status: str | None, limit: int) -> None:
 @with_appcontext
 def outbox_retry(ids: tuple[int, ...], all_failed: bool) -> None:
     """Give failed items (by ID, or --all-failed) a fresh set of attempts, due now."""
+    from shopcare.core.events import Actor
     from shopcare.core.outbox.services import retry, retry_failed
 
     if bool(ids) == all_failed:
         raise click.UsageError("give item IDs or --all-failed (not both)")
+    actor = Actor.system(CLI_ACTOR_LABEL)
     if all_failed:
-        count = retry_failed()
+        count = retry_failed(actor=actor)
     else:
         try:
             for item_id in ids:
-                retry(item_id)
+                retry(item_id, actor=actor)
         except (NotFound, TransitionError) as error:
             session().rollback()
             raise click.ClickException(str(error)) from None

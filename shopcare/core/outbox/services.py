@@ -18,6 +18,7 @@ from shopcare.core.errors import NotFound, ValidationError
 from shopcare.core.events import Actor, record_event
 from shopcare.core.outbox.models import FAILED, MAIL_KIND, OUTBOX, QUEUED, STATUSES, OutboxItem
 from shopcare.core.state import check_kind
+from shopcare.core.validation import aware_datetime
 
 
 def _json(value: Any, field: str) -> dict[str, Any]:
@@ -31,11 +32,7 @@ def _json(value: Any, field: str) -> dict[str, Any]:
 
 
 def _run_at(run_at: datetime | None) -> datetime:
-    if run_at is None:
-        return utcnow()
-    if not isinstance(run_at, datetime) or run_at.tzinfo is None or run_at.utcoffset() is None:
-        raise ValidationError("run_at", "must be a timezone-aware datetime")
-    return run_at
+    return utcnow() if run_at is None else aware_datetime(run_at, "run_at")
 
 
 def _add(values: dict[str, Any]) -> OutboxItem | None:

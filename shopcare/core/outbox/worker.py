@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
-from flask import current_app
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -360,7 +359,7 @@ class Worker:
         if failed:
             log.error("outbox item %s (%s) failed for good: %s", item.id, item.kind, error)
             row = db.get(OutboxItem, item.id)
-            signals.outbox_item_failed.send(current_app._get_current_object(), item=row)  # type: ignore[attr-defined]
+            signals.send(signals.outbox_item_failed, item=row)
         return "failed"
 
     # -- periodic tasks
