@@ -19,6 +19,8 @@ from typing import Any
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from shopcare.core.config import setting
 from shopcare.core.errors import ValidationError
@@ -125,7 +127,25 @@ def path_for(token: str, content_type: str) -> Path:
     return folder() / f"{token}.{EXTENSIONS[content_type]}"
 
 
-def store(token: str, photo: CleanPhoto) -> Path:
+_PENDING = "shopcare_case_photos_pending"
+
+
+def store(token: str, photo: CleanPhoto, db: Session | None = None) -> Path:
+    """Write the photo under its final, unguessable name. With ``db``, the file is removed
+    again if that session's transaction rolls back (kept once it commits)."""
     path = path_for(token, photo.content_type)
     path.write_bytes(photo.data)
+    if db is not None:
+        db.info.setdefault(_PENDING, []).append(path)
     return path
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_stored(db: Session) -> None:
+    db.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_stored(db: Session) -> None:
+    for path in db.info.pop(_PENDING, []):
+        path.unlink(missing_ok=True)

@@ -475,7 +475,7 @@ class CaseDesk:
         case.number = f"R-{year}-{case.id:06d}"
         for photo in cleaned:
             token = photo_files.new_token()
-            photo_files.store(token, photo)
+            photo_files.store(token, photo, db)
             case.photos.append(
                 CasePhoto(
                     token=token,

@@ -425,6 +425,30 @@ def test_photo_is_upright_and_without_metadata(care: Any, app: Any) -> None:
     assert len(photo.token) >= 40
 
 
+def test_photos_of_a_rolled_back_opening_are_removed(care: Any, app: Any, db: Any) -> None:
+    from pathlib import Path
+
+    folder = Path(app.config["SHOPCARE_CASE_PHOTO_DIR"])
+    delivered_order(care)
+    db.session.commit()
+    care.cases.open("SO-1", "guarantee", {"MUG-1": 1}, reason="defective", photos=[_exif_jpeg()])
+    assert list(folder.iterdir())
+    db.session.rollback()
+    assert not list(folder.iterdir())
+    case = care.cases.open(
+        "SO-1", "guarantee", {"MUG-1": 1}, reason="defective", photos=[_exif_jpeg()]
+    )
+    db.session.commit()
+    (photo,) = case.photos
+    assert [p.name for p in folder.iterdir()] == [photos_path(photo).name]
+
+
+def photos_path(photo: Any) -> Any:
+    from shopcare.cases import photos
+
+    return photos.path_for(photo.token, photo.content_type)
+
+
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
 def test_png_and_webp_are_accepted(care: Any, fmt: str) -> None:
     delivered_order(care)
