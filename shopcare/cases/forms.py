@@ -85,5 +85,6 @@ class ActionForm(FlaskForm):
     """Approve, receive, resolve, close: the version the staff member saw."""
 
     version = HiddenField()
-    outcome = SelectField(_l("Outcome"), validators=[Optional()], validate_choice=False)
+    # Choices are set per case when the page is drawn; the service checks the value.
+    outcome = SelectField(_l("Outcome"), choices=[], validators=[Optional()], validate_choice=False)
     amount = StringField(_l("Amount"), validators=[Optional(), Length(max=20)])
