@@ -5,9 +5,10 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 DEMO_DB ?= instance/demo.sqlite
+PORT ?= 5000
 KEYWORDS := -k _ -k _l -k _sc -k ngettext:1,2 -k _scn:1,2
 
-.PHONY: demo lock test-lowest test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
+.PHONY: demo-translations demo lock upgrade-lock test-lowest test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
 
 UV_VERSION := 0.13.9
 UV     := $(BIN)/uv
@@ -28,8 +29,12 @@ $(STAMP): $(UV) $(LOCK) pyproject.toml
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $(STAMP)
 
-## make lock: re-resolve every dependency to the newest allowed version and rewrite the lock
+## make lock: bring the lock in line with pyproject.toml, keeping every pin that still fits
 lock: $(UV)
+	$(UV) pip compile --quiet --python-version 3.11 $(EXTRAS) pyproject.toml -o $(LOCK)
+
+## make upgrade-lock: re-resolve every dependency to the newest allowed version
+upgrade-lock: $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 $(EXTRAS) --upgrade pyproject.toml -o $(LOCK)
 
 ## make test-lowest: the suite once with shopcare's runtime dependencies at the lowest versions
@@ -43,10 +48,10 @@ test-lowest: $(UV)
 	$(UV) pip freeze --python .venv-lowest/bin/python | grep -iE '^(flask|sqlalchemy|werkzeug|babel|alembic|psycopg)[=-]'
 	.venv-lowest/bin/python scripts/run_tests.py -q -p no:cacheprovider $(PYTEST_ARGS)
 
-## make demo: create .venv, install, seed the SQLite demo shop once, serve it on :5000
+## make demo: create .venv, install, seed the SQLite demo shop once, serve it on :5000 (make demo PORT=8000)
 demo: $(STAMP)
 	@test -f $(DEMO_DB) || $(PY) -m shopcare.demo seed --database $(DEMO_DB)
-	$(PY) -m shopcare.demo serve --database $(DEMO_DB) --host 127.0.0.1 --port 5000
+	$(PY) -m shopcare.demo serve --database $(DEMO_DB) --host 127.0.0.1 --port $(PORT)
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when one is available
 test: $(STAMP)
@@ -78,6 +83,14 @@ update-catalogs: $(STAMP)
 
 compile-catalogs: $(STAMP)
 	$(BIN)/pybabel compile -D shopcare -d shopcare/translations --statistics
+
+## demo-translations: the same for the demo shop's own strings (shopcare/demo/translations)
+DEMO_KEYWORDS := -k _ -k _l -k N_ -k ngettext:1,2
+demo-translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F shopcare/demo/babel.cfg $(DEMO_KEYWORDS) --no-default-keywords \
+	  --no-location --sort-output --project casa-verde -o shopcare/demo/translations/messages.pot .
+	$(BIN)/pybabel update -i shopcare/demo/translations/messages.pot -d shopcare/demo/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d shopcare/demo/translations --statistics
 
 bench: $(STAMP)
 	$(PY) bench/run.py

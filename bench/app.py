@@ -22,7 +22,7 @@ from pathlib import Path
 from flask import Flask, abort, jsonify, render_template, request
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, select
 
-from shopcare.db import session, utcnow
+from shopcare.core.db import session, utcnow
 from shopcare.demo.app import create_app
 from shopcare.orders.models import Order
 from shopcare.orders.services import reference_key

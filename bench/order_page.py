@@ -63,8 +63,8 @@ def prepare(url: str) -> tuple[str, str]:
     from sqlalchemy import String, cast, func, select
 
     from bench.app import create
+    from shopcare.core.events.models import Event
     from shopcare.demo.seed import seed
-    from shopcare.events.models import Event
     from shopcare.orders.models import Order
 
     os.environ["BENCH_DATABASE_URL"] = url

@@ -95,7 +95,7 @@ def prepare(url: str) -> str:
     from sqlalchemy import create_engine
 
     from bench.app import BASELINE_ROWS, create
-    from shopcare.api import keys
+    from shopcare.core.api import keys
     from shopcare.demo.seed import seed, seed_catalogue
 
     os.environ["BENCH_DATABASE_URL"] = url

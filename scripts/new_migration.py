@@ -17,7 +17,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from shopcare import ShopCare
-from shopcare.migrate import alembic_config
+from shopcare.core.migrate import alembic_config
 
 
 def main(message: str) -> None:

@@ -7,6 +7,9 @@ developers' runs never interleave: extracts the strings, updates the catalog, fi
 the given translations and compiles. Prints the msgids still untranslated.
 
     echo '{"Track your order": "Sigue tu pedido"}' | .venv/bin/python scripts/po_fill.py
+
+With ``--demo`` it does the same for the demo shop's own catalog
+(``shopcare/demo/translations``, domain ``messages``, ``make demo-translations``).
 """
 
 from __future__ import annotations
@@ -24,18 +27,24 @@ PO = ROOT / "shopcare/translations/es/LC_MESSAGES/shopcare.po"
 BIN = Path(sys.executable).parent
 
 
+DEMO_PO = ROOT / "shopcare/demo/translations/es/LC_MESSAGES/messages.po"
+
+
 def main() -> int:
+    demo = "--demo" in sys.argv[1:]
+    po, domain = (DEMO_PO, "messages") if demo else (PO, "shopcare")
+    targets = ["demo-translations"] if demo else ["extract", "update-catalogs"]
     given = json.load(sys.stdin) if not sys.stdin.isatty() else {}
     with open(ROOT / "shopcare/translations/.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         subprocess.check_call(
-            ["make", "-s", "extract", "update-catalogs"],
+            ["make", "-s", *targets],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        with PO.open("rb") as handle:
-            catalog = read_po(handle, locale="es", domain="shopcare")
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale="es", domain=domain)
         for message in catalog:
             if not message.id:
                 continue
@@ -44,16 +53,16 @@ def main() -> int:
                 value = given[key]
                 message.string = tuple(value) if isinstance(message.id, tuple) else value
                 message.flags.discard("fuzzy")
-        with PO.open("wb") as handle:
+        with po.open("wb") as handle:
             write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
         subprocess.check_call(
             [
                 str(BIN / "pybabel"),
                 "compile",
                 "-D",
-                "shopcare",
+                domain,
                 "-d",
-                str(ROOT / "shopcare/translations"),
+                str(po.parent.parent.parent),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from shopcare.errors import ConfigError, NotFound, ShopCareError, TransitionError, ValidationError
+from shopcare.core import __version__, signals
+from shopcare.core.errors import (
+    ConfigError,
+    NotFound,
+    ShopCareError,
+    TransitionError,
+    ValidationError,
+)
 from shopcare.extension import ShopCare
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
@@ -15,4 +20,5 @@ __all__ = [
     "TransitionError",
     "ValidationError",
     "__version__",
+    "signals",
 ]

@@ -1,24 +1,29 @@
-"""The ``ShopCare`` Flask extension: what ``init_app`` sets up on a host app."""
+"""The ``ShopCare`` Flask extension: what ``init_app`` sets up on a host app, and the
+one list of the parts it wires."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
-from shopcare.config import DEFAULTS
+from shopcare.cases import wiring as cases
+from shopcare.cases.services import CaseDesk
+from shopcare.core import wiring as core
+from shopcare.core.state import State, get_state
+from shopcare.orders import wiring as orders
 from shopcare.orders.services import OrderBook
+from shopcare.staff import wiring as staff
+from shopcare.tracking import wiring as tracking
 from shopcare.tracking.services import ShipmentTracker
 
-
-@dataclass(frozen=True)
-class AppState:
-    """What shopcare keeps per app, in ``app.extensions["shopcare"]``."""
-
-    care: ShopCare
-    db: SQLAlchemy
+#: What ``init_app`` wires on every app, in this order: each is a module whose
+#: ``init_app(app, state)`` declares that part's settings, blueprint, CLI commands,
+#: jobs, home cards, staff pages, API operations and templates on the app's
+#: :class:`~shopcare.core.state.State`. A new domain adds its ``wiring`` module here.
+FEATURES: tuple[ModuleType, ...] = (core, orders, staff, tracking, cases)
 
 
 class ShopCare:
@@ -40,6 +45,7 @@ class ShopCare:
         self.db = db
         self.orders = OrderBook()
         self.tracking = ShipmentTracker()
+        self.cases = CaseDesk()
         if app is not None:
             self.init_app(app, db=db)
 
@@ -48,6 +54,8 @@ class ShopCare:
 
         :raises RuntimeError: if shopcare is already mounted on ``app``.
         :raises TypeError: if no ``db`` was given here or to the constructor.
+        :raises ConfigError: if ``app.config`` has a ``SHOPCARE_*`` key shopcare does not
+            know (a typo); the message names the closest known setting.
         """
         if "shopcare" in app.extensions:
             raise RuntimeError(
@@ -58,39 +66,52 @@ class ShopCare:
             raise TypeError(
                 "ShopCare needs the host's Flask-SQLAlchemy object: init_app(app, db=db)"
             )
-        for key, value in DEFAULTS.items():
-            app.config.setdefault(key, value)
-        app.extensions["shopcare"] = AppState(care=self, db=db)
+        state = State(care=self, db=db)
+        for feature in FEATURES:
+            feature.init_app(app, state)
+        core.mount(app, state)
+        if app.debug:  # what is wrong or missing, logged at the first request
+            from shopcare.core.check import check_at_first_request
 
-        from shopcare import api, blueprints, cli, i18n, ratelimit
-        from shopcare.outbox import mail as outbox_mail
+            check_at_first_request(app)
 
-        i18n.install(app)
-        outbox_mail.install(app)
-        app.register_blueprint(blueprints.register(), url_prefix=app.config["SHOPCARE_URL_PREFIX"])
-        app.cli.add_command(cli.group)
-        ratelimit.init_app(app)
-        api.init_app(app)
+    def add_events(self, *names: str, app: Flask | None = None) -> None:
+        """Declare the host's own event-log actions on ``app`` (default: the current app),
+        so that :func:`~shopcare.core.events.record_event` accepts them::
+
+            care.add_events("order.gift_wrapped", "order.address_checked", app=app)
+
+        :raises ValueError: for a name that is not 1 to 64 characters of text.
+        """
+        get_state(app).add_events(names)
 
     def create_all(self, app: Flask | None = None) -> None:
-        """Create shopcare's tables (demos and tests; production uses migrations)."""
-        import shopcare.models  # noqa: F401
-        from shopcare.db import metadata
+        """Create shopcare's tables (demos and tests; production uses migrations).
 
-        metadata.create_all(self._engine(app))
+        A database with no recorded revision is stamped at the newest one, so that
+        ``flask shopcare db upgrade`` later applies only what is new.
+        """
+        import shopcare.models  # noqa: F401
+        from shopcare.core.db import metadata
+        from shopcare.core.migrate import stamp_unversioned
+
+        with self._engine(app).begin() as connection:
+            metadata.create_all(connection)
+            stamp_unversioned(connection)
 
     def drop_all(self, app: Flask | None = None) -> None:
-        """Drop shopcare's tables."""
+        """Drop shopcare's tables (and the revision recorded for them)."""
         import shopcare.models  # noqa: F401
-        from shopcare.db import metadata
+        from shopcare.core.db import metadata
+        from shopcare.core.migrate import drop_version_table
 
-        metadata.drop_all(self._engine(app))
+        with self._engine(app).begin() as connection:
+            metadata.drop_all(connection)
+            drop_version_table(connection)
 
     @staticmethod
     def _engine(app: Flask | None) -> Any:
-        from flask import current_app
-
-        state: AppState = (app or current_app).extensions["shopcare"]
+        state = get_state(app)
         if app is not None:
             with app.app_context():
                 return state.db.engine

@@ -1,4 +1,4 @@
-"""Imports every domain's models so that ``shopcare.db.metadata`` knows all tables.
+"""Imports every domain's models so that ``shopcare.core.db.metadata`` knows all tables.
 
 Migrations, ``create_all`` and the autogenerate comparison read the metadata after
 importing this module.
@@ -6,14 +6,18 @@ importing this module.
 
 from __future__ import annotations
 
-from shopcare.api.models import ApiKey
-from shopcare.events.models import Event
+from shopcare.cases.models import Case, CaseLine, CasePhoto
+from shopcare.core.api.models import ApiKey
+from shopcare.core.events.models import Event
+from shopcare.core.outbox.models import OutboxItem, PeriodicTask
 from shopcare.orders.models import Order, OrderLine
-from shopcare.outbox.models import OutboxItem, PeriodicTask
 from shopcare.tracking.models import Shipment, ShipmentLine
 
 __all__ = [
     "ApiKey",
+    "Case",
+    "CaseLine",
+    "CasePhoto",
     "Event",
     "Order",
     "OrderLine",

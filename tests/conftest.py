@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 import shopcare.models  # noqa: F401
-from shopcare.db import metadata
+from shopcare.core.db import metadata
 from tests.host import make_app
 
 pytest_plugins = [

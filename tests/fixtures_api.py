@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from shopcare.api import keys
+from shopcare.core.api import keys
 
 API = "/care/api/v1"
 

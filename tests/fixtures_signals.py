@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from shopcare.signals import namespace
+from shopcare.core.signals import namespace
 
 Received = list[tuple[str, Any, dict[str, Any]]]
 

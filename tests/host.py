@@ -31,8 +31,10 @@ USERS = {
 }
 
 
-def make_app(database_url: str, **config: Any) -> tuple[Flask, SQLAlchemy, ShopCare]:
-    app = Flask("hostshop")
+def make_app(
+    database_url: str, *, template_folder: str = "templates", **config: Any
+) -> tuple[Flask, SQLAlchemy, ShopCare]:
+    app = Flask("hostshop", template_folder=template_folder)
     app.config.update(
         SECRET_KEY="test-secret",
         SQLALCHEMY_DATABASE_URI=database_url,

@@ -14,8 +14,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from shopcare import ShopCare
-from shopcare.api import errors, keys
-from shopcare.api.auth import api_auth
+from shopcare.core.api import errors, keys
+from shopcare.core.api.auth import api_auth
 from tests.conftest import login
 from tests.fixtures_api import API, bearer
 from tests.host import USERS
@@ -78,7 +78,7 @@ def test_a_session_needs_the_csrf_token_to_change_things(probe: FlaskClient) -> 
 
 
 def test_the_session_endpoints_are_documented_with_both_schemes(probe: FlaskClient) -> None:
-    from shopcare.api.auth import AuthRequirement
+    from shopcare.core.api.auth import AuthRequirement
 
     view = probe.application.view_functions["probe.echo"]
     assert view.shopcare_api_auth == AuthRequirement(("orders:read",), True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shopcare import signals
+from shopcare.core import signals
 from tests.conftest import now, sample_lines
 from tests.fixtures_api import API
 
@@ -160,3 +161,19 @@ def test_unexpected_errors_are_a_logged_generic_500(
         # Nothing of the failed request was kept. (Not asserted on SQLite: pysqlite
         # commits when the outermost SAVEPOINT of orders.record is released.)
         assert app.extensions["shopcare"].care.orders.get("SO-1") is None
+
+
+def test_a_lone_surrogate_in_a_string_is_400_not_500(client: FlaskClient, api_key: Any) -> None:
+    # json.loads accepts "\ud800", but no such text can be stored: it was a 500 in orders.get
+    headers = {**api_key(), "Content-Type": "application/json"}
+    body = order_body()
+    for where in ("value", "key", "nested"):
+        raw = json.dumps(body)
+        if where == "value":
+            raw = raw.replace(body["reference"], body["reference"] + "\\ud800", 1)
+        elif where == "key":
+            raw = raw.replace('"email"', '"em\\udc00ail"', 1)
+        else:
+            raw = raw.replace(body["lines"][0]["name"], "\\udfff", 1)
+        response = client.post(f"{API}/orders", data=raw, headers=headers)
+        assert_error(response, 400, "malformed_json")

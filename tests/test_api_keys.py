@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import inspect, select, text
 
 from shopcare import NotFound, ValidationError
-from shopcare.api import keys
-from shopcare.api.models import ApiKey
-from shopcare.db import metadata
+from shopcare.core.api import keys
+from shopcare.core.api.models import ApiKey
+from shopcare.core.db import metadata
 from tests.fixtures_api import API, bearer
 from tests.test_api_errors import assert_error, order_body
 

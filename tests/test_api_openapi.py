@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shopcare.api.openapi import declared_operation
-from shopcare.api.scopes import SCOPES
+from shopcare.core.api.openapi import declared_operation
+from shopcare.core.api.scopes import SCOPES
 from tests.fixtures_api import API
 
 

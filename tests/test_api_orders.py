@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from shopcare.api.models import ApiKey
+from shopcare.core.api.models import ApiKey
 from tests.fixtures_api import API
 from tests.test_api_errors import assert_error, order_body
 
@@ -152,7 +152,7 @@ def test_each_required_field_is_named(client: FlaskClient, api_key: Any, missing
 def test_a_revoked_key_is_refused_and_last_use_is_recorded(
     client: FlaskClient, api_key: Any, db: Any
 ) -> None:
-    from shopcare.api import keys
+    from shopcare.core.api import keys
 
     headers = api_key()
     row = db.session.scalars(db.select(ApiKey)).one()
@@ -182,3 +182,29 @@ def test_every_schema_problem_is_named_with_a_readable_message(
         "lines[0].unit_price": error["fields"]["lines[0].unit_price"],
     }
     assert "decimal string" in error["fields"]["lines[0].unit_price"]
+
+
+def test_created_or_not_comes_from_the_service(
+    client: FlaskClient, api_key: Any, care: Any, db: Any, signals_recorder: Any
+) -> None:
+    """``care.orders.upsert`` says whether the order is new; the API answers 201 or 200
+    by it (and ``care.orders.record`` still returns the order alone)."""
+    from shopcare.core.events import events_for
+    from tests.conftest import now, sample_lines
+
+    order, created = care.orders.upsert("SO-7", "ann@example.com", now(), sample_lines())
+    assert created is True
+    again, created = care.orders.upsert("SO-7", "ann@example.com", now(), sample_lines())
+    assert (again, created) == (order, False)
+    assert care.orders.record("SO-7", "ann@example.com", now(), sample_lines()) is order
+    db.session.commit()
+
+    headers = api_key("orders:write")
+    with signals_recorder("order-recorded") as received:
+        first = client.post(URL, json=order_body(reference="SO-8"), headers=headers)
+        second = client.post(URL, json=order_body(reference="SO-8"), headers=headers)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert [kwargs["created"] for _name, _sender, kwargs in received] == [True, False]
+    stored = care.orders.get("SO-8")
+    event = events_for("order", stored.id)[0]
+    assert (event.action, event.actor_kind) == ("order.recorded", "api_key")

@@ -1,4 +1,4 @@
-"""shopcare.cache: the bounded, expiring, thread-safe LRU map and the app's page cache."""
+"""shopcare.core.cache: the bounded, expiring, thread-safe LRU map and the app's page cache."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from shopcare.cache import LRUCache, page_cache
+from shopcare.core.cache import LRUCache, page_cache
 
 
 class Clock:

@@ -20,7 +20,7 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from shopcare import signals
-from shopcare.events import Event
+from shopcare.core.events import Event
 from shopcare.orders.models import OrderLine
 from shopcare.tracking.models import Shipment, ShipmentLine
 from tests.fixtures_api import API

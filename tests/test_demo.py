@@ -129,7 +129,32 @@ def test_shopper_logs_in_fills_the_cart_and_checks_out(
         assert [o.reference for o in demo_care.orders.for_user(shopper.id)] == [reference]
 
     account = client.get("/account/").get_data(as_text=True)
-    assert reference in account and "On its way" in account
+    assert reference in account and 'data-order-status="preparing">Preparing<' in account
+
+
+def test_the_account_page_shows_the_status_shopcare_shows(
+    shop: Flask, browser_client: FlaskClient
+) -> None:
+    """A split order with one parcel at the door: "partly delivered" on both pages."""
+    log_in(browser_client, *SHOPPER)
+    add_to_cart(browser_client, "monstera-deliciosa", 1)
+    add_to_cart(browser_client, "stoneware-mug", 1)
+    page = browser_client.get("/checkout").get_data(as_text=True)
+    reference = browser_client.post("/checkout", data=checkout_form(page)).location.rsplit("/")[-1]
+    with shop.app_context():
+        tracking = demo_care.tracking
+        tracking.add_shipment(
+            reference, carrier="seur", tracking_number="S1", lines={"PLT-MONS": 1}
+        )
+        tracking.add_shipment(
+            reference, carrier="seur", tracking_number="S2", lines={"KIT-MUGS": 1}
+        )
+        tracking.add_event(reference, "delivered", carrier="seur", tracking_number="S1")
+        demo_db.session.commit()
+    account = browser_client.get("/account/").get_data(as_text=True)
+    care_page = browser_client.get(f"/care/tracking/orders/{reference}").get_data(as_text=True)
+    shown = 'data-order-status="partly_delivered">Partly delivered (1 of 2 parcels delivered)<'
+    assert shown in account and shown in care_page
 
 
 def test_a_post_without_its_csrf_token_is_refused(browser_client: FlaskClient) -> None:
@@ -336,3 +361,95 @@ def test_flask_commands_run_on_the_demo(tmp_path: Path, capsys: pytest.CaptureFi
     )
     assert "carrier" in capsys.readouterr().out
     assert demo_main(["flask", "--database", str(target), "shopcare", "work"]) == 0
+
+
+def test_the_demo_speaks_spanish_all_through(browser_client: FlaskClient) -> None:
+    """The shop's own strings are translated too, and the header switches the language."""
+    switched = browser_client.get("/language/es?next=/shop/")
+    assert switched.status_code == 302 and switched.location == "/shop/"
+    shop = browser_client.get("/shop/").get_data(as_text=True)
+    assert '<html lang="es">' in shop
+    for spanish in ("Todos los productos", "Añadir", "Cesta", "Ayuda", "Macetas y jardineras"):
+        assert spanish in shop, spanish
+    for english in ("All products", "Add to cart", ">Help<", "Pots &amp; planters"):
+        assert english not in shop, english
+    care_home = browser_client.get("/care/").get_data(as_text=True)
+    assert "¿En qué podemos ayudarte?" in care_home and "Atención al cliente" in care_home
+    back = browser_client.get("/language/en?next=/care/")
+    assert back.location == "/care/"
+    assert "How can we help?" in browser_client.get("/care/").get_data(as_text=True)
+    assert browser_client.get("/language/xx").status_code == 404
+    assert browser_client.get("/language/es?next=https://evil.example/").location == "/"
+
+
+def test_a_regional_browser_language_gets_the_spanish_shop(shop: Flask) -> None:
+    client = shop.test_client()
+    html = client.get("/shop/", headers={"Accept-Language": "es-MX,es-419;q=0.9"}).get_data(
+        as_text=True
+    )
+    assert '<html lang="es">' in html and "Todos los productos" in html
+
+
+def test_an_expired_form_token_shows_the_form_again_not_a_bare_400(
+    browser_client: FlaskClient,
+) -> None:
+    """The demo has CSRFProtect: a stale token is still a filled form and a message."""
+    response = browser_client.post(
+        "/care/tracking/",
+        data={"reference": "CV-100001", "email": "me@example.com", "csrf_token": "stale"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "data-form-expired" in html and 'class="site-header"' in html
+    assert 'value="CV-100001"' in html and 'value="me@example.com"' in html
+
+
+def test_the_shopper_has_orders_in_every_state_and_old_late_parcels_are_resolved(
+    empty_database_url: str,
+) -> None:
+    app = build(empty_database_url, days=60)
+    try:
+        with app.app_context():
+            shopper = demo_db.session.scalars(select(User).where(User.email == SHOPPER[0])).one()
+            orders = demo_care.orders.for_user(shopper.id)
+            statuses = demo_care.tracking.order_statuses(order.reference for order in orders)
+            seen = {(status.code, status.problem, status.late) for status in statuses.values()}
+            codes = {code for code, _problem, _late in seen}
+            problems = {problem for _code, problem, _late in seen}
+            assert {"delivered", "partly_delivered", "in_transit", "shipped"} <= codes, seen
+            assert {"exception", "failed_attempt"} <= problems, seen
+            assert any(late and problem is None for _code, problem, late in seen), seen
+            late = demo_care.tracking.late_shipments(per_page=1000, now=NOW)
+            assert late.items and max(row.days_late for row in late.items) <= 30
+    finally:
+        dispose(app)
+
+
+def test_placing_an_order_queues_a_confirmation_email(
+    shop: Flask, browser_client: FlaskClient
+) -> None:
+    from shopcare.core.outbox.models import OutboxItem
+
+    log_in(browser_client, *SHOPPER)
+    add_to_cart(browser_client, "stoneware-mug", 1)
+    page = browser_client.get("/checkout").get_data(as_text=True)
+    reference = browser_client.post("/checkout", data=checkout_form(page)).location.rsplit("/")[-1]
+    with shop.app_context():
+        items = demo_db.session.scalars(select(OutboxItem)).all()
+        assert [item.payload.get("template") for item in items] == ["casaverde/order_placed"]
+        assert reference in str(items[0].payload)
+    thanks = browser_client.get(f"/checkout/thanks/{reference}").get_data(as_text=True)
+    assert f'href="/care/tracking/orders/{reference}"' in thanks and "Track this order" in thanks
+    account = browser_client.get("/account/").get_data(as_text=True)
+    assert f'href="/care/tracking/orders/{reference}"' in account
+
+
+def test_the_demo_keeps_a_random_secret_key_in_its_instance_folder(tmp_path: Path) -> None:
+    from shopcare.demo.app import SECRET_KEY_FILE, instance_secret_key
+
+    one = Flask("a", instance_path=str(tmp_path / "instance"))
+    key = instance_secret_key(one)
+    assert len(key) == 64 and key != "casa-verde-demo-not-a-secret"
+    assert (tmp_path / "instance" / SECRET_KEY_FILE).stat().st_mode & 0o777 == 0o600
+    assert instance_secret_key(Flask("b", instance_path=str(tmp_path / "instance"))) == key
+    assert instance_secret_key(Flask("c", instance_path=str(tmp_path / "other"))) != key

@@ -12,9 +12,24 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
 from shopcare import ValidationError
-from shopcare.events import Actor, AppendOnlyError, Event, events_for, record_event
+from shopcare.core.events import Actor, AppendOnlyError, Event, events_for, record_event
 from tests.conftest import ROOT, login, now, sample_lines
 from tests.host import make_app
+
+#: The made-up actions these tests write, declared on each test's app.
+TEST_EVENTS = (
+    "order.shipped",
+    "order.status_changed",
+    "return.requested",
+    "survey.invited",
+    "x",
+    "y",
+)
+
+
+@pytest.fixture(autouse=True)
+def declared(app, care):
+    care.add_events(*TEST_EVENTS, app=app)
 
 
 def test_record_and_read_back_in_order(db):
@@ -87,7 +102,8 @@ def test_dedupe_race_between_two_transactions(app, db, database_url, is_postgres
     transaction stays usable (its other work still commits)."""
     if not is_postgres:
         pytest.skip("SQLite serialises writers with a database lock; the race needs PostgreSQL")
-    other_app, other_db, _ = make_app(database_url)
+    other_app, other_db, other_care = make_app(database_url)
+    other_care.add_events(*TEST_EVENTS, app=other_app)
     results: dict[str, object] = {}
     first_inserted = threading.Event()
 
@@ -199,9 +215,45 @@ def test_record_event_is_the_only_writer():
     offenders = []
     for path in (ROOT / "shopcare").rglob("*.py"):
         relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith(("shopcare/events/", "shopcare/migrations/")):
+        if relative.startswith(("shopcare/core/events/", "shopcare/migrations/")):
             continue
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if pattern.search(line):
                 offenders.append(f"{relative}:{number}: {line.strip()}")
-    assert offenders == [], "write events with shopcare.events.record_event only"
+    assert offenders == [], "write events with shopcare.core.events.record_event only"
+
+
+def test_an_undeclared_action_is_refused(app, care, db):
+    with pytest.raises(ValidationError) as refused:
+        record_event("order", 1, "order.teleported")
+    assert "action" in refused.value.fields
+    assert db.session.query(Event).count() == 0
+    # The host declares its own names on its app, and only there.
+    care.add_events("order.teleported", app=app)
+    assert record_event("order", 1, "order.teleported") is not None
+    other_app, _db, _care = make_app("sqlite://")
+    with other_app.app_context(), pytest.raises(ValidationError, match="action"):
+        record_event("order", 1, "order.teleported")
+    with pytest.raises(ValueError):
+        care.add_events("", app=app)
+
+
+def test_the_domains_declare_every_action_they_write(app):
+    from shopcare.core.outbox.models import OUTBOX
+    from shopcare.core.state import get_state
+    from shopcare.orders import events as order_events
+    from shopcare.tracking import events as tracking_events
+
+    declared = get_state(app).event_names
+    from shopcare.tracking.resolutions import RESOLUTION
+
+    assert {
+        *OUTBOX.events,
+        *RESOLUTION.events,
+        *order_events.EVENTS,
+        *tracking_events.EVENTS,
+    } <= declared
+    from shopcare.cases import events as case_events
+
+    assert set(case_events.EVENTS) <= declared
+    assert "shipment.delivered" in declared and "outbox.retried" in declared

@@ -5,7 +5,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from shopcare import ConfigError, ShopCare
-from shopcare.config import setting
+from shopcare.core.config import setting
 from tests.conftest import login
 from tests.host import make_app
 
@@ -85,10 +85,63 @@ def test_host_babel_selector_wins(database_url):
 
 
 def test_staff_check_default_and_custom(app, client):
-    from shopcare.auth import is_staff
+    from shopcare.core.access import is_staff
     from tests.host import USERS
 
     assert is_staff(USERS["sam"]) and not is_staff(USERS["ann"])
     app.config["SHOPCARE_IS_STAFF"] = lambda user: user.id == "ann"
     assert is_staff(USERS["ann"]) and not is_staff(USERS["sam"])
     login(client, "ann")
+
+
+def test_each_feature_declares_its_parts_in_one_list():
+    from shopcare.cases import wiring as cases
+    from shopcare.core import wiring as core
+    from shopcare.extension import FEATURES
+    from shopcare.orders import wiring as orders
+    from shopcare.staff import wiring as staff
+    from shopcare.tracking import wiring as tracking
+
+    assert (core, orders, staff, tracking, cases) == FEATURES
+    assert all(callable(feature.init_app) for feature in FEATURES)
+
+
+def test_two_apps_keep_their_own_parts(database_url):
+    from shopcare.core.state import HomeCard, get_state
+
+    first, first_db, care = make_app(database_url)
+    second, second_db, _care = make_app(database_url)
+    one, two = get_state(first), get_state(second)
+    assert one is not two and one.care is care
+    # Each app gets blueprints of its own, with the same endpoints.
+    for name in ("shopcare", "shopcare.api", "shopcare.staff"):
+        assert first.blueprints[name] is not second.blueprints[name]
+    endpoints = {
+        app: {rule.endpoint for rule in app.url_map.iter_rules()} for app in (first, second)
+    }
+    assert endpoints[first] == endpoints[second]
+    assert {"shopcare.api.record_order", "shopcare.staff.late_shipments"} <= endpoints[first]
+    # What one app's state gains, the other never sees.
+    one.add_home_card(lambda: HomeCard("Only here", "first app only", "/x"))
+    assert b"Only here" in first.test_client().get("/care/").data
+    assert b"Only here" not in second.test_client().get("/care/").data
+    with first.app_context():
+        first_db.engine.dispose()
+    with second.app_context():
+        second_db.engine.dispose()
+
+
+def test_an_unknown_setting_in_the_config_fails_at_init_app(database_url):
+    app = Flask("typo")
+    app.config.update(SQLALCHEMY_DATABASE_URI=database_url, SHOPCARE_URL_PREFX="/help")
+    with pytest.raises(ConfigError, match=r"SHOPCARE_URL_PREFX.*did you mean SHOPCARE_URL_PREFIX"):
+        ShopCare(app, db=SQLAlchemy(app))
+    assert "shopcare" not in app.extensions  # nothing was mounted
+    assert "shopcare" not in app.blueprints
+
+
+def test_a_domains_setting_is_known_and_others_are_not(database_url):
+    app = Flask("typo")
+    app.config.update(SQLALCHEMY_DATABASE_URI=database_url, SHOPCARE_CARRIER="dhl")
+    with pytest.raises(ConfigError, match="did you mean SHOPCARE_CARRIERS"):
+        ShopCare(app, db=SQLAlchemy(app))

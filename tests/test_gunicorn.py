@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from shopcare.api import keys
-from shopcare.events import Event
+from shopcare.core.api import keys
+from shopcare.core.events import Event
 from shopcare.orders.models import Order, OrderLine
 from shopcare.tracking.models import Shipment
 from tests.tracking.helpers import SECRET, signature

@@ -15,11 +15,11 @@ import pytest
 from flask import url_for
 
 from shopcare import ValidationError
-from shopcare.api import keys
-from shopcare.api.openapi import document
-from shopcare.outbox import enqueue_mail, get_item, list_items, retry
-from shopcare.outbox.mail import message_id
-from shopcare.outbox.worker import work
+from shopcare.core.api import keys
+from shopcare.core.api.openapi import document
+from shopcare.core.outbox import enqueue_mail, get_item, list_items, retry
+from shopcare.core.outbox.mail import message_id
+from shopcare.core.outbox.worker import work
 from tests.conftest import login, now, sample_lines
 from tests.fixtures_api import API
 from tests.tracking.helpers import SECRET, T0, make_order
@@ -213,7 +213,7 @@ def test_every_number_the_python_api_accepts_is_bounded(care, db, bad):
 
 @pytest.mark.parametrize("bad", ["99999999999999999999999", "2147483648", "0", "²"])
 def test_api_key_ids_out_of_range_are_refused(db, bad):
-    from shopcare.errors import NotFound
+    from shopcare.core.errors import NotFound
 
     with pytest.raises((ValidationError, NotFound)):
         keys.revoke(bad)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shopcare.auth import safe_next
+from shopcare.core.access import safe_next
 
 
 def next_of(response) -> list[str]:

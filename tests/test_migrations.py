@@ -5,15 +5,21 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import alembic
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from click.testing import Result
-from sqlalchemy import inspect, text
+from sqlalchemy import Column, Integer, MetaData, Table, inspect, text
 
 import shopcare.models  # noqa: F401
-from shopcare.db import metadata
-from shopcare.migrate import include_object
+from shopcare.core.db import metadata
+from shopcare.core.migrate import VERSION_TABLE, host_include_object, include_object
 from tests.host import make_app
 
 
@@ -58,7 +64,7 @@ def test_migrated_postgresql_event_log_refuses_updates(empty_database_url):
     app, db, _care = make_app(empty_database_url)
     with app.app_context():
         run_cli(app, "upgrade")
-        from shopcare.events import record_event
+        from shopcare.core.events import record_event
 
         record_event("order", 1, "order.recorded")
         db.session.commit()
@@ -71,7 +77,7 @@ def test_reference_keys_are_filled_for_existing_orders(empty_database_url):
     """Orders recorded before references were matched by key get their key."""
     app, db, _care = make_app(empty_database_url)
     with app.app_context():
-        run_cli(app, "upgrade", "e5c02e17c353")
+        run_cli(app, "upgrade", "7367072666ad-1")  # the revision before reference keys
         with db.engine.begin() as connection:
             for number, reference in enumerate(["SO-1", "#so 2", "Ab-3"], start=1):
                 connection.execute(
@@ -95,4 +101,130 @@ def test_reference_keys_are_filled_for_existing_orders(empty_database_url):
         assert app.extensions["shopcare"].care.orders.get("so2").reference == "#so 2"
         db.session.remove()  # its read lock would hold up the DROP TABLE below
         run_cli(app, "downgrade", "base")
+
+
+# -- beside the host's own migrations ----------------------------------------------------
+
+HOST_ENV_PY = """
+from alembic import context
+
+context.configure(
+    connection=context.config.attributes["connection"], **context.config.attributes["options"]
+)
+with context.begin_transaction():
+    context.run_migrations()
+"""
+
+
+def host_autogenerate(tmp_path: Path, connection, host_metadata: MetaData, **options) -> str:
+    """Run the host's own Alembic autogenerate (as Flask-Migrate's env.py does: the
+    ``Migrate(...)`` keyword arguments go to ``context.configure``) and return the
+    revision it writes."""
+    scripts = tmp_path / "host_migrations"
+    (scripts / "versions").mkdir(parents=True)
+    (scripts / "env.py").write_text(HOST_ENV_PY)
+    shutil.copy(Path(alembic.__file__).parent / "templates/generic/script.py.mako", scripts)
+    config = Config()
+    config.set_main_option("script_location", str(scripts))
+    config.attributes["connection"] = connection
+    config.attributes["options"] = {"target_metadata": host_metadata, **options}
+    revision = command.revision(config, "host change", autogenerate=True)
+    assert not isinstance(revision, list) and revision is not None
+    return Path(revision.path).read_text()
+
+
+@pytest.fixture
+def migrated_host(empty_database_url):
+    """A host database: shopcare migrated (its tables and version table), the host's
+    own table, and the host's metadata (which knows only its own tables)."""
+    app, db, _care = make_app(empty_database_url)
+    host_metadata = MetaData()
+    Table("host_products", host_metadata, Column("id", Integer, primary_key=True))
+    with app.app_context():
+        run_cli(app, "upgrade")
+        host_metadata.create_all(db.engine)
+        yield db.engine, host_metadata
+        db.engine.dispose()
+
+
+def test_host_autogenerate_without_the_filter_would_drop_shopcare(migrated_host, tmp_path):
+    engine, host_metadata = migrated_host
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), host_metadata)
+        dropped = {table.name for kind, table in (d for d in diff if d[0] == "remove_table")}
+        assert dropped == {t.name for t in metadata.sorted_tables} | {VERSION_TABLE}
+        script = host_autogenerate(tmp_path, connection, host_metadata)
+    assert "op.drop_table('shopcare_orders')" in script
+
+
+def test_host_autogenerate_with_the_filter_leaves_shopcare_alone(migrated_host, tmp_path):
+    engine, host_metadata = migrated_host
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_object": host_include_object}
+        )
+        assert compare_metadata(context, host_metadata) == []
+        script = host_autogenerate(
+            tmp_path, connection, host_metadata, include_object=host_include_object
+        )
+    assert "shopcare" not in script
+    assert "op.drop_table" not in script and "op.drop_index" not in script
+
+
+def test_the_filter_still_sees_the_hosts_own_changes(migrated_host, tmp_path):
+    engine, host_metadata = migrated_host
+    Table("host_reviews", host_metadata, Column("id", Integer, primary_key=True))
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_object": host_include_object}
+        )
+        diff = compare_metadata(context, host_metadata)
+    assert [(kind, table.name) for kind, table in diff] == [("add_table", "host_reviews")]
+
+
+def test_create_all_then_upgrade(empty_database_url):
+    app, db, care = make_app(empty_database_url)
+    with app.app_context():
+        care.create_all()
+        db.engine.dispose()
+    # as a host runs them: no app context pushed
+    assert "upgraded" in run_cli(app, "upgrade").output
+    current = run_cli(app, "current").output
+    assert "(head)" in current and "not under migration control" not in current
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_current_says_when_not_under_migration_control(empty_database_url):
+    app, db, care = make_app(empty_database_url)
+    assert "not under migration control" in run_cli(app, "current").output
+    assert "db upgrade" in run_cli(app, "current").output
+    with app.app_context():
+        metadata.create_all(db.engine)  # tables made before create_all stamped them
+        db.engine.dispose()
+    output = run_cli(app, "current").output
+    assert "not under migration control" in output and "db stamp" in output
+    # upgrade says the same, instead of Alembic's "table shopcare_orders already exists"
+    refused = app.test_cli_runner().invoke(args=["shopcare", "db", "upgrade"])
+    assert refused.exit_code == 1, refused.output + repr(refused.exception)
+    assert "not under migration control" in refused.output and "db stamp" in refused.output
+    assert "already exists" not in refused.output
+
+    assert "stamped" in run_cli(app, "stamp").output
+    assert "(head)" in run_cli(app, "current").output
+    run_cli(app, "upgrade")  # nothing to do, and no "already exists"
+    with app.app_context():
+        care.drop_all()
+        with db.engine.connect() as connection:
+            assert inspect(connection).get_table_names() == []
+        db.engine.dispose()
+
+
+def test_current_counts_what_upgrade_would_apply(empty_database_url):
+    app, db, _care = make_app(empty_database_url)
+    run_cli(app, "upgrade")
+    run_cli(app, "downgrade")
+    output = run_cli(app, "current").output
+    assert "(head)" not in output and "1 migration(s) to apply" in output
+    with app.app_context():
         db.engine.dispose()

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from shopcare import ValidationError, signals
+from shopcare import ValidationError
+from shopcare.core import signals
 from shopcare.orders.models import Order, OrderLine
 from tests.conftest import now, sample_lines
 
@@ -49,9 +50,9 @@ def test_recording_again_updates_and_never_duplicates_lines(care, db):
         ({"reference": "x" * 65}, "reference"),
         ({"email": "not-an-email"}, "email"),
         ({"email": None}, "email"),
-        ({"placed_at": datetime(2026, 1, 1)}, "placed_at"),
         ({"placed_at": "2026-01-01"}, "placed_at"),
-        ({"delivered_at": datetime(2026, 1, 2)}, "delivered_at"),
+        ({"placed_at": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))}, "placed_at"),
+        ({"delivered_at": "2026-01-02"}, "delivered_at"),
         ({"currency": "XYZ"}, "currency"),
         ({"lines": []}, "lines"),
         ({"lines": "MUG"}, "lines"),
@@ -162,3 +163,19 @@ def test_rollback_leaves_no_order(care, db):
     db.session.rollback()
     assert care.orders.get("R-1") is None
     assert db.session.scalar(select(func.count()).select_from(OrderLine)) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "reference", "email", "name"),
+    [
+        ("reference", "SO-\ud800", "ann@example.com", "Mug"),
+        ("lines[0].name", "SO-1", "ann@example.com", "Mug \udc00"),
+    ],
+)
+def test_a_lone_surrogate_is_a_validation_error(care, db, field, reference, email, name):
+    # it was a UnicodeEncodeError, which the README's checkout recipe does not catch
+    lines = [{"sku": "MUG-1", "name": name, "quantity": 1, "unit_price": "1.00"}]
+    with pytest.raises(ValidationError) as raised:
+        care.orders.record(reference, email, now(), lines)
+    assert field in raised.value.fields
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0

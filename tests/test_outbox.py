@@ -4,29 +4,33 @@ sending real e-mail to a loopback SMTP server, retries, leases, periodic tasks, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select, update
 
 from shopcare import NotFound, TransitionError, ValidationError
-from shopcare.db import utcnow
-from shopcare.events import events_for, record_event
-from shopcare.outbox import (
+from shopcare.core.db import utcnow
+from shopcare.core.events import events_for, record_event
+from shopcare.core.outbox import (
     OutboxItem,
     PeriodicTask,
     enqueue_job,
     enqueue_mail,
-    job_handler,
     list_items,
-    periodic,
     retry,
 )
-from shopcare.outbox.mail import message_id
-from shopcare.outbox.services import JOB_HANDLERS, PERIODIC_TASKS
-from shopcare.outbox.worker import Worker, backoff, work
+from shopcare.core.outbox.mail import message_id
+from shopcare.core.outbox.worker import Worker, backoff, work
+from shopcare.core.state import State, get_state
+
+
+@pytest.fixture(autouse=True)
+def declared(app, care):
+    """The made-up actions the test jobs and tasks write."""
+    care.add_events("order.noted", "order.counted", "shop.ticked", "shop.half_done", app=app)
 
 
 @pytest.fixture
@@ -39,15 +43,35 @@ def app_config(smtp_server: Any) -> dict[str, Any]:
     }
 
 
+class Handlers:
+    """Declares a test's job handlers and periodic tasks on its own app's state (a new
+    app for each test, so nothing outlives the test)."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def job(self, kind: str) -> Callable[[F], F]:
+        def declare(handler: F) -> F:
+            self.state.add_job(kind, handler)
+            return handler
+
+        return declare
+
+    def periodic(self, kind: str, *, every: timedelta) -> Callable[[T], T]:
+        def declare(task: T) -> T:
+            self.state.add_periodic(kind, task, every=every)
+            return task
+
+        return declare
+
+
+F = TypeVar("F", bound=Callable[[dict[str, Any]], None])
+T = TypeVar("T", bound=Callable[[], None])
+
+
 @pytest.fixture
-def handlers() -> Iterator[dict[str, Any]]:
-    """Job handlers and periodic tasks a test registers are removed afterwards."""
-    jobs, tasks = dict(JOB_HANDLERS), dict(PERIODIC_TASKS)
-    yield JOB_HANDLERS
-    JOB_HANDLERS.clear()
-    JOB_HANDLERS.update(jobs)
-    PERIODIC_TASKS.clear()
-    PERIODIC_TASKS.update(tasks)
+def handlers(app: Any) -> Handlers:
+    return Handlers(get_state(app))
 
 
 def items(db: Any) -> list[OutboxItem]:
@@ -177,7 +201,7 @@ def test_job_fails_after_max_attempts_then_retry(app, db, handlers, signals_reco
     calls: list[dict[str, Any]] = []
     broken = True
 
-    @job_handler("test.flaky")
+    @handlers.job("test.flaky")
     def flaky(payload: dict[str, Any]) -> None:
         calls.append(payload)
         record_event("order", payload["order"], "order.noted")  # rolled back on failure
@@ -214,7 +238,7 @@ def test_job_fails_after_max_attempts_then_retry(app, db, handlers, signals_reco
 
 
 def test_retry_service_and_all_failed(app, db, handlers):
-    @job_handler("test.boom")
+    @handlers.job("test.boom")
     def boom(payload: dict[str, Any]) -> None:
         raise ValueError("boom")
 
@@ -242,7 +266,7 @@ def test_unknown_job_kind_is_retried_with_a_clear_error(db):
     db.session.commit()
     work()
     (item,) = items(db)
-    assert item.status == "queued" and "no @job_handler for 'test.nobody'" in item.last_error
+    assert item.status == "queued" and "no job handler for 'test.nobody'" in item.last_error
 
 
 def test_refused_recipient_fails_at_once(db, smtp_server, signals_recorder):
@@ -261,7 +285,7 @@ def test_refused_recipient_fails_at_once(db, smtp_server, signals_recorder):
 def test_expired_lease_is_claimed_again_and_the_late_worker_loses(db, handlers):
     done: list[int] = []
 
-    @job_handler("test.count")
+    @handlers.job("test.count")
     def count(payload: dict[str, Any]) -> None:
         record_event("order", 9, "order.counted")
         done.append(payload["n"])
@@ -278,7 +302,7 @@ def test_expired_lease_is_claimed_again_and_the_late_worker_loses(db, handlers):
     (again,) = fast.claim()
     assert again.id == held.id and again.attempts == 2 and again.token != held.token
 
-    from shopcare.outbox.mail import MailSender
+    from shopcare.core.outbox.mail import MailSender
 
     with MailSender() as sender:
         assert slow.process(held, sender) == "retried"  # lost its lease: work rolled back
@@ -305,7 +329,7 @@ def test_lease_ran_out_on_every_attempt_gives_up(db, signals_recorder):
 
 def test_run_at_in_the_future_waits(db, handlers):
     ran: list[int] = []
-    job_handler("test.later")(lambda payload: ran.append(1))
+    handlers.job("test.later")(lambda payload: ran.append(1))
     enqueue_job("test.later", {}, run_at=utcnow() + timedelta(hours=1))
     db.session.commit()
     assert work().done == 0
@@ -317,7 +341,7 @@ def test_stopping_releases_claimed_items_not_started(db, handlers):
     stop = threading.Event()
     seen: list[int] = []
 
-    @job_handler("test.stopper")
+    @handlers.job("test.stopper")
     def stopper(payload: dict[str, Any]) -> None:
         seen.append(payload["n"])
         stop.set()  # SIGTERM arrives while the first item runs
@@ -335,7 +359,7 @@ def test_stopping_releases_claimed_items_not_started(db, handlers):
 def test_periodic_task_runs_once_per_interval_across_workers(db, handlers):
     runs: list[str] = []
 
-    @periodic("test.tick", every=timedelta(minutes=10))
+    @handlers.periodic("test.tick", every=timedelta(minutes=10))
     def tick() -> None:
         runs.append("tick")
         record_event("shop", "1", "shop.ticked")
@@ -355,7 +379,7 @@ def test_periodic_task_runs_once_per_interval_across_workers(db, handlers):
 
 
 def test_failing_periodic_task_records_its_error(db, handlers):
-    @periodic("test.broken", every=timedelta(minutes=5))
+    @handlers.periodic("test.broken", every=timedelta(minutes=5))
     def broken() -> None:
         record_event("shop", "2", "shop.half_done")
         raise RuntimeError("no luck")
@@ -367,23 +391,35 @@ def test_failing_periodic_task_records_its_error(db, handlers):
     assert events_for("shop", "2") == []
 
 
-def test_registries_refuse_a_second_function_for_a_kind(handlers):
-    job_handler("test.one")(lambda payload: None)
+def test_the_state_refuses_a_second_function_for_a_kind(handlers):
+    handlers.job("test.one")(lambda payload: None)
     with pytest.raises(ValueError, match="already handled"):
 
-        @job_handler("test.one")
+        @handlers.job("test.one")
         def other(payload: dict[str, Any]) -> None: ...
 
-    with pytest.raises(ValueError):
-        job_handler("mail")
+    with pytest.raises(ValueError, match="own kind for e-mails"):
+        handlers.job("mail")(lambda payload: None)
     with pytest.raises(ValueError, match="positive"):
-        periodic("test.p", every=timedelta(0))
+        handlers.periodic("test.p", every=timedelta(0))(lambda: None)
+
+
+def test_jobs_belong_to_their_app(app, database_url, handlers):
+    from tests.host import make_app
+
+    handlers.job("test.mine")(lambda payload: None)
+    other, other_db, _care = make_app(database_url)
+    assert "test.mine" in get_state(app).jobs
+    assert "test.mine" not in get_state(other).jobs
+    assert "tracking.flag_late" in get_state(other).periodic_tasks
+    with other.app_context():
+        other_db.engine.dispose()
 
 
 def test_purge_deletes_old_done_items(app, db, handlers):
-    from shopcare.outbox.worker import purge_done_items
+    from shopcare.core.outbox.worker import purge_done_items
 
-    job_handler("test.quick")(lambda payload: None)
+    handlers.job("test.quick")(lambda payload: None)
     for number in range(2):
         enqueue_job("test.quick", {"n": number})
     db.session.commit()

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from shopcare.outbox import OutboxItem, enqueue_mail
-from shopcare.outbox.worker import SLEEP_AFTER_CLAIM_ENV
+from shopcare.core.outbox import OutboxItem, enqueue_mail
+from shopcare.core.outbox.worker import SLEEP_AFTER_CLAIM_ENV
 from tests.conftest import ROOT
 
 

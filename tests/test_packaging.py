@@ -32,6 +32,8 @@ def test_wheel_ships_templates_static_translations_and_migrations(tmp_path):
     for needed in (
         "shopcare/templates/shopcare/base.html",
         "shopcare/static/shopcare/shopcare.css",
+        "shopcare/static/shopcare/vendor/redoc/redoc.standalone.js",
+        "shopcare/static/shopcare/vendor/redoc/LICENSE",
         "shopcare/translations/es/LC_MESSAGES/shopcare.po",
         "shopcare/translations/es/LC_MESSAGES/shopcare.mo",
         "shopcare/migrations/env.py",

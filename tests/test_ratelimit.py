@@ -11,8 +11,9 @@ from flask_babel import refresh
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from shopcare.errors import ConfigError
-from shopcare.ratelimit import EXTENSION_KEY, RateLimited, check, limit, retry_in
+from shopcare.core.errors import ConfigError
+from shopcare.core.ratelimit import RateLimited, check, limit, retry_in
+from shopcare.core.state import get_state
 from tests.fixtures_api import API
 from tests.test_api_errors import assert_error, order_body
 
@@ -102,11 +103,10 @@ def test_only_the_listed_methods_count(lookup: FlaskClient) -> None:
 
 def test_the_api_is_limited_per_key_with_the_json_error(client: FlaskClient, api_key: Any) -> None:
     first, second = api_key(name="one"), api_key(name="two")
-    for _ in range(3):
-        assert client.post(f"{API}/orders", json=order_body(), headers=first).status_code in (
-            200,
-            201,
-        )
+    statuses = [
+        client.post(f"{API}/orders", json=order_body(), headers=first).status_code for _ in range(3)
+    ]
+    assert statuses == [201, 200, 200]  # recorded, then the same order updated
     response = client.post(f"{API}/orders", json=order_body(), headers=first)
     assert_error(response, 429, "rate_limited")
     assert int(response.headers["Retry-After"]) >= 1
@@ -129,7 +129,7 @@ def test_the_api_is_limited_per_key_with_the_json_error(client: FlaskClient, api
     [{"SHOPCARE_RATELIMIT_ENABLED": False, "SHOPCARE_RATELIMIT_GUEST_LOOKUP": "1/hour"}],
 )
 def test_limits_can_be_turned_off(lookup: FlaskClient, app: Flask) -> None:
-    assert app.extensions[EXTENSION_KEY] is None
+    assert get_state(app).limiter is None
     for _ in range(5):
         assert lookup.post("/lookup", data={"reference": "A"}).status_code == 200
 
@@ -163,7 +163,7 @@ def test_a_host_with_its_own_limiter_keeps_it(database_url: str) -> None:
     refused = client.get("/host-page")
     assert refused.status_code == 429
     assert "Too many attempts" not in refused.get_data(as_text=True)  # the host's own 429
-    assert app.extensions[EXTENSION_KEY] is not host_limiter
+    assert get_state(app).limiter is not host_limiter
     assert client.get(f"{API}/openapi.json").status_code == 200
     with app.app_context():
         db.engine.dispose()
@@ -208,3 +208,40 @@ def test_retry_in_rounds_up(app: Flask) -> None:
         assert retry_in(61) == "in 2 minutes"
         assert retry_in(3601) == "in 2 hours"
     assert RateLimited("api", 7).get_headers()[-1] == ("Retry-After", "7")
+
+
+def test_mounting_adds_no_limiter_command_to_the_hosts_cli(app: Flask) -> None:
+    assert "limiter" not in app.cli.commands
+    assert set(app.cli.commands) == {"shopcare"}
+
+
+def test_shopcares_dependencies_add_no_flask_commands() -> None:
+    """``flask`` shows the ``flask.commands`` entry points of every installed package, so a
+    dependency of shopcare with one (Flask-Limiter: ``flask limiter``) would put its
+    commands in every host's CLI. shopcare uses ``limits`` directly instead."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: set[str] = set()
+    todo = ["shopcare"]
+    commands: dict[str, list[str]] = {}
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            continue  # an optional dependency that is not installed
+        found = [ep.name for ep in dist.entry_points.select(group="flask.commands")]
+        if found:
+            commands[name] = found
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(requirement.name))
+    assert "flask" in seen and "limits" in seen
+    assert commands == {}

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from shopcare.events import events_for
-from shopcare.outbox import OutboxItem, enqueue_job
+from shopcare.core.events import events_for
+from shopcare.core.outbox import OutboxItem, enqueue_job
 from tests.conftest import login
 
 
@@ -58,7 +58,9 @@ def test_retry_needs_csrf_and_happens_once(client, db, failed):
     login(client, "sam")
     page = client.get("/care/staff/outbox").get_data(as_text=True)
     url = f"/care/staff/outbox/{failed[0].id}/retry"
-    assert client.post(url).status_code == 400  # no CSRF token
+    # No CSRF token: nothing is retried; back to the list, asking to press it again.
+    refused = client.post(url, follow_redirects=True)
+    assert "This form had expired. Please send it again." in refused.get_data(as_text=True)
     first = client.post(url, data={"csrf_token": token(page)})
     # A second member of staff pressing the same button from an older page:
     second = client.post(url, data={"csrf_token": token(page)}, follow_redirects=True)
@@ -84,3 +86,20 @@ def test_retry_all_failed(client, db, failed):
     assert "2 items queued again." in done.get_data(as_text=True)
     db.session.expire_all()
     assert {row.status for row in db.session.scalars(select(OutboxItem))} == {"queued"}
+
+
+def test_a_retry_from_the_command_line_is_recorded_with_its_actor(app, db, failed):
+    from shopcare.core.outbox.cli import CLI_ACTOR_LABEL
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["shopcare", "outbox", "retry", str(failed[0].id)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["shopcare", "outbox", "retry", "--all-failed"])
+    assert result.exit_code == 0, result.output
+    for item in failed[:2]:
+        (event,) = events_for("outbox_item", item.id)
+        assert (event.action, event.actor_kind, event.actor_label) == (
+            "outbox.retried",
+            "system",
+            CLI_ACTOR_LABEL,
+        )

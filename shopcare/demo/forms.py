@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, NumberRange
@@ -10,16 +11,16 @@ from shopcare.demo.cart import MAX_QUANTITY
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email()])
-    password = PasswordField("Password", validators=[DataRequired()])
-    remember = BooleanField("Keep me logged in")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me logged in"))
     next = HiddenField()
 
 
 class AddToCartForm(FlaskForm):
     sku = HiddenField(validators=[DataRequired()])
     quantity = IntegerField(
-        "Quantity", default=1, validators=[DataRequired(), NumberRange(1, MAX_QUANTITY)]
+        _l("Quantity"), default=1, validators=[DataRequired(), NumberRange(1, MAX_QUANTITY)]
     )
     next = HiddenField()
 
@@ -28,8 +29,8 @@ class CartLineForm(FlaskForm):
     """Change one cart line's quantity (0 removes it)."""
 
     sku = HiddenField(validators=[DataRequired()])
-    quantity = IntegerField("Quantity", validators=[NumberRange(0, MAX_QUANTITY)])
-    remove = SubmitField("Remove")
+    quantity = IntegerField(_l("Quantity"), validators=[NumberRange(0, MAX_QUANTITY)])
+    remove = SubmitField(_l("Remove"))
 
 
 class CheckoutForm(FlaskForm):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
 
+from shopcare.core.outbox import enqueue_mail
 from shopcare.demo.catalogue import CATEGORY_BY_SLUG
 from shopcare.demo.extensions import care, db
 from shopcare.demo.models import OrderNumber, Product, User
@@ -26,6 +28,15 @@ def order_lines(items: Sequence[tuple[Product, int]]) -> list[dict[str, Any]]:
         }
         for product, quantity in items
     ]
+
+
+#: Spain's VAT, already in every price of the shop.
+VAT_RATE = Decimal("0.21")
+
+
+def vat_included(total: Decimal) -> Decimal:
+    """The VAT inside a VAT-inclusive ``total``: ``121.00`` → ``21.00``."""
+    return (total - total / (1 + VAT_RATE)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def place_order(
@@ -51,6 +62,7 @@ def place_order(
     number = OrderNumber(issued_at=placed_at, checkout_key=checkout_key)
     db.session.add(number)
     db.session.flush()
+    total = sum((product.price * quantity for product, quantity in items), Decimal(0))
     return care.orders.record(
         number.reference,
         email,
@@ -60,6 +72,30 @@ def place_order(
         currency="EUR",
         delivered_at=delivered_at,
         locale=locale,
+        shipping=0,  # free delivery on every order
+        tax=vat_included(total),
+        tax_included=True,
+        paid=total,
+    )
+
+
+def send_confirmation(order: Order, name: str) -> None:
+    """Queue the order's confirmation e-mail through shopcare's outbox, in the caller's
+    transaction (so it goes out once, and only if the order commits), in the order's
+    language. Templates: ``templates/shopcare/email/casaverde/order_placed.*``."""
+    enqueue_mail(
+        order.email,
+        "casaverde/order_placed",
+        {
+            "order_id": order.id,
+            "reference": order.reference,
+            "name": name,
+            "items": [{"name": line.name, "quantity": line.quantity} for line in order.lines],
+            "total": str(order.total),
+            "currency": order.currency,
+        },
+        locale=order.locale,
+        dedupe_key=f"casaverde-order-placed:{order.reference}",
     )
 
 

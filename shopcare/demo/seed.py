@@ -1,17 +1,17 @@
 """Fill the demo shop with a plausible year of history, the same every time for a seed.
 
 ``seed(app)`` creates the tables, then runs each function of :data:`SEED_STEPS` in
-turn with one :class:`SeedContext`, committing after each. A feature that wants demo
-data appends its own step::
+turn with one :class:`~shopcare.demo.context.SeedContext`, committing after each. A
+feature that wants demo data writes its step in its own module and lists it in
+:data:`SEED_STEPS`::
 
-    from shopcare.demo.seed import SEED_STEPS, SeedContext
+    # shopcare/demo/seed_surveys.py
+    from shopcare.demo.context import SeedContext
 
     def seed_surveys(ctx: SeedContext) -> None:
         for order in ctx.orders:
             if order.delivered_at and ctx.rng.random() < 0.3:
                 ...  # answer a survey through care.surveys
-
-    SEED_STEPS.append(seed_surveys)
 
 Steps draw every random choice from ``ctx.rng`` and every "now" from ``ctx.now``, so
 the history is deterministic given the seed and ``now``.
@@ -20,67 +20,27 @@ the history is deterministic given the seed and ``now``.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from shopcare import ShopCare
 from shopcare.demo.catalogue import PRODUCT_BY_SKU, PRODUCTS
+from shopcare.demo.context import SeedContext, SeedStep
 from shopcare.demo.extensions import care as demo_care
 from shopcare.demo.extensions import db as demo_db
 from shopcare.demo.models import Product, User
 from shopcare.demo.orders import place_order
-from shopcare.demo.seed_tracking import seed_tracking
-from shopcare.orders.models import Order
+from shopcare.demo.seed_cases import seed_cases
+from shopcare.demo.seed_tracking import SHOWCASE, seed_showcase, seed_staff_work, seed_tracking
 
 #: The two logins the README and the login page advertise.
 SHOPPER = ("shopper@example.com", "shopper")
 STAFF = ("staff@example.com", "staff")
 #: Every other demo customer logs in with this password.
 CUSTOMER_PASSWORD = "customer"
-
-
-@dataclass
-class SeedContext:
-    """What every seed step gets: the app (its context is pushed), shopcare, the
-    database, the random source, the clock, and what earlier steps made."""
-
-    app: Flask
-    care: ShopCare
-    db: SQLAlchemy
-    rng: random.Random
-    now: datetime
-    #: How many days of history to make (365 for the demo, fewer in tests).
-    days: int = 365
-    users: list[User] = field(default_factory=list)
-    products: list[Product] = field(default_factory=list)
-    orders: list[Order] = field(default_factory=list)
-    #: Each customer's buying habit by e-mail: ``shopper``, ``regular``,
-    #: ``big_spender``, ``occasional``, ``lost`` (stopped buying), ``one_off`` or ``guest``.
-    habits: dict[str, str] = field(default_factory=dict)
-    #: Counts made at the end of ``seed`` (the ORM objects above expire with their session).
-    report: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def start(self) -> datetime:
-        """When the history begins."""
-        return self.now - timedelta(days=self.days)
-
-    def customers(self, habit: str | None = None) -> list[User]:
-        """The users who buy (not staff), optionally only those with ``habit``."""
-        return [
-            user
-            for user in self.users
-            if not user.is_admin and (habit is None or self.habits.get(user.email) == habit)
-        ]
-
-
-SeedStep = Callable[[SeedContext], None]
 
 
 # -- catalogue and people ----------------------------------------------------------------
@@ -315,12 +275,22 @@ def seed_orders(ctx: SeedContext) -> None:
         when = _shop_hours(ctx.rng, ctx.start + timedelta(days=ctx.rng.uniform(0, ctx.days)))
         plans.append((when, None, email, "guest"))
         ctx.habits.setdefault(email, "guest")
+    shopper = next((user for user in ctx.customers("shopper")), None)
+    if shopper is not None:
+        for state, days_ago in SHOWCASE.items():
+            when = ctx.now - timedelta(days=days_ago)
+            plans.append((when, shopper, shopper.email, f"showcase:{state}"))
     plans.sort(key=lambda plan: plan[0])
 
     for when, buyer, email, habit in plans:
         if when > ctx.now:
             continue
         locale = (buyer.locale if buyer else None) or ctx.rng.choice(["es", "es", "en"])
+        if habit.startswith("showcase:"):
+            state = habit.split(":", 1)[1]
+            order = place_order(buyer, email, _showcase_basket(ctx, state), when, locale=locale)
+            ctx.showcase[order.reference] = state
+            continue
         order = place_order(
             buyer,
             email,
@@ -332,8 +302,22 @@ def seed_orders(ctx: SeedContext) -> None:
         ctx.orders.append(order)
 
 
-#: The steps ``seed`` runs, in order. Features append theirs (see the module docstring).
-SEED_STEPS: list[SeedStep] = [seed_catalogue, seed_users, seed_orders, seed_tracking]
+def _showcase_basket(ctx: SeedContext, state: str) -> list[tuple[Product, int]]:
+    """Two or three products (a split order needs two lines)."""
+    picks = ctx.rng.sample(ctx.products, 3 if state == "split" else 2)
+    return [(product, 1) for product in picks]
+
+
+#: The steps ``seed`` runs, in order. Each feature lists its own (see the module docstring).
+SEED_STEPS: list[SeedStep] = [
+    seed_catalogue,
+    seed_users,
+    seed_orders,
+    seed_tracking,
+    seed_showcase,
+    seed_staff_work,
+    seed_cases,
+]
 
 
 # -- running it --------------------------------------------------------------------------

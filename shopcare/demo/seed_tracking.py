@@ -11,12 +11,9 @@ oldest were left uncollected at a pick-up point. Everything goes through
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
+from shopcare.demo.context import SeedContext
 from shopcare.orders.models import Order
-
-if TYPE_CHECKING:
-    from shopcare.demo.seed import SeedContext
 
 #: How often each carrier is picked for a fast or a slow parcel: SEUR and DHL are
 #: express, Correos is the cheap and slower option, UPS is rare (its estimate stays
@@ -56,6 +53,22 @@ class _Turns:
         status = self.statuses[self.count % len(self.statuses)]
         self.count += 1
         return status
+
+
+#: The demo shopper's showcase orders: the state each one's tracking shows, and how many
+#: days ago it was placed. The README's demo section lists them.
+SHOWCASE: dict[str, float] = {
+    "delivered": 20,
+    "late": 15,
+    "split": 7,
+    "problem": 5,
+    "failed_attempt": 4,
+    "in_transit": 2,
+}
+#: Late parcels older than this were dealt with long ago: staff resolved them.
+RESOLVED_AFTER_DAYS = 30
+#: How staff resolved those, in turn.
+OLD_RESOLUTIONS = ["lost", "reshipped", "refunded", "delivered"]
 
 
 def seed_tracking(ctx: SeedContext) -> None:
@@ -174,3 +187,75 @@ def _on_the_way(
     if status != "in_transit":
         place = PICKUP_POINT if status == "available_for_pickup" else hub
         _event(ctx, order, carrier, number, status, last, place, MESSAGES.get(status))
+
+
+def seed_showcase(ctx: SeedContext) -> None:
+    """The demo shopper's orders in every state: delivered, late, split (one parcel at
+    the door, one on its way), a delivery problem, a failed attempt, in transit."""
+    tracking = ctx.care.tracking
+    for reference, state in ctx.showcase.items():
+        order = ctx.care.orders.get(reference)
+        assert order is not None
+        placed = order.placed_at
+        skus = [line.sku for line in order.lines]
+        carrier = "seur"
+        number = f"SE{ctx.rng.randrange(10**9, 10**10)}"
+        shipped = placed + timedelta(hours=5)
+        if state == "split":
+            tracking.add_shipment(
+                reference, carrier=carrier, tracking_number=number,
+                lines={skus[0]: 1, skus[1]: 1}, shipped_at=shipped,
+            )  # fmt: skip
+            second = ctx.now - timedelta(hours=20)
+            tracking.add_shipment(
+                reference, carrier="correos", tracking_number=f"CO{number[2:]}",
+                lines={skus[2]: 1}, shipped_at=second,
+            )  # fmt: skip
+            _delivered(ctx, order, carrier, number, shipped, shipped + timedelta(days=2))
+            _event(ctx, order, "correos", f"CO{number[2:]}", "in_transit", second + timedelta(hours=2),
+                   "Centro de tratamiento Madrid")  # fmt: skip
+            continue
+        tracking.add_shipment(
+            reference, carrier=carrier, tracking_number=number, shipped_at=shipped
+        )
+        if state == "delivered":
+            _delivered(ctx, order, carrier, number, shipped, shipped + timedelta(days=2))
+        elif state == "late":
+            # Scanned twice, then nothing: the window closed long ago.
+            _event(
+                ctx, order, carrier, number, "in_transit", shipped + timedelta(hours=3), "Valencia"
+            )
+            _event(
+                ctx, order, carrier, number, "in_transit", shipped + timedelta(days=1), "Zaragoza"
+            )
+        elif state == "problem":
+            _event(
+                ctx, order, carrier, number, "in_transit", shipped + timedelta(hours=3), "Valencia"
+            )
+            _event(ctx, order, carrier, number, "exception", ctx.now - timedelta(days=1),
+                   "Zaragoza", MESSAGES["exception"])  # fmt: skip
+        elif state == "failed_attempt":
+            _event(
+                ctx, order, carrier, number, "in_transit", shipped + timedelta(hours=3), "Valencia"
+            )
+            _event(ctx, order, carrier, number, "out_for_delivery", ctx.now - timedelta(hours=10))
+            _event(ctx, order, carrier, number, "failed_attempt", ctx.now - timedelta(hours=6),
+                   None, MESSAGES["failed_attempt"])  # fmt: skip
+        elif state == "in_transit":
+            _event(ctx, order, carrier, number, "info_received", shipped - timedelta(hours=1))
+            _event(
+                ctx, order, carrier, number, "in_transit", shipped + timedelta(hours=3), "Valencia"
+            )
+
+
+def seed_staff_work(ctx: SeedContext) -> None:
+    """Staff dealt with the late parcels of long ago: the late list starts with today's."""
+    from shopcare.core.events import Actor
+
+    staff = next(user for user in ctx.users if user.is_admin)
+    actor = Actor.staff(str(staff.id), staff.email)
+    turns = _Turns(OLD_RESOLUTIONS)
+    listing = ctx.care.tracking.late_shipments(per_page=1000, age="older", now=ctx.now)
+    for row in listing.items:
+        if row.days_late > RESOLVED_AFTER_DAYS:
+            ctx.care.tracking.resolve(row.shipment.id, turns.next(), actor=actor)

@@ -23,17 +23,19 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from jinja2.ext import _make_new_gettext, _make_new_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from shopcare import ValidationError
-from shopcare.auth import safe_next
+from shopcare.core.access import safe_next
 from shopcare.demo.cart import Cart
 from shopcare.demo.catalogue import CATEGORIES, CATEGORY_BY_SLUG, FEATURED
-from shopcare.demo.extensions import care, db
+from shopcare.demo.extensions import LANGUAGES, care, db
 from shopcare.demo.forms import (
     AddToCartForm,
     CartLineForm,
@@ -42,7 +44,7 @@ from shopcare.demo.forms import (
     LogoutForm,
 )
 from shopcare.demo.models import Product, User
-from shopcare.demo.orders import already_placed, place_order
+from shopcare.demo.orders import already_placed, place_order, send_confirmation
 
 blueprint = Blueprint("shop", __name__)
 
@@ -54,11 +56,26 @@ def _cart() -> Cart:
 @blueprint.app_context_processor
 def shop_context() -> dict[str, Any]:
     """What the layout needs on every page, shopcare's pages included."""
+    # The layout translates some forty strings: look the catalog up once per page, not
+    # once per string (Flask-Babel's own ``_`` finds the locale and catalog each time).
+    translations = get_translations()
     return {
         "categories": CATEGORIES,
         "cart_count": _cart().count,
         "staff_url": _staff_url,
+        "languages": LANGUAGES,
+        "gettext": _make_new_gettext(translations.ugettext),
+        "ngettext": _make_new_ngettext(translations.ungettext),
     }
+
+
+@blueprint.route("/language/<code>")
+def language(code: str) -> Response:
+    """The header's language switch: remember the choice, go back where the shopper was."""
+    if code not in LANGUAGES:
+        abort(404)
+    session["language"] = code
+    return redirect(safe_next(request.args.get("next"), url_for("shop.home")))
 
 
 def _staff_url() -> str:
@@ -134,15 +151,15 @@ def cart_add() -> Response:
     form = AddToCartForm()
     back = safe_next(form.next.data, url_for("shop.cart"))
     if not form.validate():
-        flash("That quantity is not possible. Choose between 1 and 20.", "error")
+        flash(_("That quantity is not possible. Choose between 1 and 20."), "error")
         return redirect(back)
     item = db.session.scalars(select(Product).where(Product.sku == form.sku.data)).one_or_none()
     if item is None:
-        flash("Sorry, that product is no longer available.", "error")
+        flash(_("Sorry, that product is no longer available."), "error")
         return redirect(back)
     assert form.quantity.data is not None
     _cart().add(item.sku, form.quantity.data)
-    flash(f"Added {item.name} to your cart.", "success")
+    flash(_("Added %(product)s to your cart.", product=_(item.name)), "success")
     return redirect(back)
 
 
@@ -154,7 +171,7 @@ def cart_update() -> Response:
     if form.validate() and form.quantity.data is not None and form.sku.data:
         _cart().set(form.sku.data, form.quantity.data)
     else:
-        flash("That quantity is not possible. Choose between 0 and 20.", "error")
+        flash(_("That quantity is not possible. Choose between 0 and 20."), "error")
     return redirect(url_for("shop.cart"))
 
 
@@ -170,7 +187,7 @@ def checkout() -> str | Response:
             return redirect(url_for("shop.confirmation", reference=placed.reference))
     lines = basket.lines()
     if not lines:
-        flash("Your cart is empty.", "info")
+        flash(_("Your cart is empty."), "info")
         return redirect(url_for("shop.catalogue"))
     form = CheckoutForm()
     if form.validate_on_submit():
@@ -184,11 +201,12 @@ def checkout() -> str | Response:
                 locale=str(get_locale() or "en"),
                 checkout_key=key,
             )
+            send_confirmation(order, current_user.first_name)
             db.session.commit()
         except ValidationError as error:
             db.session.rollback()
             current_app.logger.warning("checkout refused by shopcare: %s", error)
-            flash("We could not place this order. Please check your cart.", "error")
+            flash(_("We could not place this order. Please check your cart."), "error")
             return redirect(url_for("shop.cart"))
         except IntegrityError:
             # The same page submitted twice at once: the other request placed it.
@@ -226,9 +244,9 @@ def login() -> ResponseReturnValue:
         ).one_or_none()
         if user is not None and user.check_password(form.password.data):
             login_user(user, remember=bool(form.remember.data))
-            flash(f"Welcome back, {user.first_name}.", "success")
+            flash(_("Welcome back, %(name)s.", name=user.first_name), "success")
             return redirect(safe_next(form.next.data, url_for("shop.account")))
-        error = "Wrong e-mail or password."
+        error = _("Wrong e-mail or password.")
     return render_template("demo/login.html", form=form, error=error)
 
 
@@ -236,13 +254,15 @@ def login() -> ResponseReturnValue:
 def logout() -> Response:
     if LogoutForm().validate_on_submit():
         logout_user()
-        flash("You are logged out. See you soon!", "info")
+        flash(_("You are logged out. See you soon!"), "info")
     return redirect(url_for("shop.home"))
 
 
 @blueprint.route("/account/")
 @login_required
 def account() -> str:
-    """The shopper's details and orders (read from shopcare, which the shop fed)."""
+    """The shopper's details and orders (read from shopcare, which the shop fed), each
+    with the status shopcare's own pages show (``care.tracking.order_statuses``)."""
     orders = care.orders.for_user(current_user.id)
-    return render_template("demo/account.html", orders=orders, now=datetime.now(UTC))
+    statuses = care.tracking.order_statuses(order.reference for order in orders)
+    return render_template("demo/account.html", orders=orders, statuses=statuses)

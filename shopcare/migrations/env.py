@@ -1,6 +1,6 @@
 """Alembic environment for shopcare's own migration branch.
 
-Runs only on a connection handed in by :mod:`shopcare.migrate` (the host's engine),
+Runs only on a connection handed in by :mod:`shopcare.core.migrate` (the host's engine),
 records its revision in ``shopcare_alembic_version`` and looks only at ``shopcare_``
 tables, so it never touches the host's schema or the host's own Alembic history.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from alembic import context
 
 import shopcare.models  # noqa: F401  (registers every table on the metadata)
-from shopcare.db import metadata
-from shopcare.migrate import VERSION_TABLE, include_object
+from shopcare.core.db import metadata
+from shopcare.core.migrate import VERSION_TABLE, include_object
 
 
 def run_migrations_online() -> None:

@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from babel.numbers import get_currency_precision, list_currencies
-from flask import current_app
 from sqlalchemy import Table, TextClause, bindparam, inspect, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from shopcare import signals
-from shopcare.config import setting
-from shopcare.db import adopt, insert_rows, insert_unless_exists, lock_rows, session, utcnow
-from shopcare.errors import ValidationError
-from shopcare.events import Event, record_event
-from shopcare.events.services import announce, event_values
+from shopcare.core import signals
+from shopcare.core.config import setting
+from shopcare.core.db import adopt, insert_rows, insert_unless_exists, lock_rows, session, utcnow
+from shopcare.core.errors import ValidationError
+from shopcare.core.events import Actor, Event, record_event
+from shopcare.core.events.services import announce, event_values
+from shopcare.core.validation import (
+    check_text,
+    email_address,
+    has_control_characters,
+    host_datetime,
+    required_text,
+)
+from shopcare.core.validation import text as text_field
+from shopcare.orders.events import ORDER_RECORDED, ORDER_UPDATED
+from shopcare.orders.jobs import RECORD_JOB, order_payload
 from shopcare.orders.models import Order, OrderLine
-from shopcare.validation import check_text, email_address, has_control_characters
 
 MAX_REFERENCE = 64
 _PG = postgresql.dialect()
@@ -32,6 +41,8 @@ _SPACES = re.compile(r"\s+")
 #: Prices are stored in minor units in an INTEGER column (32 bits on PostgreSQL).
 MAX_PRICE_MINOR = 2**31 - 1
 MAX_QUANTITY = 1_000_000
+
+log = logging.getLogger("shopcare.orders")
 
 
 def normalize_email(value: Any, field: str = "email") -> str:
@@ -95,15 +106,6 @@ def lookup_reference(value: Any) -> str | None:
     return reference_key(value)
 
 
-def require_aware(value: Any, field: str) -> datetime:
-    """Check ``value`` is a timezone-aware datetime."""
-    if not isinstance(value, datetime):
-        raise ValidationError(field, "a datetime is required")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(field, "must be timezone-aware (naive datetimes are ambiguous)")
-    return value
-
-
 @cache
 def _iso_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
@@ -119,8 +121,11 @@ def _currency(value: Any) -> str:
 
 
 def _price_minor(value: Any, currency: str, field: str) -> int:
+    """An amount of money (a price, a discount, shipping, tax, what was paid) in minor
+    units: a ``Decimal``, an ``int`` or a numeric string, never a float; not negative;
+    no more decimals than ``currency`` has."""
     if isinstance(value, bool | float):
-        raise ValidationError(field, "give the price as a Decimal or a numeric string")
+        raise ValidationError(field, "give the amount as a Decimal or a numeric string")
     try:
         amount = Decimal(str(value).strip()) if isinstance(value, str | int | Decimal) else None
     except InvalidOperation:
@@ -138,19 +143,6 @@ def _price_minor(value: Any, currency: str, field: str) -> int:
     return int(scaled)
 
 
-def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        if required:
-            raise ValidationError(field, "is required")
-        return None
-    value = check_text(value.strip(), field)
-    if len(value) > limit:
-        raise ValidationError(field, f"at most {limit} characters")
-    return value
-
-
 def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
     if isinstance(lines, str | bytes | Mapping) or not isinstance(lines, Iterable):
         raise ValidationError("lines", "a list of order lines is required")
@@ -163,8 +155,7 @@ def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
         at = f"lines[{index}]"
         if not isinstance(line, Mapping):
             raise ValidationError(at, "each line is a mapping with sku, name, quantity, unit_price")
-        sku = _text(line.get("sku"), f"{at}.sku", 64)
-        assert sku is not None
+        sku = required_text(line.get("sku"), f"{at}.sku", 64)
         if sku in seen:
             raise ValidationError(f"{at}.sku", f"SKU {sku!r} appears twice; merge the quantities")
         seen.add(sku)
@@ -173,19 +164,60 @@ def _lines(lines: Any, currency: str) -> list[dict[str, Any]]:
             raise ValidationError(f"{at}.quantity", "must be a whole number of at least 1")
         if quantity > MAX_QUANTITY:
             raise ValidationError(f"{at}.quantity", f"at most {MAX_QUANTITY}")
+        unit_price = _price_minor(line.get("unit_price"), currency, f"{at}.unit_price")
+        discount = _amount(line.get("discount"), currency, f"{at}.discount")
+        if discount > unit_price * quantity:
+            raise ValidationError(f"{at}.discount", "is more than the line's price")
         clean.append(
             {
                 "position": index,
                 "sku": sku,
-                "name": _text(line.get("name"), f"{at}.name", 255),
-                "category": _text(line.get("category"), f"{at}.category", 100, required=False),
+                "name": text_field(line.get("name"), f"{at}.name", 255),
+                "category": text_field(line.get("category"), f"{at}.category", 100, required=False),
                 "quantity": quantity,
-                "unit_price_minor": _price_minor(
-                    line.get("unit_price"), currency, f"{at}.unit_price"
-                ),
+                "unit_price_minor": unit_price,
+                "discount_minor": discount,
             }
         )
     return clean
+
+
+def _amount(value: Any, currency: str, field: str) -> int:
+    """An optional amount of money (``None``: nothing) in minor units."""
+    return 0 if value is None else _price_minor(value, currency, field)
+
+
+def allocate(amount: int, weights: Sequence[int]) -> list[int]:
+    """Split ``amount`` minor units in proportion to ``weights``, so that the shares
+    add up to exactly ``amount``: each share is rounded down and the units left over
+    go to the largest remainders (the earliest on a tie).
+
+    ``allocate(1000, [7600, 3392])`` → ``[691, 309]``.
+    """
+    total = sum(weights)
+    if total <= 0:
+        # Nothing to weigh by: equal shares.
+        weights, total = [1] * len(weights), len(weights)
+    if not weights:
+        return []
+    shares = [amount * weight // total for weight in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(amount * weights[i] % total), i))
+    for index in order[: amount - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+def _line_costs(lines: list[dict[str, Any]], discount: int, added_tax: int) -> None:
+    """Set each clean line's ``paid_minor``: its net price, less its share of the order's
+    discount, plus its share of the tax added on top."""
+    nets = [line["unit_price_minor"] * line["quantity"] - line["discount_minor"] for line in lines]
+    less = allocate(discount, nets)
+    after = [net - cut for net, cut in zip(nets, less, strict=True)]
+    more = allocate(added_tax, after)
+    for index, (line, cost, tax) in enumerate(zip(lines, after, more, strict=True)):
+        if cost + tax > MAX_PRICE_MINOR:
+            raise ValidationError(f"lines[{index}]", "the line's total is too large")
+        line["paid_minor"] = cost + tax
 
 
 class OrderBook:
@@ -206,28 +238,105 @@ class OrderBook:
         currency: str = "EUR",
         delivered_at: datetime | None = None,
         locale: str | None = None,
+        shipping: Decimal | int | str | None = None,
+        discount: Decimal | int | str | None = None,
+        tax: Decimal | int | str | None = None,
+        tax_included: bool = False,
+        paid: Decimal | int | str | None = None,
+        actor: Actor | None = None,
     ) -> Order:
         """Record an order, or update it if its reference is known.
 
+        Amounts of money are ``Decimal``, ``int`` or numeric strings in the order's
+        currency (never floats), not negative, with no more decimals than the currency.
+
         :param lines: dicts with ``sku``, ``name``, ``quantity`` (int >= 1),
-            ``unit_price`` (Decimal or numeric string, >= 0) and optional ``category``.
-            Lines are matched by SKU on update: changed lines are updated, missing ones
-            removed, new ones added; a line is never duplicated.
+            ``unit_price`` (>= 0) and optional ``category`` and ``discount`` (the line's
+            own discount, for all its units). Lines are matched by SKU on update:
+            changed lines are updated, missing ones removed, new ones added; a line is
+            never duplicated.
+        :param shipping: what the shopper paid for delivery.
+        :param discount: a discount on the whole order (a coupon), at most the lines'
+            net price; it is shared out over the lines (``OrderLine.paid``).
+        :param tax: the order's tax, added on top of the prices, or already in them
+            when ``tax_included``.
+        :param paid: what the shopper actually paid, when the shop knows it.
+        :param placed_at: when the order was placed; a naive datetime is read as UTC
+            (``SHOPCARE_NAIVE_DATETIMES``), like ``delivered_at``.
+        :param actor: who records it, for the event log (default: whoever is acting now).
         :raises ValidationError: naming the first bad field; nothing is written.
         """
+        order, _created = self.upsert(
+            reference,
+            email,
+            placed_at,
+            lines,
+            user_id=user_id,
+            currency=currency,
+            delivered_at=delivered_at,
+            locale=locale,
+            shipping=shipping,
+            discount=discount,
+            tax=tax,
+            tax_included=tax_included,
+            paid=paid,
+            actor=actor,
+        )
+        return order
+
+    def upsert(
+        self,
+        reference: str,
+        email: str,
+        placed_at: datetime,
+        lines: Sequence[Mapping[str, Any]],
+        *,
+        user_id: str | int | None = None,
+        currency: str = "EUR",
+        delivered_at: datetime | None = None,
+        locale: str | None = None,
+        shipping: Decimal | int | str | None = None,
+        discount: Decimal | int | str | None = None,
+        tax: Decimal | int | str | None = None,
+        tax_included: bool = False,
+        paid: Decimal | int | str | None = None,
+        actor: Actor | None = None,
+    ) -> tuple[Order, bool]:
+        """:meth:`record`, also saying whether the order was new: ``(order, created)``
+        (the JSON API answers 201 or 200 by it)."""
+        actor = actor if actor is not None else Actor.current()
         spelling = normalize_reference(reference)
         fields: dict[str, Any] = {
             "reference": spelling,
             "reference_key": reference_key(spelling),
             "email": normalize_email(email),
-            "placed_at": require_aware(placed_at, "placed_at"),
+            "placed_at": host_datetime(placed_at, "placed_at"),
             "currency": _currency(currency),
-            "user_id": None if user_id is None else _text(str(user_id), "user_id", 64),
-            "locale": _text(locale, "locale", 16, required=False),
+            "user_id": None if user_id is None else text_field(str(user_id), "user_id", 64),
+            "locale": text_field(locale, "locale", 16, required=False),
         }
         if delivered_at is not None:
-            fields["delivered_at"] = require_aware(delivered_at, "delivered_at")
-        clean_lines = _lines(lines, fields["currency"])
+            fields["delivered_at"] = host_datetime(delivered_at, "delivered_at")
+        currency = fields["currency"]
+        clean_lines = _lines(lines, currency)
+        if not isinstance(tax_included, bool):
+            raise ValidationError("tax_included", "must be true or false")
+        fields.update(
+            shipping_minor=_amount(shipping, currency, "shipping"),
+            discount_minor=_amount(discount, currency, "discount"),
+            tax_minor=_amount(tax, currency, "tax"),
+            tax_included=tax_included,
+            paid_minor=None if paid is None else _price_minor(paid, currency, "paid"),
+        )
+        net = sum(
+            line["unit_price_minor"] * line["quantity"] - line["discount_minor"]
+            for line in clean_lines
+        )
+        if fields["discount_minor"] > net:
+            raise ValidationError("discount", "is more than the order's lines")
+        _line_costs(
+            clean_lines, fields["discount_minor"], 0 if tax_included else fields["tax_minor"]
+        )
 
         db = session()
         # The order's row is where concurrent writes meet. INSERT … ON CONFLICT DO
@@ -238,7 +347,9 @@ class OrderBook:
         # then sees it: the last complete update wins whole, never a mix of two.
         now = utcnow()
         order = _create(
-            {"delivered_at": None, **fields, "created_at": now, "updated_at": now}, clean_lines
+            {"delivered_at": None, **fields, "created_at": now, "updated_at": now},
+            clean_lines,
+            actor,
         )
         created = order is not None
         changed: list[str] = []
@@ -256,11 +367,71 @@ class OrderBook:
             record_event(
                 "order",
                 order.id,
-                "order.updated",
+                ORDER_UPDATED,
+                actor=actor,
                 data={"reference": order.reference, "changed": changed},
             )
-        signals.order_recorded.send(current_app._get_current_object(), order=order, created=created)  # type: ignore[attr-defined]
-        return order
+        signals.send(signals.order_recorded, order=order, created=created)
+        return order, created
+
+    def record_safely(
+        self,
+        reference: str,
+        email: str,
+        placed_at: datetime,
+        lines: Sequence[Mapping[str, Any]],
+        *,
+        user_id: str | int | None = None,
+        currency: str = "EUR",
+        delivered_at: datetime | None = None,
+        locale: str | None = None,
+    ) -> Literal["recorded", "queued", "failed"]:
+        """Record an order from a checkout, after the host's own commit; never raises.
+
+        Records and commits in a transaction of its own (a fresh app context, so the
+        host's session is never committed or rolled back here). If that fails — bad
+        data, a receiver of ``order-recorded`` that raised, the database busy — the
+        error is logged on ``shopcare.orders`` and the order is queued as the outbox
+        job ``orders.record``, which the worker retries (a ``ValidationError`` fails
+        it at once, visible to staff with its error). If even queueing fails, the
+        order's data is logged as an error.
+
+        :returns: ``"recorded"``, ``"queued"`` (recorded later by the worker) or
+            ``"failed"`` (only in the log).
+        """
+        from flask import current_app
+
+        options: dict[str, Any] = {
+            "user_id": user_id,
+            "currency": currency,
+            "delivered_at": delivered_at,
+            "locale": locale,
+        }
+        payload: dict[str, Any] | None = None
+        try:
+            payload = order_payload(reference, email, placed_at, lines, **options)
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            with app.app_context():  # its own session, apart from the host's
+                db = session()
+                try:
+                    self.record(reference, email, placed_at, lines, **options)
+                    db.commit()
+                    return "recorded"
+                except Exception:
+                    db.rollback()
+                    log.exception("order %r not recorded; queued for the worker", reference)
+                from shopcare.core.outbox import enqueue_job
+
+                try:
+                    enqueue_job(RECORD_JOB, payload)
+                    db.commit()
+                    return "queued"
+                except Exception:
+                    db.rollback()
+                    raise
+        except Exception:
+            log.exception("order %r neither recorded nor queued: %r", reference, payload)
+            return "failed"
 
     def get(self, reference: str) -> Order | None:
         """The order with ``reference`` (and its lines), or ``None``; matched by
@@ -332,7 +503,9 @@ def _changed_fields(order: Order) -> list[str]:
     return [*changed, "lines"] if lines_changed else changed
 
 
-def _create(values: dict[str, Any], clean_lines: list[dict[str, Any]]) -> Order | None:
+def _create(
+    values: dict[str, Any], clean_lines: list[dict[str, Any]], actor: Actor
+) -> Order | None:
     """Insert a new order, its lines and its ``order.recorded`` event, unless an order
     with its reference key exists (then ``None``, and nothing is written).
 
@@ -342,16 +515,18 @@ def _create(values: dict[str, Any], clean_lines: list[dict[str, Any]]) -> Order 
     event = event_values(
         "order",
         None,  # the new order's id, written by the same statement
-        "order.recorded",
+        ORDER_RECORDED,
+        actor=actor,
         occurred_at=values["placed_at"],
         public=True,
         data={"reference": values["reference"]},
     )
     db = session()
     if db.get_bind().dialect.name == "postgresql":
-        row = db.execute(
-            _create_statement(len(clean_lines)), _create_parameters(values, clean_lines, event)
-        ).first()
+        statement = _create_statement(
+            tuple(values), tuple(clean_lines[0]), len(clean_lines), tuple(event)
+        )
+        row = db.execute(statement, _create_parameters(values, clean_lines, event)).first()
         if row is None:
             return None
         order = adopt(Order, {**values, "id": row.order_id})
@@ -378,16 +553,17 @@ def _create(values: dict[str, Any], clean_lines: list[dict[str, Any]]) -> Order 
 
 
 @cache
-def _create_statement(lines: int) -> TextClause:
-    """PostgreSQL: the order, its ``lines`` lines and its event in one statement."""
+def _create_statement(
+    order_columns: tuple[str, ...],
+    line_columns: tuple[str, ...],
+    lines: int,
+    event_columns: tuple[str, ...],
+) -> TextClause:
+    """PostgreSQL: the order, its ``lines`` lines and its event in one statement (built
+    once per shape: the columns given and the number of lines)."""
     orders = _table(Order)
     order_lines = _table(OrderLine)
     events = _table(Event)
-    order_columns = [c.name for c in orders.columns if not c.primary_key]
-    line_columns = [
-        c.name for c in order_lines.columns if not c.primary_key and c.name != "order_id"
-    ]
-    event_columns = [c.name for c in events.columns if not c.primary_key and c.name != "subject_id"]
     line_values = ", ".join(
         "("
         + ", ".join(

@@ -1,38 +1,39 @@
-"""The ``staff`` child blueprint and its navigation, which every feature's staff pages join."""
+"""The ``staff`` child blueprint, made per app from the staff pages every feature
+declared (``state.add_staff_pages``), and its navigation (``state.add_staff_nav``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint
 
-blueprint = Blueprint("staff", __name__, url_prefix="/staff")
-
-
-@dataclass(frozen=True)
-class NavItem:
-    """One entry of the staff navigation: an endpoint and its (lazy) label."""
-
-    endpoint: str
-    label: Any
-
-
-#: The staff navigation, in the order features add to it.
-NAV: list[NavItem] = []
-
-
-def nav_item(endpoint: str, label: Any) -> None:
-    """Add a page to the staff navigation (once per endpoint)."""
-    if all(item.endpoint != endpoint for item in NAV):
-        NAV.append(NavItem(endpoint, label))
+from shopcare.core.config import setting
+from shopcare.core.layout import base_layout
+from shopcare.core.state import NavItem, State, get_state
 
 
 def nav_items() -> list[NavItem]:
-    """The staff navigation."""
-    return list(NAV)
+    """The staff navigation, in the order the features declared it."""
+    return list(get_state().staff_nav)
 
 
-@blueprint.context_processor
 def staff_context() -> dict[str, Any]:
-    return {"staff_nav": nav_items}
+    """The staff navigation, and the staff pages' own layout: ``shopcare_layout`` (what
+    ``shopcare/_host_layout.html`` extends) reads ``SHOPCARE_STAFF_BASE_TEMPLATE``,
+    else the shopper's ``SHOPCARE_BASE_TEMPLATE``."""
+    staff_base = setting("SHOPCARE_STAFF_BASE_TEMPLATE")
+    context: dict[str, Any] = {"staff_nav": nav_items}
+    if staff_base:
+        context["shopcare_layout"] = lambda: base_layout(name=str(staff_base))
+    return context
+
+
+def make_blueprint(state: State) -> Blueprint:
+    """The ``staff`` blueprint (``/care/staff``) for one app, with every declared page."""
+    blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+    blueprint.context_processor(staff_context)
+    for route in state.staff_pages:
+        blueprint.add_url_rule(
+            route.rule, endpoint=route.endpoint, view_func=route.view, methods=route.methods
+        )
+    return blueprint

@@ -7,26 +7,39 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from shopcare.auth import staff_required
-from shopcare.db import session
-from shopcare.errors import NotFound, TransitionError, ValidationError
-from shopcare.events import record_event
-from shopcare.i18n import _, _l, ngettext
-from shopcare.outbox import count_by_status, list_items, retry, retry_failed
-from shopcare.outbox.models import FAILED, STATUSES
-from shopcare.staff.blueprint import blueprint, nav_item
-from shopcare.web import page_number
+from shopcare.core.access import staff_required
+from shopcare.core.db import session
+from shopcare.core.errors import NotFound, TransitionError, ValidationError
+from shopcare.core.i18n import _, ngettext
+from shopcare.core.outbox import count_by_status, list_items, retry, retry_failed
+from shopcare.core.outbox.models import FAILED, STATUSES
+from shopcare.core.paging import page_number
+from shopcare.core.state import Routes
+from shopcare.core.web import back_to
 
 PER_PAGE = 50
 
-nav_item("shopcare.staff.outbox", _l("E-mails and jobs"))
+#: The outbox's staff pages (``state.add_staff_pages`` in ``shopcare.staff.wiring``).
+pages = Routes()
+
+
+def failed_count() -> int:
+    """How many items failed for good (the staff home shows it)."""
+    return count_by_status().get(FAILED, 0)
+
+
+def form_expired_back() -> Response:
+    """The button's form token expired (or was missing): back to the list, asking to
+    press it again (with ``CSRFProtect``, shopcare's error handler does the same)."""
+    flash(_("This form had expired. Please send it again."), "error")
+    return back_to("shopcare.staff.outbox")
 
 
 class RetryForm(FlaskForm):
     """The retry buttons: a POST with its CSRF token, nothing else."""
 
 
-@blueprint.route("/outbox")
+@pages.route("/outbox")
 @staff_required
 def outbox() -> str:
     """Outbox items of one status (default: failed), newest first, 50 a page."""
@@ -48,12 +61,12 @@ def outbox() -> str:
     )
 
 
-@blueprint.post("/outbox/<int:item_id>/retry")
+@pages.post("/outbox/<int:item_id>/retry")
 @staff_required
 def outbox_retry(item_id: int) -> Response:
     """Queue one failed item again with a fresh set of attempts."""
     if not RetryForm().validate_on_submit():
-        abort(400)
+        return form_expired_back()
     try:
         item = retry(item_id)
     except (NotFound, ValidationError):  # no such item, or an id none can have
@@ -61,23 +74,18 @@ def outbox_retry(item_id: int) -> Response:
     except TransitionError:
         flash(_("That item is not failed any more: someone has retried it already."), "info")
     else:
-        record_event(
-            "outbox_item", item.id, "outbox.retried", from_state=FAILED, to_state=item.status
-        )
         session().commit()
         flash(_("Queued again: %(summary)s", summary=item.summary), "success")
     return redirect(url_for(".outbox", status=FAILED))
 
 
-@blueprint.post("/outbox/retry-failed")
+@pages.post("/outbox/retry-failed")
 @staff_required
 def outbox_retry_failed() -> Response:
     """Queue every failed item again."""
     if not RetryForm().validate_on_submit():
-        abort(400)
+        return form_expired_back()
     count = retry_failed()
-    if count:
-        record_event("outbox", "all", "outbox.retried_all", data={"count": count})
     session().commit()
     flash(ngettext("%(num)d item queued again.", "%(num)d items queued again.", count), "success")
     return redirect(url_for(".outbox", status=FAILED))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from flask import render_template
 
-from shopcare.auth import staff_required
-from shopcare.staff.blueprint import blueprint
+from shopcare.core.access import staff_required
+from shopcare.core.state import Routes
+
+#: The staff home (``state.add_staff_pages`` in ``shopcare.staff.wiring``).
+pages = Routes()
 
 
-@blueprint.route("/")
+@pages.route("/")
 @staff_required
 def index() -> str:
     """The staff home: the queues to work."""

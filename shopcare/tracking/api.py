@@ -3,7 +3,8 @@
 - ``POST /care/api/v1/tracking/events``: the signed carrier webhook (one event, or a
   list applied all-or-nothing).
 - ``GET /care/api/v1/orders/<reference>``: an order with its shipments, timeline and
-  delivery estimates, for its owner's session or an API key with ``orders:read``.
+  delivery estimates, for its owner's or a staff member's session, or an API key with
+  ``orders:read`` (:func:`shopcare.core.access.may_see_order`).
 """
 
 from __future__ import annotations
@@ -14,32 +15,33 @@ import json
 import re
 import time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from flask import g, jsonify, request
+from flask import jsonify, request
+from pydantic import Field
 from werkzeug.wrappers import Response
 
-from shopcare.api import api
-from shopcare.api.auth import api_auth
-from shopcare.api.errors import ApiError
-from shopcare.api.openapi import SECURITY_SCHEMES, operation, ref, schema
-from shopcare.api.parsing import check, parse_datetime
-from shopcare.api.schemas import ORDER_SCHEMA, iso, order_json
-from shopcare.auth import current_user_id
-from shopcare.config import setting
-from shopcare.db import retrying, session
-from shopcare.errors import NotFound, ValidationError
-from shopcare.events import Actor, Event
+from shopcare.core.access import may_see_order
+from shopcare.core.api.auth import api_auth
+from shopcare.core.api.errors import ApiError
+from shopcare.core.api.openapi import operation, ref
+from shopcare.core.api.parsing import check, parse_datetime
+from shopcare.core.api.schemas import DateTime, DateTimeInput
+from shopcare.core.api.shapes import InputShape, Shape
+from shopcare.core.config import setting
+from shopcare.core.db import retrying, session
+from shopcare.core.errors import NotFound, ValidationError
+from shopcare.core.events import Actor, Event
+from shopcare.core.state import Routes
+from shopcare.core.validation import MAX_ID
+from shopcare.orders.api import Order as OrderShape
 from shopcare.orders.models import Order
 from shopcare.orders.services import lock_orders
+from shopcare.tracking.actions import TrackingUpdate
 from shopcare.tracking.carriers import normalize_carrier, normalize_status
-from shopcare.tracking.models import STATUSES
-from shopcare.tracking.services import (
-    OrderTracking,
-    TrackingUpdate,
-    check_event_time,
-    current_tracker,
-)
+from shopcare.tracking.queries import OrderTracking as OrderTracking_
+from shopcare.tracking.services import current_tracker
+from shopcare.tracking.statuses import STATUSES, check_event_time
 
 SIGNATURE_HEADER = "Shopcare-Signature"
 #: What t= may be: ASCII digits, at most 12 (unix seconds until the year 33658).
@@ -47,163 +49,108 @@ _UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 #: Events in one webhook call.
 MAX_EVENTS = 100
 
-SECURITY_SCHEMES["carrierSignature"] = {
-    "type": "apiKey",
-    "in": "header",
-    "name": SIGNATURE_HEADER,
-    "description": '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with '
-    "SHOPCARE_WEBHOOK_SECRET>`; several `v1=` entries are accepted (secret rotation). "
-    "A timestamp more than SHOPCARE_WEBHOOK_TOLERANCE seconds (default 300) away is refused.",
+#: Tracking's endpoints and security scheme (``state.add_api`` in the wiring); their
+#: shapes are below.
+routes = Routes()
+SECURITY_SCHEMES: dict[str, Any] = {
+    "carrierSignature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": SIGNATURE_HEADER,
+        "description": '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with '
+        "SHOPCARE_WEBHOOK_SECRET>`; several `v1=` entries are accepted (secret rotation). "
+        "A timestamp more than SHOPCARE_WEBHOOK_TOLERANCE seconds (default 300) away is refused.",
+    }
 }
 
-_TEXT = {"type": ["string", "null"]}
-EVENT_INPUT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["reference", "status", "occurred_at"],
-    "properties": {
-        "reference": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
-        "status": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 100,
-            "description": "One of the nine statuses, or a carrier word mapped to one "
-            f"(SHOPCARE_CARRIER_STATUS_MAP): {', '.join(STATUSES)}.",
-        },
-        "occurred_at": {
-            "type": "string",
-            "format": "date-time",
-            "description": "ISO 8601 with its UTC offset (Z or ±hh:mm)",
-        },
-        "shipment_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1},
-        "carrier": {**_TEXT, "maxLength": 32},
-        "tracking_number": {**_TEXT, "maxLength": 64},
-        "location": {**_TEXT, "maxLength": 255},
-        "message": {**_TEXT, "maxLength": 1000},
-    },
-}
-EVENT_INPUT = schema("TrackingEventInput", EVENT_INPUT_SCHEMA)
+#: A status as the API writes it: one of the nine.
+Status = Annotated[str, Field(json_schema_extra={"enum": list(STATUSES)})]
+
+
+class TrackingEventInput(InputShape):
+    reference: str = Field(min_length=1, max_length=64, pattern=r"\S")
+    status: str = Field(
+        min_length=1,
+        max_length=100,
+        description="One of the nine statuses, or a carrier word mapped to one "
+        f"(SHOPCARE_CARRIER_STATUS_MAP): {', '.join(STATUSES)}.",
+    )
+    occurred_at: DateTimeInput
+    shipment_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    carrier: Annotated[str, Field(max_length=32)] | None = None
+    tracking_number: Annotated[str, Field(max_length=64)] | None = None
+    location: Annotated[str, Field(max_length=255)] | None = None
+    message: Annotated[str, Field(max_length=1000)] | None = None
+
+
 EVENTS_INPUT: dict[str, Any] = {
     "oneOf": [
-        EVENT_INPUT,
-        {"type": "array", "minItems": 1, "maxItems": MAX_EVENTS, "items": EVENT_INPUT},
+        ref(TrackingEventInput),
+        {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_EVENTS,
+            "items": ref(TrackingEventInput),
+        },
     ]
 }
-EVENT_RESULT = schema(
-    "TrackingEventResult",
-    {
-        "type": "object",
-        "required": ["shipment_id", "event_id", "duplicate", "status_changed", "status"],
-        "properties": {
-            "shipment_id": {"type": "integer"},
-            "event_id": {"type": ["integer", "null"]},
-            "duplicate": {"type": "boolean", "description": "an exact repeat, ignored"},
-            "status_changed": {"type": "boolean"},
-            "status": {
-                "type": "string",
-                "enum": list(STATUSES),
-                "description": "the shipment's status after this event",
-            },
-        },
-    },
-)
-EVENT_RESULTS = schema(
-    "TrackingEventResults",
-    {
-        "type": "object",
-        "required": ["results"],
-        "properties": {"results": {"type": "array", "items": EVENT_RESULT}},
-    },
-)
 
-_DATETIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
-SHIPMENT = schema(
-    "Shipment",
-    {
-        "type": "object",
-        "required": [
-            "id",
-            "carrier",
-            "carrier_name",
-            "tracking_number",
-            "tracking_url",
-            "destination_country",
-            "status",
-            "status_changed_at",
-            "shipped_at",
-            "delivered_at",
-            "late",
-            "estimate",
-            "lines",
-        ],
-        "properties": {
-            "id": {"type": "integer"},
-            "carrier": {"type": "string"},
-            "carrier_name": {"type": "string"},
-            "tracking_number": {"type": ["string", "null"]},
-            "tracking_url": {"type": ["string", "null"]},
-            "destination_country": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": list(STATUSES)},
-            "status_changed_at": {"type": "string", "format": "date-time"},
-            "shipped_at": {"type": "string", "format": "date-time"},
-            "delivered_at": _DATETIME_OR_NULL,
-            "late": {"type": "boolean"},
-            "estimate": {
-                "type": ["object", "null"],
-                "required": ["earliest", "latest", "source"],
-                "properties": {
-                    "earliest": {"type": "string", "format": "date-time"},
-                    "latest": {"type": "string", "format": "date-time"},
-                    "source": {"type": ["string", "null"], "enum": ["history", "carrier", None]},
-                },
-            },
-            "lines": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["sku", "quantity"],
-                    "properties": {
-                        "sku": {"type": "string"},
-                        "quantity": {"type": "integer", "minimum": 1},
-                    },
-                },
-            },
-        },
-    },
-)
-TIMELINE_EVENT = schema(
-    "TimelineEvent",
-    {
-        "type": "object",
-        "required": ["id", "action", "occurred_at", "shipment_id", "status"],
-        "properties": {
-            "id": {"type": "integer"},
-            "action": {"type": "string", "examples": ["shipment.in_transit"]},
-            "occurred_at": {"type": "string", "format": "date-time"},
-            "shipment_id": {"type": ["integer", "null"]},
-            "status": {"type": ["string", "null"]},
-            "location": {"type": ["string", "null"]},
-            "message": {"type": ["string", "null"]},
-        },
-    },
-)
-ORDER_TRACKING = schema(
-    "OrderTracking",
-    {
-        **ORDER_SCHEMA,
-        "required": [*ORDER_SCHEMA["required"], "status", "shipments", "timeline"],
-        "properties": {
-            **ORDER_SCHEMA["properties"],
-            "status": {
-                "type": "string",
-                "enum": list(STATUSES),
-                "description": "the whole order's status, from its shipments",
-            },
-            "shipments": {"type": "array", "items": SHIPMENT},
-            "timeline": {"type": "array", "items": TIMELINE_EVENT},
-        },
-    },
-)
+
+class TrackingEventResult(Shape):
+    shipment_id: int
+    event_id: int | None
+    duplicate: bool = Field(description="an exact repeat, ignored")
+    status_changed: bool
+    status: Status = Field(description="the shipment's status after this event")
+
+
+class TrackingEventResults(Shape):
+    results: list[TrackingEventResult]
+
+
+class ShipmentEstimate(Shape):
+    earliest: DateTime
+    latest: DateTime
+    source: Literal["history", "carrier"] | None
+
+
+class ShipmentLine(Shape):
+    sku: str
+    quantity: int = Field(ge=1)
+
+
+class Shipment(Shape):
+    id: int
+    carrier: str
+    carrier_name: str
+    tracking_number: str | None
+    tracking_url: str | None
+    destination_country: str | None
+    status: Status
+    status_changed_at: DateTime
+    shipped_at: DateTime
+    delivered_at: DateTime | None
+    late: bool
+    estimate: ShipmentEstimate | None
+    lines: list[ShipmentLine]
+
+
+class TimelineEvent(Shape):
+    id: int
+    action: str = Field(examples=["shipment.in_transit"])
+    occurred_at: DateTime
+    shipment_id: int | None
+    status: str | None
+    location: str | None = None
+    message: str | None = None
+
+
+class OrderTracking(OrderShape):
+    """An order with its status, shipments and public timeline."""
+
+    status: Status = Field(description="the whole order's status, from its shipments")
+    shipments: list[Shipment]
+    timeline: list[TimelineEvent]
 
 
 # -- the signed webhook -----------------------------------------------------------
@@ -273,7 +220,7 @@ def _prefixed(error: ValidationError, index: int | None) -> ValidationError:
 def _checked(item: Any, index: int | None) -> dict[str, Any]:
     """One event, checked without writing anything (schema, status, time, carrier)."""
     try:
-        check(item, EVENT_INPUT_SCHEMA)
+        check(item, TrackingEventInput)
         normalize_status(item["status"])
         at = parse_datetime(item["occurred_at"], "occurred_at")
         assert at is not None
@@ -302,21 +249,21 @@ def _apply(event: dict[str, Any], index: int | None) -> TrackingUpdate:
         raise _prefixed(error, index) from None
 
 
-def _result(update: TrackingUpdate) -> dict[str, Any]:
-    return {
-        "shipment_id": update.shipment.id,
-        "event_id": update.event.id if update.event is not None else None,
-        "duplicate": update.duplicate,
-        "status_changed": update.status_changed,
-        "status": update.status,
-    }
+def _result(update: TrackingUpdate) -> TrackingEventResult:
+    return TrackingEventResult(
+        shipment_id=update.shipment.id,
+        event_id=update.event.id if update.event is not None else None,
+        duplicate=update.duplicate,
+        status_changed=update.status_changed,
+        status=update.status,
+    )
 
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-@api.post("/tracking/events")
+@routes.post("/tracking/events")
 @operation(
     "Receive carrier tracking events (signed webhook)",
     description="A carrier or tracking aggregator posts one event (a JSON object) or a "
@@ -329,7 +276,7 @@ def _no_constants(name: str) -> Any:
     responses={
         200: (
             "The events were recorded (or were repeats)",
-            {"oneOf": [EVENT_RESULT, EVENT_RESULTS]},
+            {"oneOf": [ref(TrackingEventResult), ref(TrackingEventResults)]},
         )
     },
     tags=("tracking",),
@@ -350,7 +297,7 @@ def tracking_receive_events() -> Response:
         single = _checked(body, None)
 
         def apply_one() -> dict[str, Any]:
-            result = _result(_apply(single, None))
+            result = _result(_apply(single, None)).model_dump(mode="json")
             session().commit()
             return result
 
@@ -371,84 +318,95 @@ def tracking_receive_events() -> Response:
     if errors:
         raise ValidationError(errors)
 
-    def apply_all() -> list[dict[str, Any]]:
+    def apply_all() -> dict[str, Any]:
         # Every order the list names is locked first, in one order whatever the list's
         # own, so that two lists naming the same orders never deadlock.
         lock_orders([event["reference"] for event in events], with_lines=False)
         try:
-            results = [_result(_apply(event, index)) for index, event in enumerate(events)]
+            updates = [_apply(event, index) for index, event in enumerate(events)]
         except ValidationError:
             session().rollback()
             raise
+        results = TrackingEventResults(results=[_result(update) for update in updates])
+        answer = results.model_dump(mode="json")
         session().commit()
-        return results
+        return answer
 
-    return jsonify({"results": retrying(apply_all)})
+    return jsonify(retrying(apply_all))
 
 
 # -- an order, with its tracking ----------------------------------------------------
 
 
-def _timeline_json(event: Event) -> dict[str, Any]:
+def _timeline_event(event: Event) -> TimelineEvent:
     data = event.data or {}
-    return {
-        "id": event.id,
-        "action": event.action,
-        "occurred_at": iso(event.occurred_at),
-        "shipment_id": data.get("shipment_id"),
-        "status": data.get("status"),
-        "location": data.get("location"),
-        "message": data.get("message"),
-    }
+    return TimelineEvent(
+        id=event.id,
+        action=event.action,
+        occurred_at=event.occurred_at,
+        shipment_id=data.get("shipment_id"),
+        status=data.get("status"),
+        location=data.get("location"),
+        message=data.get("message"),
+    )
 
 
-def order_tracking_json(tracking: OrderTracking) -> dict[str, Any]:
-    """An order with its status, shipments and public timeline (``OrderTracking``)."""
-    data = order_json(tracking.order)
-    data["status"] = tracking.status
-    data["shipments"] = []
-    for view in tracking.shipments:
-        shipment = view.shipment
-        estimate = None
-        if shipment.estimated_earliest is not None and shipment.estimated_latest is not None:
-            estimate = {
-                "earliest": iso(shipment.estimated_earliest),
-                "latest": iso(shipment.estimated_latest),
-                "source": shipment.estimate_source,
-            }
-        data["shipments"].append(
-            {
-                "id": shipment.id,
-                "carrier": shipment.carrier,
-                "carrier_name": shipment.carrier_name,
-                "tracking_number": shipment.tracking_number,
-                "tracking_url": shipment.tracking_url,
-                "destination_country": shipment.destination_country,
-                "status": shipment.status,
-                "status_changed_at": iso(shipment.status_changed_at),
-                "shipped_at": iso(shipment.shipped_at),
-                "delivered_at": iso(shipment.delivered_at),
-                "late": view.late,
-                "estimate": estimate,
-                "lines": [{"sku": line.sku, "quantity": qty} for line, qty in view.lines],
-            }
+def _shipment(view: Any) -> Shipment:
+    shipment = view.shipment
+    estimate = None
+    if shipment.estimated_earliest is not None and shipment.estimated_latest is not None:
+        estimate = ShipmentEstimate(
+            earliest=shipment.estimated_earliest,
+            latest=shipment.estimated_latest,
+            source=shipment.estimate_source,
         )
-    data["timeline"] = [_timeline_json(event) for event in tracking.timeline]
-    return data
+    return Shipment(
+        id=shipment.id,
+        carrier=shipment.carrier,
+        carrier_name=shipment.carrier_name,
+        tracking_number=shipment.tracking_number,
+        tracking_url=shipment.tracking_url,
+        destination_country=shipment.destination_country,
+        status=shipment.status,
+        status_changed_at=shipment.status_changed_at,
+        shipped_at=shipment.shipped_at,
+        delivered_at=shipment.delivered_at,
+        late=view.late,
+        estimate=estimate,
+        lines=[ShipmentLine(sku=line.sku, quantity=qty) for line, qty in view.lines],
+    )
 
 
-@api.get("/orders/<reference>")
+def order_tracking(tracking: OrderTracking_) -> OrderTracking:
+    """An order with its status, shipments and public timeline (the ``OrderTracking``
+    shape)."""
+    order = OrderShape.model_validate(tracking.order)
+    return OrderTracking(
+        **dict(order),
+        status=tracking.status,
+        shipments=[_shipment(view) for view in tracking.shipments],
+        timeline=[_timeline_event(event) for event in tracking.timeline],
+    )
+
+
+def order_tracking_json(tracking: OrderTracking_) -> dict[str, Any]:
+    """An order with its status, shipments and public timeline, as JSON."""
+    return order_tracking(tracking).model_dump(mode="json")
+
+
+@routes.get("/orders/<reference>")
 @operation(
     "An order with its shipments, timeline and delivery estimates",
-    description="For an API key with `orders:read`, or the logged-in shopper who owns "
-    "the order (anyone else's order answers 404, as an unknown one does).",
-    responses={200: ("The order", ref("OrderTracking"))},
+    description="For an API key with `orders:read`, the logged-in shopper who owns "
+    "the order, or a logged-in staff member (anyone else's order answers 404, as an "
+    "unknown one does).",
+    responses={200: ("The order", OrderTracking)},
     tags=("orders", "tracking"),
 )
 @api_auth(scopes=("orders:read",), session=True)
 def tracking_order(reference: str) -> Response:
     tracker = current_tracker()
     order: Order | None = tracker.order_for_page(reference)
-    if order is None or (g.shopcare_api_key is None and order.user_id != current_user_id()):
+    if order is None or not may_see_order(order, scope="orders:read"):
         raise NotFound("No such order.")
     return jsonify(order_tracking_json(tracker.order_tracking(order)))

@@ -17,16 +17,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import g
 from sqlalchemy import ColumnElement, Float, cast, func, literal, select
 
-from shopcare.config import setting
-from shopcare.db import session, utcnow
-from shopcare.tracking.carriers import default_transit_days
+from shopcare.core.config import setting
+from shopcare.core.db import session, utcnow
+from shopcare.core.i18n import shop_zone
+from shopcare.tracking.carriers import default_transit_days, normalize_carrier, normalize_country
 from shopcare.tracking.models import Shipment
 
 #: The most recent deliveries an estimate reads; older ones add little and cost more.
@@ -50,7 +50,7 @@ class TransitEstimate:
     def window(self, shipped_at: datetime) -> tuple[datetime, datetime]:
         """The delivery window for a parcel shipped at ``shipped_at``: from the start
         of its first day to the end of its last day, in the shop's time zone."""
-        zone = ZoneInfo(setting("SHOPCARE_DEFAULT_TIMEZONE"))
+        zone = shop_zone()
         shipped_on = shipped_at.astimezone(zone).date()
         first = shipped_on + timedelta(days=math.floor(self.low_days))
         last = shipped_on + timedelta(days=max(math.ceil(self.high_days), 1))
@@ -59,7 +59,7 @@ class TransitEstimate:
         )
 
 
-def _start_of(day: date, zone: ZoneInfo) -> datetime:
+def _start_of(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
@@ -148,3 +148,11 @@ def _compute(carrier: str, country: str | None) -> TransitEstimate:
 def forget_estimates() -> None:
     """Drop the memoised estimates (after recording deliveries in the same run)."""
     g.pop("shopcare_transit_estimates", None)
+
+
+def estimate(carrier: str, destination_country: str | None = None) -> TransitEstimate:
+    """The transit time of ``carrier`` from the shop's own history (or its default).
+
+    :raises ValidationError: for an unknown carrier or a malformed country code.
+    """
+    return transit_estimate(normalize_carrier(carrier), normalize_country(destination_country))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from shopcare.i18n import _l
+from shopcare.core.i18n import _l
+from shopcare.tracking.statuses import RESOLUTIONS
 
 
 class LookupForm(FlaskForm):
@@ -27,4 +28,23 @@ class LookupForm(FlaskForm):
             Length(max=254, message=_l("An e-mail address is at most 254 characters.")),
         ],
         render_kw={"autocomplete": "email"},
+    )
+
+
+class ResolveForm(FlaskForm):
+    """Staff on a late parcel: a note, and (optionally) how it was resolved."""
+
+    #: Empty (keep it open) or one of ``shopcare.tracking.models.RESOLUTIONS``; the page
+    #: renders the choices itself.
+    resolution = StringField(
+        _l("Resolution"),
+        validators=[
+            Optional(),
+            AnyOf(RESOLUTIONS, message=_l("Choose one of the resolutions offered.")),
+        ],
+    )
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Length(max=1000, message=_l("A note is at most 1000 characters."))],
+        render_kw={"rows": 2},
     )

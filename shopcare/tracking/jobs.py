@@ -1,5 +1,5 @@
-"""The late check, run by the workers (``tracking.flag_late``) and by hand
-(``flask shopcare tracking flag-late``)."""
+"""The late check, run by the workers (the periodic task ``tracking.flag_late``) and by
+hand (``flask shopcare tracking flag-late``); ``shopcare.tracking.wiring`` declares both."""
 
 from __future__ import annotations
 
@@ -8,23 +8,19 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
-from shopcare.cli import group
-from shopcare.db import session
-from shopcare.outbox import periodic
+from shopcare.core.db import session
 from shopcare.tracking.services import current_tracker
 
 #: How often the workers look for newly late shipments.
 LATE_CHECK_EVERY = timedelta(minutes=15)
 
 
-@periodic("tracking.flag_late", every=LATE_CHECK_EVERY)
 def flag_late() -> None:
     """Send ``shipment-late`` for shipments that became late (the worker commits)."""
     current_tracker().flag_late()
 
 
 tracking_group = AppGroup("tracking", help="Order tracking.")
-group.add_command(tracking_group)
 
 
 @tracking_group.command("flag-late")

@@ -1,66 +1,17 @@
-"""Shipments, the order lines each one carries, and the nine tracking statuses."""
+"""Shipments and the order lines each one carries (statuses: ``shopcare.tracking.statuses``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, delete, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-from shopcare.db import Base, utcnow
+from shopcare.core.db import Base, utcnow
 from shopcare.orders.models import Order, OrderLine
-
-# -- statuses ---------------------------------------------------------------
-
-PENDING: Final = "pending"
-INFO_RECEIVED: Final = "info_received"
-IN_TRANSIT: Final = "in_transit"
-OUT_FOR_DELIVERY: Final = "out_for_delivery"
-FAILED_ATTEMPT: Final = "failed_attempt"
-AVAILABLE_FOR_PICKUP: Final = "available_for_pickup"
-DELIVERED: Final = "delivered"
-EXCEPTION: Final = "exception"
-EXPIRED: Final = "expired"
-
-#: The nine statuses every carrier word is normalised to, with their rank: how far
-#: along the way to the shopper each one is. The rank breaks ties between events of
-#: the same instant; ``pending`` and ``info_received`` (before the carrier has the
-#: parcel) never replace a status of rank ``in_transit`` or more.
-STATUS_RANK: Final[dict[str, int]] = {
-    PENDING: 0,
-    INFO_RECEIVED: 1,
-    IN_TRANSIT: 2,
-    EXCEPTION: 3,
-    FAILED_ATTEMPT: 4,
-    OUT_FOR_DELIVERY: 5,
-    AVAILABLE_FOR_PICKUP: 6,
-    EXPIRED: 7,
-    DELIVERED: 8,
-}
-STATUSES: Final = tuple(STATUS_RANK)
-
-#: Statuses where the parcel has reached the shopper or waits for them: never late.
-ARRIVED: Final = frozenset({DELIVERED, AVAILABLE_FOR_PICKUP})
-#: Statuses that make a shipment late whatever its window says.
-TROUBLE: Final = frozenset({EXCEPTION, FAILED_ATTEMPT})
-#: Statuses that come before the carrier has the parcel.
-BEFORE_TRANSIT: Final = frozenset({PENDING, INFO_RECEIVED})
-
-#: The steps of the shopper's progress bar, and the step each status has reached
-#: (``exception`` and ``expired`` show the furthest step the timeline reached).
-PROGRESS_STEPS: Final = (PENDING, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED)
-STATUS_STEP: Final[dict[str, int]] = {
-    PENDING: 0,
-    INFO_RECEIVED: 0,
-    IN_TRANSIT: 1,
-    OUT_FOR_DELIVERY: 2,
-    FAILED_ATTEMPT: 2,
-    AVAILABLE_FOR_PICKUP: 2,
-    DELIVERED: 3,
-}
+from shopcare.tracking.statuses import OPEN, PENDING, RESOLUTIONS, STATUSES
 
 
 class Shipment(Base):
@@ -87,6 +38,12 @@ class Shipment(Base):
     #: ``"history"`` (the shop's own deliveries) or ``"carrier"`` (the configured default).
     estimate_source: Mapped[str | None] = mapped_column(String(16))
     late_notified_at: Mapped[datetime | None]
+    #: ``open``, or how staff resolved a late parcel (:data:`RESOLUTIONS`): a resolved
+    #: parcel leaves the late list; ``delivered`` counts it as delivered for the order.
+    resolution: Mapped[str] = mapped_column(String(16), default=OPEN, server_default=OPEN)
+    resolved_at: Mapped[datetime | None]
+    #: Staff's latest note on the parcel (each note is also an event, for the audit trail).
+    staff_note: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -105,6 +62,10 @@ class Shipment(Base):
         CheckConstraint(
             "status IN ({})".format(", ".join(f"'{status}'" for status in STATUSES)),
             name="status",
+        ),
+        CheckConstraint(
+            "resolution IN ({})".format(", ".join(f"'{value}'" for value in (OPEN, *RESOLUTIONS))),
+            name="resolution",
         ),
     )
 

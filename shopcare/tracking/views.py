@@ -1,20 +1,19 @@
-"""The shopper's tracking pages (``shopcare.tracking.*``) and the staff's late list
-(``shopcare.staff.late_shipments``)."""
+"""The shopper's tracking pages (``shopcare.tracking.*``), the care home's card and the
+staff's late list (``shopcare.staff.late_shipments``); ``shopcare.tracking.wiring``
+adds them to the app."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
-from weakref import WeakKeyDictionary
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -22,40 +21,47 @@ from flask import (
     url_for,
 )
 from flask_babel import format_currency, get_locale
-from jinja2 import Environment, Template
+from jinja2 import Template
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from shopcare import web
-from shopcare.auth import current_user_id, is_staff, login_required, login_url, staff_required
-from shopcare.cache import page_cache
-from shopcare.config import setting
-from shopcare.db import utcnow
-from shopcare.errors import NotFound, ValidationError
-from shopcare.events import Event
-from shopcare.i18n import Catalog, _, _l, formats
-from shopcare.orders.services import reference_key
-from shopcare.ratelimit import check, limit
-from shopcare.staff import blueprint as staff
-from shopcare.staff import nav_item
-from shopcare.tracking.carriers import carrier_info
-from shopcare.tracking.forms import LookupForm
-from shopcare.tracking.models import PROGRESS_STEPS
-from shopcare.tracking.services import (
-    GuestLinkExpired,
-    GuestOrder,
-    OrderTracking,
-    ShipmentTracker,
-    VersionedOrder,
-    current_tracker,
+from shopcare.core import web
+from shopcare.core.access import (
+    current_user_id,
+    is_staff,
+    login_required,
+    login_url,
+    may_see_order,
+    owns_order,
+    staff_required,
 )
+from shopcare.core.cache import page_cache
+from shopcare.core.db import session, utcnow
+from shopcare.core.errors import NotFound, TransitionError, ValidationError
+from shopcare.core.events import Event
+from shopcare.core.i18n import Catalog, _, _l, formats, same_zone, shop_zone
+from shopcare.core.paging import page_number
+from shopcare.core.ratelimit import check, limit
+from shopcare.core.state import HomeCard, Routes, get_state
+from shopcare.orders.services import reference_key
+from shopcare.tracking.carriers import carrier_info, carriers
+from shopcare.tracking.forms import LookupForm, ResolveForm
+from shopcare.tracking.guests import GuestLinkExpired, GuestOrder
+from shopcare.tracking.queries import OrderTracking, VersionedOrder
+from shopcare.tracking.services import ShipmentTracker, current_tracker
+from shopcare.tracking.statuses import PROGRESS_STEPS
 
 blueprint = Blueprint("tracking", __name__, url_prefix="/tracking")
+#: Tracking's pages in the staff area.
+staff_pages = Routes()
 
 # -- words the shopper reads --------------------------------------------------------
 
+#: A parcel's status. A shipment exists once the parcel was handed to the carrier, so
+#: ``pending`` (no carrier scan yet) is not "preparing"; an order with no parcel is
+#: (see :class:`shopcare.tracking.summary.OrderStatus`).
 STATUS_LABELS: dict[str, Any] = {
-    "pending": _l("Preparing"),
+    "pending": _l("Handed to the carrier"),
     "info_received": _l("Label created"),
     "in_transit": _l("In transit"),
     "out_for_delivery": _l("Out for delivery"),
@@ -66,8 +72,8 @@ STATUS_LABELS: dict[str, Any] = {
     "expired": _l("Tracking stopped"),
 }
 STEP_LABELS: dict[str, Any] = {
-    "pending": _l("Preparing"),
-    "in_transit": _l("In transit"),
+    "pending": _l("Ordered"),
+    "in_transit": _l("Shipped"),
     "out_for_delivery": _l("Out for delivery"),
     "delivered": _l("Delivered"),
 }
@@ -82,14 +88,39 @@ _BADGES = {
 
 
 def status_labels() -> dict[str, str]:
-    """The nine statuses in the shopper's language, translated once per request (and
-    again under ``force_locale``)."""
+    """The nine statuses in the shopper's language, translated once per process and
+    language (while templates auto-reload, as in debug mode, once per request)."""
     locale = get_locale()
-    memo: tuple[Any, dict[str, str]] | None = g.get("shopcare_status_labels")
-    if memo is None or memo[0] is not locale:
-        memo = (locale, {status: str(label) for status, label in STATUS_LABELS.items()})
-        g.shopcare_status_labels = memo
-    return memo[1]
+    key = str(locale)
+    labels = None if current_app.jinja_env.auto_reload else _STATUS_LABELS.get(key)
+    if labels is None:
+        labels = {status: str(label) for status, label in STATUS_LABELS.items()}
+        _STATUS_LABELS[key] = labels
+    return labels
+
+
+#: language -> the nine statuses' labels in it (see :func:`status_labels`).
+_STATUS_LABELS: dict[str, dict[str, str]] = {}
+#: language -> the progress bar's steps with their labels (see :func:`step_labels`).
+_STEP_LABELS: dict[str, list[tuple[str, str]]] = {}
+
+
+def step_labels() -> list[tuple[str, str]]:
+    """The progress bar's steps and their labels in the shopper's language, once per
+    process and language (like :func:`status_labels`)."""
+    key = str(get_locale())
+    steps = None if current_app.jinja_env.auto_reload else _STEP_LABELS.get(key)
+    if steps is None:
+        steps = [(status, str(STEP_LABELS[status])) for status in PROGRESS_STEPS]
+        _STEP_LABELS[key] = steps
+    return steps
+
+
+def _label_lookup(labels: dict[str, str]) -> Callable[[str], str]:
+    def label(status: str) -> str:
+        return labels.get(status, status)
+
+    return label
 
 
 @blueprint.app_template_global("shopcare_status_label")
@@ -119,25 +150,29 @@ def guest_key(order_id: int, reference: str) -> str:
 def date_window(earliest: datetime, latest: datetime) -> str:
     """A delivery window as the shopper reads it: ``March 12 - 14`` (``12-14 de marzo`` in Spanish).
 
-    The window is made of whole days in the shop's time zone, so it is shown there.
+    The window is made of whole days in the shop's time zone, so it is shown there;
+    when the page shows another zone (the shopper's), it names the shop's:
+    ``March 12 - 14 (Madrid time)``.
     """
-    zone = ZoneInfo(setting("SHOPCARE_DEFAULT_TIMEZONE"))
-    return formats().window(earliest.astimezone(zone).date(), latest.astimezone(zone).date())
-
-
-#: Per Jinja environment that never reloads templates: action -> its timeline template.
-_TIMELINE_TEMPLATES: WeakKeyDictionary[Environment, dict[str, Template]] = WeakKeyDictionary()
+    fmt = formats()
+    zone = shop_zone()
+    text = fmt.window(earliest.astimezone(zone).date(), latest.astimezone(zone).date())
+    if same_zone(zone, fmt.zone):
+        return text
+    return _("%(window)s (%(place)s time)", window=text, place=fmt.zone_name(zone))
 
 
 def timeline_entries(tracking: OrderTracking) -> list[tuple[Event, Template]]:
     """The order's public events, newest first, each with the template that shows it:
     ``shopcare/timeline/<action>.html``, else ``<kind>.html``, else ``_default.html``.
 
-    Each action is looked up once: per process when templates do not auto-reload (as
+    Each action is looked up once: per app when templates do not auto-reload (as
     Jinja caches the templates themselves), else once per page.
     """
     env = current_app.jinja_env
-    memo = {} if env.auto_reload else _TIMELINE_TEMPLATES.setdefault(env, {})
+    memo: dict[str, Template] = (
+        {} if env.auto_reload else get_state().memo.setdefault("tracking.timeline_templates", {})
+    )
     entries = []
     for event in reversed(tracking.timeline):
         template = memo.get(event.action)
@@ -168,15 +203,17 @@ def _field_message(name: str) -> str:
 
 @blueprint.route("/", methods=["GET", "POST"])
 @limit("guest_lookup", methods=("POST",))
+@web.form_view
 def lookup() -> Response | str:
     """Find an order by its number and e-mail; a match goes to its page by a signed link.
 
-    No such order and a wrong e-mail get the same page, status and work. Every post
-    counts against the sender's address; a well-formed one (its form token valid,
-    its fields filled in) also against the order it names, keyed from the parsed
-    form however it was sent (a form, or JSON) and matched as look-ups match
-    references, so a look-up cannot dodge the per-order limit by its encoding, and
-    junk posts by a stranger cannot lock the owner out.
+    No such order and a wrong e-mail get the same page, status and work. An expired or
+    missing form token shows the form again, filled in, asking to send it again. Every
+    post counts against the sender's address; a well-formed one (its form token valid,
+    its fields filled in) also against the order it names, keyed from the parsed form
+    however it was sent (a form, or JSON) and matched as look-ups match references, so
+    a look-up cannot dodge the per-order limit by its encoding, and junk posts by a
+    stranger cannot lock the owner out.
     """
     form = LookupForm()
     if request.method == "GET" and not form.reference.data:
@@ -200,8 +237,16 @@ def lookup() -> Response | str:
                     url_for(".order", reference=found.reference, key=tracker.guest_token(found))
                 )
             no_match = True
+    token = getattr(form, "csrf_token", None)  # absent when the host turned CSRF off
+    expired = request.method == "POST" and (
+        bool(token is not None and token.errors) or web.form_expired()
+    )
     return render_template(
-        "shopcare/tracking/lookup.html", form=form, no_match=no_match, login_link=login_url()
+        "shopcare/tracking/lookup.html",
+        form=form,
+        no_match=no_match,
+        expired=expired,
+        login_link=login_url(),
     )
 
 
@@ -209,7 +254,7 @@ def lookup() -> Response | str:
 @login_required
 def orders() -> str:
     """The logged-in shopper's orders, newest first, 20 a page."""
-    page = web.page_number()
+    page = page_number()
     user_id = current_user_id()
     assert user_id is not None  # login_required
     listing = current_tracker().orders_for_user(user_id, page)
@@ -248,11 +293,7 @@ def order(reference: str) -> Response:
     if versioned is None:
         abort(404)
     found = versioned.order
-    if not (
-        (grant is not None and grant == (found.id, found.reference))
-        or (user_id is not None and found.user_id == user_id)
-        or is_staff()
-    ):
+    if not may_see_order(found, guest_grant=grant):
         abort(404)
     # Access is granted: only now may the cache hand out this order's fragment.
     html = render_template(
@@ -260,7 +301,8 @@ def order(reference: str) -> Response:
         order=found,
         tracking_html=_tracking_html(tracker, versioned),
         order_panels=web.order_panels,
-        own=user_id is not None and found.user_id == user_id,
+        own=(own := owns_order(found)),
+        staff_view=not own and is_staff(),
     )
     response = make_response(html)
     # The guest key is in the URL: keep it out of Referer headers and shared caches.
@@ -295,11 +337,15 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
             order=versioned.order,
             tracking=tracking,
             timeline=timeline_entries(tracking),
-            steps=[(status, str(STEP_LABELS[status])) for status in PROGRESS_STEPS],
+            steps=step_labels(),
+            # The labels of this language, looked up once for the whole fragment.
+            shopcare_status_label=_label_lookup(status_labels()),
             date_window=date_window,
             when=fmt.when,
             day=partial(fmt.day, now=now),
             money=fmt.money,
+            money_minor=fmt.money_minor,
+            contact=web.shop_contact(),
             _sc=catalog.gettext,
             _scn=catalog.ngettext,
         )
@@ -310,14 +356,13 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
     return html
 
 
-@web.home_card
-def track_card() -> web.HomeCard:
+def track_card() -> HomeCard:
     """The care home's "Track an order" card."""
     if current_user_id() is not None:
         url = url_for("shopcare.tracking.orders")
     else:
         url = url_for("shopcare.tracking.lookup")
-    return web.HomeCard(
+    return HomeCard(
         title=_("Track an order"),
         text=_("See where your parcel is and when it arrives."),
         url=url,
@@ -326,20 +371,123 @@ def track_card() -> web.HomeCard:
 
 # -- staff -----------------------------------------------------------------------
 
-nav_item("shopcare.staff.late_shipments", _l("Late shipments"))
+
+def late_count() -> int:
+    """How many parcels are late now (the staff home shows it)."""
+    return current_tracker().late_counts().total
 
 
-@staff.route("/late-shipments")
+RESOLUTION_LABELS: dict[str, Any] = {
+    "delivered": _l("Delivered after all"),
+    "reshipped": _l("Reshipped"),
+    "refunded": _l("Refunded"),
+    "lost": _l("Lost"),
+}
+REASON_LABELS: dict[str, Any] = {
+    "overdue": _l("Past its window"),
+    "exception": _l("Delivery problem"),
+    "failed_attempt": _l("Delivery attempt failed"),
+}
+AGE_LABELS: dict[str, Any] = {
+    "week": _l("Up to 7 days late"),
+    "month": _l("8 to 30 days late"),
+    "older": _l("More than 30 days late"),
+}
+
+
+@blueprint.app_template_global("shopcare_resolution_label")
+def resolution_label(resolution: str) -> str:
+    """How staff resolved a late parcel, in the reader's language."""
+    label = RESOLUTION_LABELS.get(resolution)
+    return str(label) if label is not None else resolution
+
+
+def _late_filters() -> dict[str, str]:
+    """The late list's filters from the query string, the valid ones only."""
+    wanted = {
+        "carrier": request.args.get("carrier", ""),
+        "reason": request.args.get("reason", ""),
+        "age": request.args.get("age", ""),
+    }
+    valid = {
+        "carrier": lambda value: value in carriers(),
+        "reason": lambda value: value in REASON_LABELS,
+        "age": lambda value: value in AGE_LABELS,
+    }
+    return {name: value for name, value in wanted.items() if value and valid[name](value)}
+
+
+@staff_pages.route("/late-shipments")
 @staff_required
 def late_shipments() -> str:
-    """Shipments past their delivery window or in trouble, most overdue first."""
-    page = web.page_number()
-    listing = current_tracker().late_shipments(page)
+    """Open late parcels, most overdue first, filtered by carrier, reason and age, with
+    the counts, the customer's e-mail, staff's note and a resolution form per row."""
+    page = page_number()
+    filters = _late_filters()
+    tracker = current_tracker()
+    listing = tracker.late_shipments(
+        page, carrier=filters.get("carrier"), reason=filters.get("reason"), age=filters.get("age")
+    )
     if page > 1 and not listing.items:
         abort(404)
-    return render_template("shopcare/staff/late_shipments.html", listing=listing)
+    return render_template(
+        "shopcare/staff/late_shipments.html",
+        listing=listing,
+        counts=tracker.late_counts(),
+        filters=filters,
+        reasons=REASON_LABELS,
+        ages=AGE_LABELS,
+        resolutions=RESOLUTION_LABELS,
+        form=ResolveForm(),
+    )
 
 
-# Register the JSON endpoints, the CLI commands and the periodic job with the app.
-from shopcare.tracking import api as _api  # noqa: E402, F401
-from shopcare.tracking import jobs as _jobs  # noqa: E402, F401
+@staff_pages.post("/late-shipments/<int:shipment_id>")
+@staff_required
+def resolve_shipment(shipment_id: int) -> Response:
+    """Save a note on a late parcel and, when one is chosen, its resolution. Of two
+    staff members resolving the same parcel, the second is told who was first."""
+    form = ResolveForm()
+    back = url_for(".late_shipments", **_late_filters())  # type: ignore[arg-type]
+    if not form.validate_on_submit():
+        if form.errors.keys() - {"csrf_token"}:
+            for messages in form.errors.values():
+                for message in messages:
+                    flash(str(message), "error")
+        else:
+            flash(_("This form had expired. Please send it again."), "error")
+        return redirect(back)
+    tracker = current_tracker()
+    note = (form.note.data or "").strip() or None
+    try:
+        if form.resolution.data:
+            shipment = tracker.resolve(shipment_id, form.resolution.data, note=note)
+            message = _(
+                "Parcel %(number)s resolved: %(resolution)s.",
+                number=shipment.tracking_number or shipment.id,
+                resolution=resolution_label(shipment.resolution),
+            )
+        elif note:
+            shipment = tracker.add_note(shipment_id, note)
+            message = _("Note saved.")
+        else:
+            flash(_("Choose a resolution or write a note."), "error")
+            return redirect(back)
+    except TransitionError:
+        session().rollback()
+        current = tracker.get(shipment_id)
+        flash(
+            _(
+                "Someone else resolved this parcel a moment ago (%(resolution)s). Nothing was changed.",
+                resolution=resolution_label(current.resolution) if current else "?",
+            ),
+            "error",
+        )
+        return redirect(back)
+    except ValidationError as error:
+        session().rollback()
+        flash(_("Check this value: %(field)s.", field=error.field), "error")
+        return redirect(back)
+    session().commit()
+    flash(message, "success")
+    return redirect(back)

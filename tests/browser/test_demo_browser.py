@@ -44,11 +44,11 @@ def test_shopper_logs_in_adds_two_products_and_checks_out(page: Page, demo_url: 
     log_in(page, demo_url)
 
     page.goto(f"{demo_url}/shop/?category=plants")
-    page.get_by_role("button", name="Add Snake Plant to cart").click()
+    page.get_by_role("button", name="Add: Snake Plant").click()
     expect(page.locator("[data-cart-count]")).to_have_text("1")
     page.get_by_role("link", name="Golden Pothos").click()
     page.get_by_label("Qty").fill("2")
-    page.get_by_role("button", name="Add Golden Pothos to cart").click()
+    page.get_by_role("button", name="Add to cart: Golden Pothos").click()
 
     expect(page).to_have_url(re.compile(r"/cart/$"))
     expect(page.locator("[data-cart-count]")).to_have_text("3")
@@ -89,7 +89,7 @@ def test_no_page_scrolls_sideways_on_a_phone(page: Page, demo_url: str) -> None:
     page.set_viewport_size(PHONE)
     log_in(page, demo_url)
     page.goto(f"{demo_url}/shop/olive-wood-board")
-    page.get_by_role("button", name="Add Olive Wood Board to cart").click()
+    page.get_by_role("button", name="Add to cart: Olive Wood Board").click()
     wide = {}
     for path in PAGES:
         page.goto(demo_url + path)

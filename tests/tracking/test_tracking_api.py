@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from shopcare.events import Event
+from shopcare.core.events import Event
 from shopcare.tracking.models import Shipment
 from tests.conftest import login
 from tests.fixtures_api import API
@@ -286,3 +286,14 @@ def test_order_json_for_the_owner_and_for_a_key(care, db, client, api_key):
     assert client.get(f"{API}/orders/SO-1").get_json()["reference"] == "SO-1"
     login(client, "bob")
     assert client.get(f"{API}/orders/SO-1").status_code == 404
+
+
+def test_staff_see_any_order_in_the_api_as_on_the_page(care, db, client):
+    """One access rule: staff get the order from the API as they get its page."""
+    make_order(care, user_id="ann")
+    db.session.commit()
+    login(client, "sam")
+    assert client.get("/care/tracking/orders/SO-1").status_code == 200
+    response = client.get(f"{API}/orders/SO-1")
+    assert response.status_code == 200 and response.get_json()["reference"] == "SO-1"
+    assert client.get(f"{API}/orders/NOPE").status_code == 404

@@ -10,7 +10,7 @@ import pytest
 from babel.dates import format_interval
 from flask_babel import force_locale
 
-from shopcare.db import utcnow
+from shopcare.core.db import utcnow
 from shopcare.tracking.estimates import TransitEstimate, percentile
 from shopcare.tracking.views import date_window
 from tests.tracking.helpers import make_order

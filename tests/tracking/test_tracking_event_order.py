@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from shopcare import ValidationError
-from shopcare.outbox import OutboxItem
-from shopcare.tracking.services import replay
+from shopcare.core.outbox import OutboxItem
+from shopcare.tracking.statuses import replay
 from tests.tracking.helpers import T0, make_order
 
 
@@ -129,7 +129,7 @@ def test_impossible_times_are_refused(care, db, when, message):
 
 def test_a_few_minutes_of_clock_skew_are_allowed(app, care, db):
     order = make_order(care)
-    from shopcare.db import utcnow
+    from shopcare.core.db import utcnow
 
     for when in (utcnow() + timedelta(minutes=10), order.placed_at - timedelta(minutes=10)):
         care.tracking.add_event(

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from shopcare import ValidationError
-from shopcare.events import Event, events_for
-from shopcare.tracking.models import STATUSES, Shipment, ShipmentLine
-from shopcare.tracking.services import moves_status, order_status
+from shopcare.core.events import Event, events_for
+from shopcare.tracking.models import Shipment, ShipmentLine
+from shopcare.tracking.statuses import STATUSES, moves_status, order_status
 from tests.conftest import sample_lines
 from tests.tracking.helpers import T0, make_order
 
@@ -287,7 +287,6 @@ def test_moves_status_rules_cover_every_pair():
         ({"status": "teleported"}, "status"),
         ({"status": ""}, "status"),
         ({"status": None}, "status"),
-        ({"occurred_at": datetime(2026, 3, 1, 10, 0)}, "occurred_at"),
         ({"occurred_at": "2026-03-01T10:00:00Z"}, "occurred_at"),
         ({"carrier": "pigeon"}, "carrier"),
         ({"location": "x" * 256}, "location"),

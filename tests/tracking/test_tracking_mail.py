@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from shopcare.outbox import list_items
-from shopcare.outbox.worker import work
+from shopcare.core.outbox import list_items
+from shopcare.core.outbox.worker import work
 from tests.tracking.helpers import T0, make_order
 
 

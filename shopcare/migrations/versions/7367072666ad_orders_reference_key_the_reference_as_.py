@@ -1,7 +1,7 @@
 """orders: reference_key, the reference as it is matched
 
 Revision ID: 7367072666ad
-Revises: e5c02e17c353
+Revises: ddca0a005f49
 Create Date: 2026-11-30 18:13:03.661659
 """
 
@@ -13,11 +13,11 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-import shopcare.db
+import shopcare.core.db
 
 
 revision = '7367072666ad'
-down_revision = 'e5c02e17c353'
+down_revision = 'ddca0a005f49'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import shopcare.db
+import shopcare.core.db
 
 
 revision = 'd3cdaf1db757'
@@ -28,10 +28,10 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=64), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=True),
-    sa.Column('placed_at', shopcare.db.UTCDateTime(), nullable=False),
-    sa.Column('delivered_at', shopcare.db.UTCDateTime(), nullable=True),
-    sa.Column('created_at', shopcare.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', shopcare.db.UTCDateTime(), nullable=False),
+    sa.Column('placed_at', shopcare.core.db.UTCDateTime(), nullable=False),
+    sa.Column('delivered_at', shopcare.core.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', shopcare.core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', shopcare.core.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shopcare_orders')),
     sa.UniqueConstraint('reference', name=op.f('uq_shopcare_orders_reference'))
     )

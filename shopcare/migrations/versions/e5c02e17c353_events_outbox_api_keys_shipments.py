@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import shopcare.db
+import shopcare.core.db
 from sqlalchemy.dialects import postgresql
 
 revision = 'e5c02e17c353'
@@ -49,9 +49,9 @@ def upgrade() -> None:
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('secret_hash', sa.String(length=64), nullable=False),
     sa.Column('scopes', sa.String(length=500), nullable=False),
-    sa.Column('created_at', shopcare.db.UTCDateTime(), nullable=False),
-    sa.Column('last_used_at', shopcare.db.UTCDateTime(), nullable=True),
-    sa.Column('revoked_at', shopcare.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', shopcare.core.db.UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', shopcare.core.db.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', shopcare.core.db.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shopcare_api_keys'))
     )
     with op.batch_alter_table('shopcare_api_keys', schema=None) as batch_op:
@@ -69,8 +69,8 @@ def upgrade() -> None:
     sa.Column('to_state', sa.String(length=32), nullable=True),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('public', sa.Boolean(), nullable=False),
-    sa.Column('occurred_at', shopcare.db.UTCDateTime(), nullable=False),
-    sa.Column('recorded_at', shopcare.db.UTCDateTime(), nullable=False),
+    sa.Column('occurred_at', shopcare.core.db.UTCDateTime(), nullable=False),
+    sa.Column('recorded_at', shopcare.core.db.UTCDateTime(), nullable=False),
     sa.Column('dedupe_key', sa.String(length=255), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shopcare_events')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_shopcare_events_dedupe_key')),
@@ -88,13 +88,13 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('dedupe_key', sa.String(length=255), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('due_at', shopcare.db.UTCDateTime(), nullable=False),
+    sa.Column('due_at', shopcare.core.db.UTCDateTime(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('claimed_by', sa.String(length=128), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', shopcare.db.UTCDateTime(), nullable=False),
-    sa.Column('sent_at', shopcare.db.UTCDateTime(), nullable=True),
-    sa.Column('finished_at', shopcare.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', shopcare.core.db.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', shopcare.core.db.UTCDateTime(), nullable=True),
+    sa.Column('finished_at', shopcare.core.db.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shopcare_outbox_items')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_shopcare_outbox_items_dedupe_key'))
     )
@@ -103,10 +103,10 @@ def upgrade() -> None:
 
     op.create_table('shopcare_periodic_tasks',
     sa.Column('kind', sa.String(length=64), nullable=False),
-    sa.Column('next_run_at', shopcare.db.UTCDateTime(), nullable=False),
+    sa.Column('next_run_at', shopcare.core.db.UTCDateTime(), nullable=False),
     sa.Column('claimed_by', sa.String(length=128), nullable=True),
-    sa.Column('last_started_at', shopcare.db.UTCDateTime(), nullable=True),
-    sa.Column('last_finished_at', shopcare.db.UTCDateTime(), nullable=True),
+    sa.Column('last_started_at', shopcare.core.db.UTCDateTime(), nullable=True),
+    sa.Column('last_finished_at', shopcare.core.db.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('kind', name=op.f('pk_shopcare_periodic_tasks'))
     )
@@ -117,15 +117,15 @@ def upgrade() -> None:
     sa.Column('tracking_number', sa.String(length=64), nullable=True),
     sa.Column('destination_country', sa.String(length=2), nullable=True),
     sa.Column('status', sa.String(length=24), nullable=False),
-    sa.Column('status_changed_at', shopcare.db.UTCDateTime(), nullable=False),
-    sa.Column('shipped_at', shopcare.db.UTCDateTime(), nullable=False),
-    sa.Column('delivered_at', shopcare.db.UTCDateTime(), nullable=True),
-    sa.Column('estimated_earliest', shopcare.db.UTCDateTime(), nullable=True),
-    sa.Column('estimated_latest', shopcare.db.UTCDateTime(), nullable=True),
+    sa.Column('status_changed_at', shopcare.core.db.UTCDateTime(), nullable=False),
+    sa.Column('shipped_at', shopcare.core.db.UTCDateTime(), nullable=False),
+    sa.Column('delivered_at', shopcare.core.db.UTCDateTime(), nullable=True),
+    sa.Column('estimated_earliest', shopcare.core.db.UTCDateTime(), nullable=True),
+    sa.Column('estimated_latest', shopcare.core.db.UTCDateTime(), nullable=True),
     sa.Column('estimate_source', sa.String(length=16), nullable=True),
-    sa.Column('late_notified_at', shopcare.db.UTCDateTime(), nullable=True),
-    sa.Column('created_at', shopcare.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', shopcare.db.UTCDateTime(), nullable=False),
+    sa.Column('late_notified_at', shopcare.core.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', shopcare.core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', shopcare.core.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint("status IN ('pending', 'info_received', 'in_transit', 'exception', 'failed_attempt', 'out_for_delivery', 'available_for_pickup', 'expired', 'delivered')", name=op.f('ck_shopcare_shipments_status')),
     sa.ForeignKeyConstraint(['order_id'], ['shopcare_orders.id'], name=op.f('fk_shopcare_shipments_order_id_shopcare_orders'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shopcare_shipments')),

@@ -1,0 +1,168 @@
+"""The clocks of the three kinds: when each period starts and the last moment it allows.
+
+Every boundary is a whole day in the shop's zone (``SHOPCARE_DEFAULT_TIMEZONE``): a
+period "ends on 28 December" means it allows every moment before 00:00 on the 29th
+there, whatever the date in UTC. The withdrawal period follows Regulation (EEC,
+Euratom) No 1182/71: it starts the day after delivery and, when its last day is a
+Saturday, Sunday or public holiday of ``SHOPCARE_COUNTRY``, ends with the next working
+day (art. 3(4)). Policy returns and the guarantee end on their calendar day.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from shopcare.core.config import setting
+
+
+def shop_zone() -> ZoneInfo:
+    return ZoneInfo(str(setting("SHOPCARE_DEFAULT_TIMEZONE")))
+
+
+def local_day(moment: datetime) -> date:
+    """The shop's calendar day of ``moment``."""
+    return moment.astimezone(shop_zone()).date()
+
+
+def end_of_day(day: date) -> datetime:
+    """The first moment after ``day`` in the shop's zone: a period ending on ``day``
+    allows every moment strictly before it (23:59:59.999… is in time)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=shop_zone())
+
+
+@lru_cache(maxsize=64)
+def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    import holidays
+
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
+
+
+def is_working_day(day: date) -> bool:
+    """Not a Saturday, Sunday or public holiday of the shop's country (and region)."""
+    if day.weekday() >= 5:
+        return False
+    country = setting("SHOPCARE_COUNTRY")
+    if not country:
+        return True
+    return day not in _holidays(str(country), setting("SHOPCARE_COUNTRY_SUBDIVISION"), day.year)
+
+
+def next_working_day(day: date) -> date:
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or that month's last day (31 Jan + 1 = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def withdrawal_last_day(delivered: date) -> date:
+    """The last day of the withdrawal period for goods delivered on ``delivered``."""
+    return next_working_day(delivered + timedelta(days=int(setting("SHOPCARE_WITHDRAWAL_DAYS"))))
+
+
+def _by_line(table: dict[str, Any], sku: str, category: str | None, default: Any) -> Any:
+    if sku in table:
+        return table[sku]
+    if category is not None and category in table:
+        return table[category]
+    return default
+
+
+def return_days(sku: str, category: str | None) -> int:
+    return int(
+        _by_line(
+            setting("SHOPCARE_RETURN_DAYS_BY") or {}, sku, category, setting("SHOPCARE_RETURN_DAYS")
+        )
+    )
+
+
+def is_final_sale(sku: str, category: str | None) -> bool:
+    final = set(setting("SHOPCARE_FINAL_SALE") or ())
+    return sku in final or (category is not None and category in final)
+
+
+def guarantee_months(sku: str, category: str | None, order_skus: set[str]) -> int:
+    months = int(
+        _by_line(
+            setting("SHOPCARE_GUARANTEE_MONTHS_BY") or {},
+            sku,
+            category,
+            setting("SHOPCARE_GUARANTEE_MONTHS"),
+        )
+    )
+    addons = setting("SHOPCARE_GUARANTEE_ADDONS") or {}
+    return months + sum(int(extra) for addon, extra in addons.items() if addon in order_skus)
+
+
+class Parcel(NamedTuple):
+    """One line of one parcel (``order_line_id`` is ``None`` for a parcel without lines)."""
+
+    status: str
+    delivered_at: datetime | None
+    order_line_id: int | None
+    quantity: int | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """When an order's goods arrived: ``complete_at`` is the last parcel's delivery
+    (``None`` while any parcel is on its way or nothing was recorded), and
+    ``delivered`` the units of each order line that arrived."""
+
+    complete_at: datetime | None
+    delivered: dict[int, int]
+    any_undelivered_parcel: bool
+    #: when each order line's last delivered unit arrived (its return and guarantee
+    #: clocks start there, even while another parcel of the order is on its way)
+    line_delivered_at: dict[int, datetime] = field(default_factory=dict)
+
+
+def delivery_from(order: Any, parcels: list[Parcel]) -> Delivery:
+    """The order's delivery from its parcels (rows with ``status``, ``delivered_at``,
+    ``order_line_id``, ``quantity``: one per parcel line) when tracking recorded any — the
+    last parcel counts — else from ``order.delivered_at`` (every unit then)."""
+    goods = [
+        line for line in order.lines if line.sku not in set(setting("SHOPCARE_SHIPPING_SKUS") or ())
+    ]
+    if not parcels:
+        if order.delivered_at is None:
+            return Delivery(None, {}, False)
+        return Delivery(
+            order.delivered_at,
+            {line.id: line.quantity for line in goods},
+            False,
+            {line.id: order.delivered_at for line in goods},
+        )
+    delivered: dict[int, int] = {}
+    arrived: dict[int, datetime] = {}
+    last: datetime | None = None
+    pending = False
+    for row in parcels:
+        if row.status == "delivered" and row.delivered_at is not None:
+            last = row.delivered_at if last is None or row.delivered_at > last else last
+            if row.order_line_id is not None:
+                line_id = row.order_line_id
+                delivered[line_id] = delivered.get(line_id, 0) + (row.quantity or 0)
+                if line_id not in arrived or row.delivered_at > arrived[line_id]:
+                    arrived[line_id] = row.delivered_at
+        else:
+            pending = True
+    if not pending and last is not None and not delivered:
+        delivered = {line.id: line.quantity for line in goods}  # parcels without line detail
+        arrived = {line.id: last for line in goods}
+    complete = (
+        not pending
+        and last is not None
+        and all(delivered.get(line.id, 0) >= line.quantity for line in goods)
+    )
+    return Delivery(last if complete else None, delivered, pending, arrived)

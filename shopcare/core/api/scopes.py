@@ -1,0 +1,16 @@
+"""The scopes an API key can carry: the one list of them.
+
+A feature that adds API endpoints needing a new permission adds its scope here.
+"""
+
+from __future__ import annotations
+
+#: scope → what it allows, shown by ``flask shopcare api-key create --help``.
+SCOPES: dict[str, str] = {
+    "orders:read": "read orders",
+    "orders:write": "record and update orders",
+    "tracking:read": "read shipments and their events",
+    "tracking:write": "add shipment events",
+    "cases:read": "read after-sales cases",
+    "cases:write": "open after-sales cases and act on them as staff",
+}

@@ -1,0 +1,229 @@
+"""Putting work in the outbox (:func:`enqueue_mail`, :func:`enqueue_job`) and the
+staff-side helpers (list, retry). The jobs and periodic tasks a worker runs are
+what the app's features declared on its state (``state.add_job``, ``state.add_periodic``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, cast
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from shopcare.core.config import setting
+from shopcare.core.db import insert_unless_exists, session, utcnow
+from shopcare.core.errors import NotFound, ValidationError
+from shopcare.core.events import Actor, record_event
+from shopcare.core.outbox.models import FAILED, MAIL_KIND, OUTBOX, QUEUED, STATUSES, OutboxItem
+from shopcare.core.state import check_kind
+from shopcare.core.validation import MAX_BIG_ID, aware_datetime, check_int, email_address
+
+
+def _json(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValidationError(field, "must be a dict")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(field, f"must be JSON-serialisable ({error})") from None
+    return value
+
+
+def _run_at(run_at: datetime | None) -> datetime:
+    return utcnow() if run_at is None else aware_datetime(run_at, "run_at")
+
+
+def _add(values: dict[str, Any]) -> OutboxItem | None:
+    """Add an item to the caller's transaction, unless its dedupe key is taken."""
+    values = {"status": QUEUED, "attempts": 0, "created_at": utcnow(), **values}
+    if values.get("dedupe_key") is None:
+        item = OutboxItem(**values)
+        db = session()
+        db.add(item)
+        db.flush()
+        return item
+    # Race-safe: a concurrent enqueue of the same key makes this a no-op.
+    return cast(OutboxItem | None, insert_unless_exists(OutboxItem, values, unique="dedupe_key"))
+
+
+def _dedupe_key(value: Any, required: bool) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > 255:
+        raise ValidationError("dedupe_key", "a key of 1 to 255 characters is required")
+    return value
+
+
+def resolve_locale(locale: str | None) -> str:
+    """The supported language closest to ``locale`` (``"es_MX"`` → ``"es"``), else the default."""
+    from shopcare.core.i18n import match_language
+
+    languages = [str(code) for code in setting("SHOPCARE_LANGUAGES")]
+    return match_language(locale, languages) or str(setting("SHOPCARE_DEFAULT_LOCALE"))
+
+
+def enqueue_mail(
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    *,
+    locale: str | None = None,
+    dedupe_key: str,
+    run_at: datetime | None = None,
+) -> OutboxItem | None:
+    """Queue an e-mail, in the caller's transaction (sent only if the caller commits).
+
+    :param template: a name under ``shopcare/email/``: ``"tracking/status_changed"``
+        renders ``….subject.txt``, ``….txt`` and (when present) ``….html``, at send time.
+    :param context: the templates' variables; JSON-serialisable (checked now).
+    :param locale: the recipient's language (``None``: ``SHOPCARE_DEFAULT_LOCALE``).
+    :param dedupe_key: at most one e-mail is ever queued per key (a second call
+        returns ``None``); it also becomes the Message-ID, so that a receiver can
+        drop the rare duplicate delivery. Keys are global: prefix them with your domain.
+    :param run_at: send no earlier than this (aware datetime).
+    :raises ValidationError: naming the bad argument; nothing is queued.
+    """
+    address = email_address(to, "to", lower=False)
+    if not isinstance(template, str) or not template.strip() or ".." in template:
+        raise ValidationError("template", "a template name like 'tracking/status_changed'")
+    from shopcare.core.outbox.mail import template_names
+
+    for name in template_names(template, required_only=True):
+        if not _template_exists(name):
+            raise ValidationError("template", f"no template {name!r}")
+    return _add(
+        {
+            "kind": MAIL_KIND,
+            "payload": {
+                "to": address,
+                "template": template,
+                "context": _json(context, "context"),
+                "locale": resolve_locale(locale),
+            },
+            "dedupe_key": _dedupe_key(dedupe_key, required=True),
+            "due_at": _run_at(run_at),
+        }
+    )
+
+
+def _template_exists(name: str) -> bool:
+    from jinja2 import TemplateNotFound
+
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def enqueue_job(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxItem | None:
+    """Queue a job for the handler of ``kind`` (``state.add_job``), in the caller's transaction.
+
+    :param payload: the handler's argument; JSON-serialisable (checked now).
+    :param dedupe_key: if given, at most one job is ever queued per key (a second
+        call returns ``None``).
+    :raises ValidationError: naming the bad argument; nothing is queued.
+    """
+    kind = check_kind(kind)
+    if kind == MAIL_KIND:
+        raise ValidationError("kind", "queue e-mails with enqueue_mail")
+    return _add(
+        {
+            "kind": kind,
+            "payload": _json(payload, "payload"),
+            "dedupe_key": _dedupe_key(dedupe_key, required=False),
+            "due_at": _run_at(run_at),
+        }
+    )
+
+
+def get_item(item_id: int) -> OutboxItem:
+    """One outbox item.
+
+    :raises NotFound: if there is none with ``item_id``.
+    :raises ValidationError: for an id no item can have.
+    """
+    item = session().get(OutboxItem, check_int(item_id, "item_id", minimum=1, maximum=MAX_BIG_ID))
+    if item is None:
+        raise NotFound(f"no outbox item {item_id}")
+    return item
+
+
+def list_items(status: str | None = None, *, limit: int = 100, offset: int = 0) -> list[OutboxItem]:
+    """Outbox items, newest first, optionally only those with ``status``.
+
+    :raises ValidationError: for a ``limit`` outside 1…1000, an ``offset`` outside
+        0…10,000,000 or an unknown status.
+    """
+    limit = check_int(limit, "limit", minimum=1, maximum=1000)
+    offset = check_int(offset, "offset", minimum=0, maximum=10_000_000)
+    query = select(OutboxItem).order_by(OutboxItem.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        if status not in STATUSES:
+            raise ValidationError("status", f"one of {', '.join(STATUSES)}")
+        query = query.where(OutboxItem.status == status)
+    return list(session().scalars(query))
+
+
+def count_by_status() -> dict[str, int]:
+    """How many items are in each status (one GROUP BY query); every status is present."""
+    rows = (
+        session().execute(select(OutboxItem.status, func.count()).group_by(OutboxItem.status)).all()
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({status: int(count) for status, count in rows})
+    return counts
+
+
+def retry(item_id: int, *, actor: Actor | None = None) -> OutboxItem:
+    """Give a failed item a fresh set of attempts, due now (flushed, not committed),
+    and record ``outbox.retried`` with ``actor`` (default: whoever is acting now).
+
+    The move ``failed → queued`` of :data:`~shopcare.core.outbox.models.OUTBOX` is a
+    conditional UPDATE, so two people retrying the same item at once, or a retry racing
+    a worker, can never queue it twice.
+
+    :raises NotFound: no such item. :raises TransitionError: the item has not failed.
+    """
+    item = get_item(item_id)
+    try:
+        OUTBOX.move(
+            OutboxItem, item_id, QUEUED, expected=FAILED, values=_fresh_attempts(), actor=actor
+        )
+    finally:
+        session().refresh(item)
+    return item
+
+
+def retry_failed(*, actor: Actor | None = None) -> int:
+    """Retry every failed item, recording ``outbox.retried`` for each with ``actor``;
+    returns how many (flushed, not committed)."""
+    move = OUTBOX.check(FAILED, QUEUED)  # the table allows it, and names its event
+    ids = (
+        session()
+        .scalars(
+            update(OutboxItem)
+            .where(OutboxItem.status == FAILED)
+            .values(status=QUEUED, **_fresh_attempts())
+            .returning(OutboxItem.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        .all()
+    )
+    actor = actor if actor is not None else Actor.current()
+    for item_id in sorted(ids):
+        record_event(
+            OUTBOX.name, item_id, str(move.event), actor=actor, from_state=FAILED, to_state=QUEUED
+        )
+    return len(ids)
+
+
+def _fresh_attempts() -> dict[str, Any]:
+    return {"attempts": 0, "due_at": utcnow(), "finished_at": None}

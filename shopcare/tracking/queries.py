@@ -1,0 +1,362 @@
+"""What the shopper's pages read: an order with its version stamp, everything its
+tracking part shows (in three queries), a shopper's order list, the order's status for
+the host's own pages (:class:`~shopcare.tracking.summary.OrderStatus`), one shipment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import BindParameter, Select, String, bindparam, cast, func, select
+from sqlalchemy.orm import joinedload
+
+from shopcare.core.db import session, utcnow
+from shopcare.core.events import Event
+from shopcare.core.paging import Page, paging
+from shopcare.core.validation import MAX_ID, check_int
+from shopcare.orders.models import Order, OrderLine
+from shopcare.orders.services import reference_key
+from shopcare.tracking.lateness import is_late
+from shopcare.tracking.models import Shipment, ShipmentLine
+from shopcare.tracking.statuses import ARRIVED, EXPIRED, STATUS_STEP, TROUBLE
+from shopcare.tracking.summary import OrderStatus, summarize, tracking_status
+
+ORDERS_PER_PAGE = 20
+
+
+@dataclass
+class ShipmentView:
+    """One shipment as the order page shows it."""
+
+    shipment: Shipment
+    number: int
+    lines: list[tuple[OrderLine, int]]
+    step: int
+    late: bool
+
+    @property
+    def trouble(self) -> bool:
+        return self.shipment.status in TROUBLE or self.shipment.status == EXPIRED
+
+
+@dataclass
+class OrderTracking:
+    """Everything the order page shows, loaded in three queries.
+
+    ``changes_at`` is the next moment what it shows changes by the clock alone (a
+    shipment's delivery window closes and it turns late), or ``None``.
+    """
+
+    order: Order
+    status: str
+    shipments: list[ShipmentView]
+    #: The public events, oldest first: rows with ``id``, ``action``, ``occurred_at``,
+    #: ``data``, ``from_state`` and ``to_state``.
+    timeline: list[Any]
+    summary: OrderStatus
+    unshipped: list[tuple[OrderLine, int]] = field(default_factory=list)
+    changes_at: datetime | None = None
+    _numbers: dict[Any, int] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.shipments) > 1:
+            self._numbers = {view.shipment.id: view.number for view in self.shipments}
+
+    def shipment_number(self, event: Any) -> int | None:
+        """The 1-based number of the shipment an event is about (when there are several)."""
+        return self._numbers.get(event.data.get("shipment_id"))
+
+
+class OrderVersion(NamedTuple):
+    """What changes whenever anything the order page shows changes: the order's row
+    (``updated_at``) and its event log (``events``, how many it holds).
+
+    The log is append-only and every tracking change records an event, so the count
+    grows with each change once it commits; unlike the newest id, it also grows when
+    a transaction holding an older id commits after a newer one.
+    """
+
+    order_id: int
+    updated_at: datetime
+    events: int
+
+
+class VersionedOrder(NamedTuple):
+    """An order (lines loaded) and its :class:`OrderVersion`, read in one query."""
+
+    order: Order
+    version: OrderVersion
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """A row of the shopper's order list."""
+
+    order: Order
+    status: OrderStatus
+    shipments: int
+
+
+def get(shipment_id: int) -> Shipment | None:
+    """One shipment by id.
+
+    :raises ValidationError: for an id no shipment can have.
+    """
+    return session().get(Shipment, check_int(shipment_id, "shipment_id", minimum=1, maximum=MAX_ID))
+
+
+def shipments(order: Order) -> list[Shipment]:
+    """An order's shipments with their lines, oldest first (one query)."""
+    return list(session().scalars(_shipments_query(), {"order_id": order.id}).unique())
+
+
+def order_for_page(reference: str) -> Order | None:
+    """The order with its lines in one query (the order page's first)."""
+    key = reference_key(reference)
+    if key is None:
+        return None
+    return (
+        session()
+        .scalars(select(Order).options(joinedload(Order.lines)).where(Order.reference_key == key))
+        .unique()
+        .one_or_none()
+    )
+
+
+def versioned_order(reference: str) -> VersionedOrder | None:
+    """The order with its lines and its :class:`OrderVersion`, in one query (the
+    order page's first; with a cached fragment, its only one)."""
+    key = reference_key(reference)
+    if key is None:
+        return None
+    row = session().execute(_versioned_order_query(), {"reference": key}).unique().one_or_none()
+    if row is None:
+        return None
+    order, count = row
+    return VersionedOrder(order, OrderVersion(order.id, order.updated_at, int(count)))
+
+
+def order_tracking(order: Order, *, now: datetime | None = None) -> OrderTracking:
+    """What the order page shows: two more queries (shipments with their lines, and
+    the public timeline), whatever the number of lines, shipments and events."""
+    now = now or utcnow()
+    parcels = shipments(order)
+    timeline = _public_timeline(order.id)
+    reached: dict[int, int] = {}
+    for event in timeline:
+        shipment_id, status = event.data.get("shipment_id"), event.data.get("status")
+        if shipment_id is not None and status in STATUS_STEP:
+            reached[shipment_id] = max(reached.get(shipment_id, 0), STATUS_STEP[status])
+    shipped: dict[int, int] = {}
+    views = []
+    for number, shipment in enumerate(parcels, start=1):
+        for line in shipment.lines:
+            shipped[line.order_line_id] = shipped.get(line.order_line_id, 0) + line.quantity
+        # A shipment exists once its parcel was handed over: at least "shipped".
+        step = max(1, reached.get(shipment.id, 0), STATUS_STEP.get(shipment.status, 1))
+        views.append(
+            ShipmentView(
+                shipment=shipment,
+                number=number,
+                lines=[(line.order_line, line.quantity) for line in shipment.lines],
+                step=step,
+                late=is_late(shipment, now),
+            )
+        )
+    unshipped = [
+        (line, line.quantity - shipped.get(line.id, 0))
+        for line in order.lines
+        if line.quantity > shipped.get(line.id, 0)
+    ]
+    units = sum(line.quantity for line in order.lines)
+    closing = [
+        s.estimated_latest
+        for s in parcels
+        if s.estimated_latest is not None
+        and s.estimated_latest >= now
+        and s.status not in ARRIVED
+        and s.status not in TROUBLE
+    ]
+    return OrderTracking(
+        order=order,
+        status=tracking_status(s.status for s in parcels),
+        shipments=views,
+        timeline=timeline,
+        summary=summarize(
+            parcels,
+            units=units,
+            units_shipped=units - sum(count for _line, count in unshipped),
+            now=now,
+        ),
+        unshipped=unshipped if parcels else [],
+        changes_at=min(closing, default=None),
+    )
+
+
+def orders_for_user(
+    user_id: str | int, page: int = 1, per_page: int = ORDERS_PER_PAGE
+) -> Page[OrderSummary]:
+    """A shopper's orders, newest first, with their status (four queries a page).
+
+    :raises ValidationError: for a ``page`` outside 1…10,000 or a ``per_page``
+        outside 1…10,000.
+    """
+    db = session()
+    page, per_page = paging(page, per_page)
+    owned = Order.user_id == str(user_id)
+    total = db.scalar(select(func.count()).select_from(Order).where(owned)) or 0
+    orders = list(
+        db.scalars(
+            select(Order)
+            .where(owned)
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    statuses = _statuses(
+        {order.id: sum(line.quantity for line in order.lines) for order in orders}, utcnow()
+    )
+    items = [
+        OrderSummary(order, statuses[order.id], statuses[order.id].parcels) for order in orders
+    ]
+    return Page(items, page, per_page, page * per_page < total, total)
+
+
+def order_status(reference: str, *, now: datetime | None = None) -> OrderStatus | None:
+    """An order's delivery status as a shopper reads it (``None`` for no such order):
+    what the shopper's pages show, for the host's own pages. Two queries."""
+    if reference_key(reference) is None:
+        return None
+    return order_statuses([reference], now=now).get(reference)
+
+
+def order_statuses(
+    references: Iterable[str], *, now: datetime | None = None
+) -> dict[str, OrderStatus]:
+    """:func:`order_status` of several orders, by reference, in two queries (unknown
+    references are left out): for a host's list of orders. References match as
+    look-ups match them (:func:`shopcare.orders.services.reference_key`); the result
+    is keyed by the references as given."""
+    given: dict[str, list[str]] = {}
+    for reference in references:
+        key = reference_key(reference)
+        if key is not None:
+            given.setdefault(key, []).append(reference)
+    if not given:
+        return {}
+    rows = session().execute(
+        select(Order.id, Order.reference_key, func.coalesce(func.sum(OrderLine.quantity), 0))
+        .join(OrderLine, OrderLine.order_id == Order.id, isouter=True)
+        .where(Order.reference_key.in_(sorted(given)))
+        .group_by(Order.id, Order.reference_key)
+    )
+    keys_by_id: dict[int, str] = {}
+    units: dict[int, int] = {}
+    for order_id, key, count in rows:
+        keys_by_id[order_id] = key
+        units[order_id] = int(count)
+    statuses = _statuses(units, now or utcnow())
+    return {
+        reference: status
+        for order_id, status in statuses.items()
+        for reference in given[keys_by_id[order_id]]
+    }
+
+
+def _statuses(units: Mapping[int, int], now: datetime) -> dict[int, OrderStatus]:
+    """The :class:`OrderStatus` of each order id, given its units (one query)."""
+    if not units:
+        return {}
+    carried = (
+        select(func.coalesce(func.sum(ShipmentLine.quantity), 0))
+        .where(ShipmentLine.shipment_id == Shipment.id)
+        .scalar_subquery()
+    )
+    parcels: dict[int, list[Any]] = {order_id: [] for order_id in units}
+    shipped: dict[int, int] = dict.fromkeys(units, 0)
+    for row in session().execute(
+        select(
+            Shipment.order_id,
+            Shipment.status,
+            Shipment.estimated_latest,
+            Shipment.resolution,
+            carried.label("units"),
+        ).where(Shipment.order_id.in_(list(units)))
+    ):
+        parcels[row.order_id].append(row)
+        shipped[row.order_id] += int(row.units)
+    return {
+        order_id: summarize(
+            parcels[order_id], units=count, units_shipped=shipped[order_id], now=now
+        )
+        for order_id, count in units.items()
+    }
+
+
+def _public_timeline(order_id: int) -> list[Any]:
+    """The order's public events, oldest first, as light rows (``id``, ``action``,
+    ``occurred_at``, ``data``, …: what the timeline shows), not ORM objects: the page
+    reads them once and a row is several times cheaper to build (one query)."""
+    return list(session().execute(_timeline_query(), {"subject_id": str(order_id)}))
+
+
+@cache
+def _timeline_query() -> Select[Any]:
+    """The public timeline's SELECT, built once (the order page asks on every miss)."""
+    subject_id: BindParameter[str] = bindparam("subject_id", type_=String)
+    return (
+        select(
+            Event.id,
+            Event.action,
+            Event.occurred_at,
+            Event.data,
+            Event.from_state,
+            Event.to_state,
+        )
+        .where(
+            Event.subject_kind == "order",
+            Event.subject_id == subject_id,
+            Event.public.is_(True),
+        )
+        .order_by(Event.occurred_at, Event.id)
+    )
+
+
+@cache
+def _shipments_query() -> Select[Any]:
+    """An order's shipments with their lines, built once."""
+    order_id: BindParameter[int] = bindparam("order_id")
+    return (
+        select(Shipment)
+        .options(joinedload(Shipment.lines))
+        .where(Shipment.order_id == order_id)
+        .order_by(Shipment.id)
+    )
+
+
+@cache
+def _versioned_order_query() -> Select[Order, int]:
+    """SELECT the order by its reference key, its lines and how many events it has: built once
+    (the page asks for it on every request)."""
+    reference: BindParameter[str] = bindparam("reference", type_=String)
+    # Not correlated to the outer row (which repeats per line): both databases run an
+    # uncorrelated subquery once. Counted on the index (subject_kind, subject_id, …).
+    order_id = (
+        select(cast(Order.id, String)).where(Order.reference_key == reference).correlate(None)
+    )
+    events = (
+        select(func.count())
+        .select_from(Event)
+        .where(Event.subject_kind == "order", Event.subject_id == order_id.scalar_subquery())
+        .correlate(None)
+        .scalar_subquery()
+    )
+    return (
+        select(Order, events)
+        .options(joinedload(Order.lines))
+        .where(Order.reference_key == reference)
+    )

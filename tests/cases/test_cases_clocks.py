@@ -1,0 +1,181 @@
+"""The three clocks at their boundaries (Europe/Madrid, holidays of Spain)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.cases.helpers import CONFIG, delivered_order, lines, madrid
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    return dict(CONFIG)
+
+
+def test_withdrawal_last_second_of_day_14_across_dst(care: Any) -> None:
+    # Delivered Wed 14 Oct 2026; day 14 is Wed 28 Oct, after the change to CET on the 25th.
+    delivered_order(care, delivered=madrid(2026, 10, 14, 12, 0))
+    inside = care.cases.eligibility("SO-1", "withdrawal", now=madrid(2026, 10, 28, 23, 59, 59))
+    assert inside.eligible
+    assert inside.until == madrid(2026, 10, 29, 0, 0)
+    outside = care.cases.eligibility("SO-1", "withdrawal", now=madrid(2026, 10, 29, 0, 0, 0))
+    assert not outside.eligible
+    assert outside.lines[0].refusal == "window_closed"
+    assert "28 October" in (outside.lines[0].message or "")
+
+
+def test_withdrawal_ending_on_a_sunday_moves_to_monday(care: Any) -> None:
+    # Delivered Sun 1 Nov 2026 -> day 14 is Sunday 15 Nov -> Monday 16 Nov.
+    delivered_order(care, delivered=madrid(2026, 11, 1, 10, 0))
+    assert care.cases.eligibility("SO-1", "withdrawal", now=madrid(2026, 11, 16, 23, 59)).eligible
+    assert not care.cases.eligibility("SO-1", "withdrawal", now=madrid(2026, 11, 17, 0, 0)).eligible
+
+
+def test_year_end_holiday_and_weekend(care: Any) -> None:
+    # Pitfall: delivered Fri 11 Dec 2026: day 14 is 25 Dec (holiday), then a weekend.
+    delivered_order(care, delivered=madrid(2026, 12, 11, 9, 0))
+    late_evening = madrid(2026, 12, 28, 23, 30)
+    assert care.cases.eligibility("SO-1", "withdrawal", now=late_evening).eligible
+    after = madrid(2026, 12, 29, 0, 10)
+    assert after.astimezone(UTC).day == 28  # still the 28th in UTC
+    assert not care.cases.eligibility("SO-1", "withdrawal", now=after).eligible
+
+
+def test_withdrawal_runs_from_the_last_parcel(care: Any) -> None:
+    # Pitfall: placed 1 June, parcels delivered 10 and 18 June: 30 June in time, last day 2 July.
+    care.orders.record("SO-1", "ann@example.com", madrid(2026, 6, 1, 10), lines())
+    care.tracking.add_shipment(
+        "SO-1",
+        carrier="dhl",
+        tracking_number="A1",
+        lines={"MUG-1": 3},
+        shipped_at=madrid(2026, 6, 2, 10),
+    )
+    care.tracking.add_shipment(
+        "SO-1",
+        carrier="dhl",
+        tracking_number="A2",
+        lines={"TEA-9": 1},
+        shipped_at=madrid(2026, 6, 3, 10),
+    )
+    care.tracking.add_event(
+        "SO-1",
+        "delivered",
+        occurred_at=madrid(2026, 6, 10, 12),
+        tracking_number="A1",
+        carrier="dhl",
+    )
+    early = care.cases.eligibility("SO-1", "withdrawal", now=madrid(2026, 6, 12, 12))
+    assert early.eligible and not early.started and early.until is None
+    care.tracking.add_event(
+        "SO-1",
+        "delivered",
+        occurred_at=madrid(2026, 6, 18, 12),
+        tracking_number="A2",
+        carrier="dhl",
+    )
+    check = care.cases.eligibility("SO-1", "withdrawal", now=madrid(2026, 6, 30, 12))
+    assert check.eligible and check.until == madrid(2026, 7, 3, 0, 0)
+    assert not care.cases.eligibility("SO-1", "withdrawal", now=madrid(2026, 7, 3, 0, 0)).eligible
+    case = care.cases.open("SO-1", "withdrawal", {"MUG-1": 1}, now=madrid(2026, 6, 30, 12))
+    assert case.status == "approved"
+
+
+def test_no_recorded_delivery_is_not_started_never_expired(care: Any) -> None:
+    care.orders.record("SO-1", "ann@example.com", madrid(2025, 1, 1, 10), lines())
+    result = care.cases.eligibility("SO-1", "withdrawal", now=madrid(2026, 6, 1, 12))
+    assert result.eligible and not result.started and result.until is None
+    assert all(line.refusal is None for line in result.lines)
+
+
+def test_return_window_and_final_sale(app: Any, care: Any) -> None:
+    app.config.update(SHOPCARE_RETURN_DAYS=30, SHOPCARE_FINAL_SALE=("TEA-9",))
+    delivered_order(care, delivered=madrid(2026, 2, 1, 10))
+    result = care.cases.eligibility("SO-1", "return", now=madrid(2026, 3, 3, 23, 59, 59))
+    assert result.line("MUG-1").eligible
+    assert result.line("TEA-9").refusal == "final_sale"
+    closed = care.cases.eligibility("SO-1", "return", now=madrid(2026, 3, 4, 0, 0))
+    assert closed.line("MUG-1").message == "The return window closed on 3 March."
+
+
+def test_return_days_per_category(app: Any, care: Any) -> None:
+    app.config.update(SHOPCARE_RETURN_DAYS_BY={"kitchen": 60})
+    delivered_order(care, delivered=madrid(2026, 2, 1, 10))
+    result = care.cases.eligibility("SO-1", "return", now=madrid(2026, 3, 20, 12))
+    assert result.line("MUG-1").eligible and not result.line("TEA-9").eligible
+
+
+def test_last_day_of_a_36_month_guarantee(care: Any) -> None:
+    delivered_order(care, delivered=madrid(2026, 3, 2, 10))
+    assert care.cases.eligibility("SO-1", "guarantee", now=madrid(2029, 3, 2, 23, 59, 59)).eligible
+    expired = care.cases.eligibility("SO-1", "guarantee", now=madrid(2029, 3, 3, 0, 0))
+    assert not expired.eligible and expired.lines[0].refusal == "expired"
+
+
+def test_guarantee_extended_by_an_addon(app: Any, care: Any) -> None:
+    app.config.update(SHOPCARE_GUARANTEE_ADDONS={"EXT-2Y": 24})
+    order_lines = [
+        *lines(),
+        {"sku": "EXT-2Y", "name": "Two more years", "quantity": 1, "unit_price": "9.00"},
+    ]
+    delivered_order(care, delivered=madrid(2026, 3, 2, 10), order_lines=order_lines)
+    assert (
+        care.cases.eligibility("SO-1", "guarantee", now=madrid(2031, 3, 2, 12))
+        .line("MUG-1")
+        .eligible
+    )
+
+
+def test_eligibility_unknown_kind_or_order(care: Any) -> None:
+    from shopcare import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        care.cases.eligibility("NOPE", "return")
+    assert error.value.field == "reference"
+    delivered_order(care)
+    with pytest.raises(ValidationError):
+        care.cases.eligibility("SO-1", "exchange")
+
+
+def test_not_delivered_yet_refuses_returns(care: Any) -> None:
+    care.orders.record("SO-1", "ann@example.com", datetime.now(UTC) - timedelta(days=1), lines())
+    result = care.cases.eligibility("SO-1", "return")
+    assert result.lines[0].refusal == "not_delivered"
+
+
+def test_return_and_guarantee_run_per_line_while_another_parcel_travels(care: Any) -> None:
+    care.orders.record("SO-1", "ann@example.com", madrid(2026, 6, 1, 10), lines())
+    care.tracking.add_shipment(
+        "SO-1",
+        carrier="dhl",
+        tracking_number="A1",
+        lines={"MUG-1": 3},
+        shipped_at=madrid(2026, 6, 2, 10),
+    )
+    care.tracking.add_shipment(
+        "SO-1",
+        carrier="dhl",
+        tracking_number="A2",
+        lines={"TEA-9": 1},
+        shipped_at=madrid(2026, 6, 3, 10),
+    )
+    care.tracking.add_event(
+        "SO-1",
+        "delivered",
+        occurred_at=madrid(2026, 6, 10, 12),
+        tracking_number="A1",
+        carrier="dhl",
+    )
+    returns = care.cases.eligibility("SO-1", "return", now=madrid(2026, 6, 12, 12))
+    assert returns.line("MUG-1").eligible and returns.line("MUG-1").until == madrid(
+        2026, 7, 11, 0, 0
+    )
+    assert returns.line("TEA-9").refusal == "not_delivered"
+    assert (
+        care.cases.eligibility("SO-1", "guarantee", now=madrid(2026, 6, 12, 12))
+        .line("MUG-1")
+        .eligible
+    )
