@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, delete, func, select, text, tuple_, update
+from sqlalchemy import String, cast, delete, func, select
 
 from shopcare.core.db import session
 from shopcare.core.events import Actor, record_event
@@ -153,17 +153,9 @@ def _event_json(event: Any) -> dict[str, Any]:
 
 
 def _events(subjects: Iterable[Subject], address: str) -> list[Any]:
-    from shopcare.core.events.models import Event
+    from shopcare.core.events.erasure import events_about
 
-    wanted = sorted(set(subjects))
-    conditions = [Event.actor_label == address]
-    if wanted:
-        conditions.append(tuple_(Event.subject_kind, Event.subject_id).in_(wanted))
-    from sqlalchemy import or_
-
-    return list(
-        session().scalars(select(Event).where(or_(*conditions)).order_by(Event.id)).all()
-    )
+    return events_about(subjects, address)
 
 
 def _outbox_items(address: str, *, mails_only: bool = False) -> list[Any]:
@@ -265,47 +257,21 @@ def _erase_events(
     names: set[str],
     extra: Mapping[str, tuple[str, ...]],
 ) -> int:
-    from shopcare.core.events.models import Event
+    from shopcare.core.events.erasure import blank
 
-    events = _events(subjects, address)
-    rows = []
-    for event in events:
+    changes: dict[int, dict[str, Any]] = {}
+    for event in _events(subjects, address):
         keys = FREE_TEXT_KEYS | set(extra.get(event.action, ()))
         label = event.actor_label
         personal = label is not None and (
             label == address or any(name.casefold() in label.casefold() for name in names)
         )
-        rows.append(
-            {
-                "event_id": event.id,
-                "new_data": scrub(event.data or {}, names, keys),
-                "new_label": alias if personal else label,
-                "new_actor_id": None if personal and event.actor_kind == "shopper" else event.actor_id,
-            }
-        )
-    if not rows:
-        return 0
-    table = Event.__table__
-    connection = session().connection()
-    if connection.dialect.name == "postgresql":
-        # The log's trigger lets an UPDATE through only with this set, and then only
-        # of who did it and what was said (see shopcare.core.events.models).
-        connection.execute(text("SET LOCAL shopcare.erasure = 'on'"))
-    connection.execute(
-        update(table)
-        .where(table.c.id == bindparam("event_id"))
-        .values(
-            data=bindparam("new_data", type_=table.c.data.type),
-            actor_label=bindparam("new_label"),
-            actor_id=bindparam("new_actor_id"),
-        ),
-        rows,
-    )
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SET LOCAL shopcare.erasure = 'off'"))
-    for event in events:  # the session's copies are stale now
-        session().expire(event)
-    return len(rows)
+        changes[event.id] = {
+            "data": scrub(event.data or {}, names, keys),
+            "actor_label": alias if personal else label,
+            "actor_id": None if personal and event.actor_kind == "shopper" else event.actor_id,
+        }
+    return blank(changes)
 
 
 def _erase_outbox(address: str, alias: str) -> tuple[int, int]:

@@ -20,7 +20,10 @@ def privacy_group() -> None:
 @privacy_group.command("export")
 @click.argument("email")
 @click.option(
-    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
     help="Write the JSON document here (default: standard output).",
 )
 def export_command(email: str, output: click.utils.LazyFile) -> None:
@@ -43,7 +46,9 @@ def erase_command(email: str, yes: bool) -> None:
     changes nothing (exit status 0 either way; 2 for an address that is not one).
     """
     if not yes:
-        click.confirm(f"Erase everything shopcare holds about {email}? This cannot be undone", abort=True)
+        click.confirm(
+            f"Erase everything shopcare holds about {email}? This cannot be undone", abort=True
+        )
     try:
         result = privacy.erase(email)
     except ValidationError as error:

@@ -24,13 +24,15 @@ pages = Routes()
 
 class ExportForm(FlaskForm):
     email = EmailField(
-        _l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254)]
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254)],
     )
 
 
 class EraseForm(FlaskForm):
     email = EmailField(
-        _l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254)]
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254)],
     )
     confirm = EmailField(
         _l("The same address again, to confirm"),
@@ -99,7 +101,10 @@ def privacy_erase() -> Response | tuple[str, int]:
                 else:
                     session().commit()
                     flash(
-                        _("Erased. The figures stay; the address is now %(alias)s.", alias=result.alias),
+                        _(
+                            "Erased. The figures stay; the address is now %(alias)s.",
+                            alias=result.alias,
+                        ),
                         "success",
                     )
                 return redirect(url_for(".privacy_page"))

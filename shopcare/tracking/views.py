@@ -32,7 +32,9 @@ from shopcare.core.access import (
     login_required,
     login_url,
     may_see_order,
+    owner_of,
     owns_order,
+    public,
     staff_required,
 )
 from shopcare.core.cache import page_cache
@@ -204,6 +206,7 @@ def _field_message(name: str) -> str:
 @blueprint.route("/", methods=["GET", "POST"])
 @limit("guest_lookup", methods=("POST",))
 @web.form_view
+@public
 def lookup() -> Response | str:
     """Find an order by its number and e-mail; a match goes to its page by a signed link.
 
@@ -266,6 +269,7 @@ def orders() -> str:
 
 
 @blueprint.route("/orders/<reference>")
+@owner_of("order")
 def order(reference: str) -> Response:
     """One order: its shipments, progress, estimate and timeline.
 

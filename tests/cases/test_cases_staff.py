@@ -179,7 +179,11 @@ def test_bulk_approve(care: Any, db: Any, client: FlaskClient) -> None:
 def test_staff_see_the_exchange_wish_as_text(care: Any, db: Any, client: FlaskClient) -> None:
     delivered_order(care)
     case = care.cases.open(
-        "SO-1", "return", {"MUG-1": 1}, reason="too_small", remedy="exchange",
+        "SO-1",
+        "return",
+        {"MUG-1": 1},
+        reason="too_small",
+        remedy="exchange",
         exchange_for="<i>Size L</i>",
     )
     db.session.commit()
