@@ -43,6 +43,7 @@ from shopcare.core.access import (
     current_user_id,
     login_required,
     owner_of,
+    safe_next,
     staff_required,
 )
 from shopcare.core.db import session, utcnow
@@ -425,7 +426,8 @@ def slip(number: str) -> Response:
     qr = segno.make(payload, error="m")
     # a viewBox and no fixed size, so the stylesheet scales the whole code (with its quiet
     # zone) instead of cropping it
-    svg = Markup(qr.svg_inline(scale=4, title=found.number, omitsize=True))
+    # segno draws it; the title is the case number shopcare made (R-2026-000042)
+    svg = Markup(qr.svg_inline(scale=4, title=found.number, omitsize=True))  # nosec B704
     from shopcare.core.config import setting
 
     address = str(setting("SHOPCARE_RETURN_ADDRESS") or "").splitlines()
@@ -548,7 +550,10 @@ def cases_approve() -> Response:
             ),
             "ok",
         )
-    return redirect(request.form.get("next") or url_for("shopcare.staff.cases"))
+    else:
+        flash(_("This form had expired. Please send it again."), "error")
+    # Back to the queue page the list was on (its filters kept); never off the site.
+    return redirect(safe_next(request.form.get("next"), url_for("shopcare.staff.cases")))
 
 
 @staff_pages.route("/cases/<number>", endpoint="case")
