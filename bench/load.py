@@ -302,7 +302,7 @@ def twice(first: Callable[[], Any], second: Callable[[], Any], at_once: bool) ->
         try:
             barrier.wait(timeout=30)
             results[index] = call()
-        except BaseException as error:  # noqa: BLE001 - reported by the caller
+        except BaseException as error:
             errors.append(error)
 
     other = threading.Thread(target=run, args=(1, second))
@@ -561,7 +561,7 @@ def drive(plan_path: Path, out_path: Path, port: int, seconds: float, threads: i
                 KINDS[name][1](shopper, plan)
                 with recorder.lock:
                     flows[name] += 1
-            except Exception as error:  # noqa: BLE001 - counted and reported
+            except Exception as error:
                 with recorder.lock:
                     recorder.flow_errors[f"{name}: {type(error).__name__}: {error}"[:200]] += 1
             finally:
@@ -895,14 +895,14 @@ def print_report(
     )
     print(
         "| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | speed vs baseline "
-        "| p50 × baseline | p99 × baseline | statuses |"
+        "| p50 x baseline | p99 x baseline | statuses |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     order = sorted(rows, key=lambda name: (name != BASELINE, name))
     for name in order:
         row = rows[name]
         statuses = ", ".join(
-            f"{n} × {s}"
+            f"{n} x {s}"
             for s, n in sorted(result["statuses"][name].items(), key=lambda x: int(x[0]))
         )
         print(
