@@ -835,6 +835,16 @@ def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, A
     app = create()
     with app.app_context():
         expected = {message_id(str(key)): str(key) for key, _status, _payload in mails}
+    # Each case told its shopper: a withdrawal its acknowledgement, a return or a claim
+    # that it was received; one e-mail of that template per case, none missing.
+    mailed: Counter[tuple[str, str]] = Counter(
+        (str(payload.get("template")), str(payload.get("context", {}).get("number")))
+        for _key, _status, payload in mails
+    )
+    for _reference, kind, number, _request_key in cases:
+        template = "cases/withdrawal_received" if kind == "withdrawal" else "cases/status_changed"
+        if mailed.get((template, number), 0) != 1:
+            problems.append(f"case {number}: {mailed.get((template, number), 0)} x {template}")
     statuses = Counter(str(status) for _key, status, _payload in mails)
     templates = Counter(str(payload.get("template")) for _key, _status, payload in mails)
     not_done = {s: n for s, n in statuses.items() if s != "done"}
