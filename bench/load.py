@@ -69,7 +69,9 @@ from bench.order_page import database, free_port, gunicorn  # noqa: E402
 
 SECRET = "whsec-load"
 EXTERNAL_URL = "https://casaverde.example"
-STATUSES = ["info_received", "in_transit", "out_for_delivery", "delivered"]
+STATUSES = ["in_transit", "out_for_delivery", "delivered"]
+#: The statuses whose change e-mails the shopper (SHOPCARE_TRACKING_NOTIFY_STATUSES).
+NOTIFY = ("out_for_delivery", "delivered")
 LINES = [
     {"sku": "MUG-1", "name": "Blue mug", "quantity": 2, "unit_price": "12.50"},
     {"sku": "TEA-9", "name": "Green tea", "quantity": 1, "unit_price": "4.90"},
@@ -324,7 +326,8 @@ class Plan:
         self._next: dict[str, Iterator[dict[str, str]]] = {
             kind: iter(self.pools[kind]) for kind in ("return", "withdrawal", "api_case")
         }
-        # Each webhook order's parcel through the statuses: step by step across orders.
+        # Each webhook order's parcel through the statuses, one order after the other
+        # (so its events may overlap, and arrive out of order, across client threads).
         self._events = iter(
             [
                 {
@@ -337,8 +340,8 @@ class Plan:
                     "tracking_number": f"JD{order['reference'].replace('-', '')}",
                     "location": "Madrid",
                 }
-                for step, status in enumerate(STATUSES)
                 for order in self.pools["webhook"]
+                for step, status in enumerate(STATUSES)
             ]
         )
         self.rng = rng
@@ -711,6 +714,14 @@ def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, A
             ).all()
             if str(action).removeprefix("shipment.") in STATUSES
         )
+        moved = connection.execute(
+            text(
+                "SELECT id, action FROM shopcare_events WHERE subject_kind = 'order' "
+                "AND action IN ("
+                + ", ".join(f"'shipment.{s}'" for s in NOTIFY)
+                + ") AND to_state IS NOT NULL"
+            )
+        ).all()
         mails = connection.execute(
             text(
                 "SELECT dedupe_key, status, payload FROM shopcare_outbox_items WHERE kind = :mail"
@@ -845,6 +856,11 @@ def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, A
         template = "cases/withdrawal_received" if kind == "withdrawal" else "cases/status_changed"
         if mailed.get((template, number), 0) != 1:
             problems.append(f"case {number}: {mailed.get((template, number), 0)} x {template}")
+    # Each carrier event that moved a parcel to a status the shopper hears about: one e-mail.
+    keys = Counter(str(key) for key, _status, _payload in mails)
+    for event_id, action in moved:
+        if keys.get(f"tracking-mail:{event_id}", 0) != 1:
+            problems.append(f"event {event_id} ({action}): no status e-mail queued")
     statuses = Counter(str(status) for _key, status, _payload in mails)
     templates = Counter(str(payload.get("template")) for _key, _status, payload in mails)
     not_done = {s: n for s, n in statuses.items() if s != "done"}
@@ -990,7 +1006,7 @@ def main() -> int:
         os.environ.update({k: env[k] for k in ("BENCH_DATABASE_URL", "BENCH_WEBHOOK_SECRET")})
         # Enough orders that no pool runs out: a submission every ~2 s per thread at most.
         size = max(60, int(args.seconds * args.threads * 0.4))
-        pools = {"browse": 100, "webhook": max(30, size // 4), "return": size}
+        pools = {"browse": 100, "webhook": max(20, size // 8), "return": size}
         pools.update(withdrawal=size, api_case=size)
         started = time.monotonic()
         plan = seed_shop(url, pools)
