@@ -18,9 +18,10 @@ three times, the same way. Each kind of traffic is one small function in ``KINDS
 When the time is up and the clients are done, the outbox is drained and the database
 reconciled against what the clients were told:
 
-- every accepted submission is stored exactly once (returns and API cases: one case per
-  order; withdrawals: one case per ``request_key``, and both answers name it; each
-  distinct carrier event: one event in the log), and none was lost;
+- every accepted submission is stored exactly once, and none was lost: return forms and
+  withdrawals one case per ``request_key`` (the form's), both sends answered with it;
+  API cases (no key) one case per order, the repeat refused with 422 as already
+  covered; each distinct carrier event one event in the log;
 - every e-mail in the outbox is ``done`` (none left queued, running or failed) and
   reached the SMTP sink exactly once (its Message-ID, from its dedupe key, counted
   once; nothing arrived that the outbox does not have);
@@ -84,7 +85,7 @@ EXPECTED = {
     "GET look-up form": {200},
     "POST look-up": {200, 302},  # 200: no such order (a mistyped e-mail)
     "GET return form": {200},
-    "POST return form": {200, 302},  # 200: the repeat, refused (already covered)
+    "POST return form": {302},  # both sends: the same case (the form's request_key)
     "GET withdrawal form": {200},
     "POST withdrawal step 1": {200},
     "POST withdrawal confirm": {302},  # both presses: the same case
@@ -417,6 +418,7 @@ def return_form(shopper: Shopper, plan: Plan) -> None:
         "return",
         {
             "reference": order["reference"],
+            "request_key": fields.get("request_key"),
             "at_once": at_once,
             "answers": [[a.status, case_number(a.location)] for a in answers],
         },
@@ -739,10 +741,7 @@ def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, A
 
     # Returns (the form) and guarantee claims (the API): one case per order, both answers
     # agreeing with it: one accepted (302 / 201), the repeat refused as already covered.
-    for kind, case_kind, accepted_status in (
-        ("return", "return", 302),
-        ("api_case", "guarantee", 201),
-    ):
+    for kind, case_kind, accepted_status in (("api_case", "guarantee", 201),):
         entries = ledger.get(kind, [])
         accepted = lost = duplicated = 0
         answers: Counter[int] = Counter()
@@ -766,38 +765,44 @@ def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, A
             "posts": sum(len(e["answers"]) for e in entries),
             "answers": dict(sorted(answers.items())),
             "accepted": accepted,
-            "stored": sum(len(by_order.get((e["reference"], case_kind), [])) for e in entries),
+            "cases_stored": sum(
+                len(by_order.get((e["reference"], case_kind), [])) for e in entries
+            ),
             "lost": lost,
             "duplicated": duplicated,
         }
 
-    # Withdrawals: one case per request_key; both presses answered with that case.
-    entries = ledger.get("withdrawal", [])
-    lost = duplicated = 0
-    answers = Counter()
-    for entry in entries:
-        stored = by_request_key.get(entry["request_key"], [])
-        per_order = by_order.get((entry["reference"], "withdrawal"), [])
-        answers.update(status for status, _ in entry["answers"])
-        if len(stored) != 1 or len(per_order) != 1:
-            duplicated += max(0, len(per_order) - 1)
-            lost += 1 if not stored else 0
-            problems.append(f"withdrawal {entry['reference']}: stored {stored}, order {per_order}")
-        told = {number for status, number in entry["answers"] if status == 302}
-        if told != set(stored) or any(status != 302 for status, _ in entry["answers"]):
-            problems.append(
-                f"withdrawal {entry['reference']}: answers {entry['answers']}, stored {stored}"
-            )
-    counts["withdrawal"] = {
-        "double_submits": len(entries),
-        "at_once": sum(1 for e in entries if e["at_once"]),
-        "posts": sum(len(e["answers"]) for e in entries),
-        "answers": dict(sorted(answers.items())),
-        "accepted": sum(1 for e in entries for status, _ in e["answers"] if status == 302),
-        "stored": sum(len(by_request_key.get(e["request_key"], [])) for e in entries),
-        "lost": lost,
-        "duplicated": duplicated,
-    }
+    # Return forms and withdrawals carry a request_key: one case per key (and per order),
+    # both sends answered with that case.
+    for kind in ("return", "withdrawal"):
+        entries = ledger.get(kind, [])
+        lost = duplicated = 0
+        answers = Counter()
+        for entry in entries:
+            stored = by_request_key.get(entry["request_key"], [])
+            per_order = by_order.get((entry["reference"], kind), [])
+            answers.update(status for status, _ in entry["answers"])
+            if len(stored) != 1 or len(per_order) != 1:
+                duplicated += max(0, len(per_order) - 1)
+                lost += 1 if not stored else 0
+                problems.append(f"{kind} {entry['reference']}: stored {stored}, order {per_order}")
+            told = {number for status, number in entry["answers"] if status == 302}
+            if told != set(stored) or any(status != 302 for status, _ in entry["answers"]):
+                problems.append(
+                    f"{kind} {entry['reference']}: answers {entry['answers']}, stored {stored}"
+                )
+        counts[kind] = {
+            "double_submits": len(entries),
+            "at_once": sum(1 for e in entries if e["at_once"]),
+            "posts": sum(len(e["answers"]) for e in entries),
+            "answers": dict(sorted(answers.items())),
+            "answered_with_the_case": sum(
+                1 for e in entries for status, _ in e["answers"] if status == 302
+            ),
+            "cases_stored": sum(len(by_request_key.get(e["request_key"], [])) for e in entries),
+            "lost": lost,
+            "duplicated": duplicated,
+        }
 
     # Carrier events: each distinct event stored once, whatever the repeats.
     entries = ledger.get("webhook", [])

@@ -239,6 +239,8 @@ def new(reference: str, kind: str) -> Response | str:
         (code, str(REMEDY_LABELS.get(code, code))) for code in desk.remedies(kind)
     ]
     eligibility = desk.eligibility(order.reference, kind)
+    if request.method == "GET":
+        form.request_key.data = secrets.token_urlsafe(24)
     line_errors: dict[str, str] = {}
     if form.validate_on_submit():
         wanted = _quantities([line.sku for line in eligibility.lines])
@@ -254,6 +256,7 @@ def new(reference: str, kind: str) -> Response | str:
                 description=form.description.data or "",
                 photos=uploads,
                 name=getattr(current_user(), "name", None),
+                request_key=(form.request_key.data or "")[:64] or None,
             )
         except ValidationError as error:
             session().rollback()

@@ -165,6 +165,33 @@ def test_return_with_a_photo_then_case_page(care: Any, db: Any, client: FlaskCli
     assert photo.headers["Content-Type"] == "image/jpeg"
 
 
+def test_the_return_form_sent_twice_opens_one_case(care: Any, db: Any, client: FlaskClient) -> None:
+    """A double click: the second answer is the first case, not "already covered"
+    (which the browser would show, though the return was recorded)."""
+    delivered_order(care)
+    db.session.commit()
+    login(client, "ann")
+    url = "/care/cases/orders/SO-1/return"
+    html = client.get(url).get_data(as_text=True)
+    key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', html)
+    assert key, html
+    data = {
+        "csrf_token": token(html),
+        "request_key": key.group(1),
+        "qty-MUG-1": "2",
+        "reason": "too_small",
+        "remedy": "refund",
+    }
+    first = client.post(url, data=data)
+    again = client.post(url, data=data)
+    assert first.status_code == again.status_code == 302, again.get_data(as_text=True)
+    assert first.headers["Location"] == again.headers["Location"]
+    (case,) = db.session.query(Case).all()
+    assert case.quantity == 2
+    fresh = client.get(url).get_data(as_text=True)  # a new form is another request
+    assert key.group(1) not in fresh
+
+
 def test_refusals_shown_beside_the_field(care: Any, db: Any, client: FlaskClient) -> None:
     delivered_order(care)
     db.session.commit()
