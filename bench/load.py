@@ -91,6 +91,10 @@ EXPECTED = {
     "POST withdrawal confirm": {302},  # both presses: the same case
     "POST API case": {201, 422},  # 422: the repeat, refused (already covered)
     "POST webhook": {200},  # repeats answer 200 with "duplicate": true
+    "GET ticket form": {200},
+    "POST ticket form": {302},  # both sends: the same ticket (the form's request_key)
+    "GET survey page": {200},
+    "POST survey page": {302},  # both sends: on to the next page (or done)
 }
 
 
@@ -154,7 +158,10 @@ def seed_shop(url: str, pool_sizes: dict[str, int]) -> dict[str, Any]:
         db = app.extensions["shopcare"].db
         _row, api_key = keys.create("load bench", ["cases:write", "cases:read"])
         db.session.commit()
+        domains = [name for name in ("feedback", "surveys") if hasattr(care, name)]
         for pool, size in pool_sizes.items():
+            if pool == "survey" or (pool == "ticket" and "feedback" not in domains):
+                continue
             entries = pools.setdefault(pool, [])
             for number in range(size):
                 reference = f"LD-{pool[:3].upper()}-{number:05d}"
@@ -178,34 +185,92 @@ def seed_shop(url: str, pool_sizes: dict[str, int]) -> dict[str, Any]:
                     db.session.commit()
             db.session.commit()
         db.engine.dispose()
+        if "surveys" in domains:
+            invite_survey_pool(app, care, db, pools, pool_sizes.get("survey", 0), now)
     events_from = (now - timedelta(days=5)).replace(minute=0, second=0, microsecond=0)
-    return {"api_key": api_key, "pools": pools, "events_from": events_from.isoformat()}
+    return {
+        "api_key": api_key,
+        "pools": pools,
+        "events_from": events_from.isoformat(),
+        "domains": domains,
+    }
+
+
+def invite_survey_pool(
+    app: Any, care: Any, db: Any, pools: dict[str, list[dict[str, str]]], size: int, now: datetime
+) -> None:
+    """Orders delivered long enough ago to be surveyed, and their invitations (what the
+    workers' pass does); the invitation e-mails go out through the outbox during the run."""
+    from shopcare.core.config import setting
+
+    delay = int(setting("SHOPCARE_SURVEY_DELAY_DAYS"))
+    entries = pools.setdefault("survey", [])
+    for number in range(size):
+        reference = f"LD-SUR-{number:05d}"
+        email = f"survey{number}@example.com"
+        care.orders.record(
+            reference,
+            email,
+            now - timedelta(days=delay + 4),
+            LINES,
+            delivered_at=now - timedelta(days=delay + 1),
+        )
+        if number % 100 == 99:
+            db.session.commit()
+    db.session.commit()
+    tokens = {
+        invitation.order.reference: invitation.token for invitation in care.surveys.invite_due()
+    }
+    db.session.commit()
+    for number in range(size):
+        reference = f"LD-SUR-{number:05d}"
+        if reference in tokens:
+            entries.append({"reference": reference, "token": tokens[reference]})
 
 
 # -- the traffic driver (a process of its own) ------------------------------------------
 
 
 class Forms(HTMLParser):
-    """The forms of a page: each one's action and its fields' values."""
+    """The forms of a page: each one's action, its fields' values and, for radio buttons,
+    checkboxes and selects, the values one may choose (``options``)."""
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, html: str, page_url: str = "") -> None:
         super().__init__()
-        self.forms: list[tuple[str, dict[str, str]]] = []
+        self.page_url = page_url
+        self.forms: list[tuple[str, dict[str, str], dict[str, list[str]]]] = []
+        self._select: str | None = None
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        name = values.get("name")
         if tag == "form":
-            self.forms.append((values.get("action") or "", {}))
-        elif tag in ("input", "textarea", "select") and self.forms and values.get("name"):
-            if values.get("type") in ("checkbox", "radio", "file", "submit"):
-                return
-            self.forms[-1][1].setdefault(str(values["name"]), values.get("value") or "")
+            self.forms.append((values.get("action") or self.page_url, {}, defaultdict(list)))
+        elif tag == "option" and self._select and self.forms and values.get("value"):
+            self.forms[-1][2][self._select].append(str(values["value"]))
+        elif tag in ("input", "textarea", "select") and self.forms and name:
+            kind = values.get("type")
+            self._select = name if tag == "select" else None
+            if kind in ("checkbox", "radio"):
+                self.forms[-1][2][name].append(values.get("value") or "on")
+            elif kind not in ("file", "submit"):
+                self.forms[-1][1].setdefault(name, values.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
 
     def find(self, action_part: str) -> tuple[str, dict[str, str]]:
-        for action, fields in self.forms:
+        action, fields, _options = self.find_with_options(action_part)
+        return action, fields
+
+    def find_with_options(
+        self, action_part: str
+    ) -> tuple[str, dict[str, str], dict[str, list[str]]]:
+        for action, fields, options in self.forms:
             if action_part in action and "csrf_token" in fields:
-                return action, dict(fields)
+                return action, dict(fields), dict(options)
         raise LookupError(f"no form posting to {action_part!r}")
 
 
@@ -322,10 +387,11 @@ class Plan:
 
     def __init__(self, data: dict[str, Any], rng: random.Random) -> None:
         self.api_key: str = data["api_key"]
+        self.domains: list[str] = data.get("domains", [])
         self.pools: dict[str, list[dict[str, str]]] = data["pools"]
         self.browse = self.pools["browse"] + self.pools["webhook"]
         self._next: dict[str, Iterator[dict[str, str]]] = {
-            kind: iter(self.pools[kind]) for kind in ("return", "withdrawal", "api_case")
+            kind: iter(orders) for kind, orders in self.pools.items()
         }
         # Each webhook order's parcel through the statuses, one order after the other
         # (so its events may overlap, and arrive out of order, across client threads).
@@ -359,6 +425,10 @@ class Plan:
     def any_order(self) -> dict[str, str]:
         with self.lock:
             return self.rng.choice(self.browse)
+
+    def rng_choice(self, values: list[str]) -> str:
+        with self.lock:
+            return self.rng.choice(values)
 
     def coin(self) -> bool:
         with self.lock:
@@ -533,6 +603,86 @@ def webhook(shopper: Shopper, plan: Plan) -> None:
     )
 
 
+def ticket(shopper: Shopper, plan: Plan) -> None:
+    """A complaint from the order page's link ("Write to us"), the form sent twice."""
+    order = plan.take("ticket")
+    if order is None:
+        return
+    path = f"/care/feedback/new?order={order['reference']}&key={order['key']}&kind=complaint"
+    page = shopper.request("GET ticket form", "GET", path)
+    action, fields = Forms(page.text, path).find("/care/feedback/new")
+    fields.update(
+        kind="complaint",
+        area="product",
+        subject="Broken mug",
+        message="It arrived in pieces.",
+        remedy="replacement",
+        website="",
+    )
+    at_once = plan.coin()
+    second = shopper.twin()
+    answers = twice(
+        lambda: shopper.request("POST ticket form", "POST", action, form=fields),
+        lambda: second.request("POST ticket form", "POST", action, form=fields),
+        at_once,
+    )
+
+    def reference(answer: Answer) -> str | None:
+        found = re.search(r"/care/feedback/t/([A-Z]+-\d{4}-\d+)", answer.location)
+        return found.group(1) if found else None
+
+    shopper.recorder.note(
+        "ticket",
+        {
+            "reference": order["reference"],
+            "request_key": fields.get("request_key"),
+            "at_once": at_once,
+            "answers": [[a.status, reference(a)] for a in answers],
+        },
+    )
+
+
+def survey(shopper: Shopper, plan: Plan) -> None:
+    """A survey answered from the e-mail's one-click choice, page by page, each page
+    sent twice."""
+    invitation = plan.take("survey")
+    if invitation is None:
+        return
+    path = f"/care/surveys/s/{invitation['token']}?v=9"
+    page = shopper.request("GET survey page", "GET", path)
+    pages: list[list[int]] = []
+    at_once = plan.coin()
+    while len(pages) < 20:
+        action, fields, options = Forms(page.text, path).find_with_options("/care/surveys/s/")
+        for name, values in options.items():
+            fields[name] = "no" if name == "may_contact" else plan.rng_choice(values)
+        for name, value in fields.items():
+            if not value and name not in ("csrf_token", "page", "action"):
+                fields[name] = "Fine, thanks"
+        second = shopper.twin()
+        answers = twice(
+            lambda s=shopper, a=action, f=fields: s.request("POST survey page", "POST", a, form=f),
+            lambda s=second, a=action, f=fields: s.request("POST survey page", "POST", a, form=f),
+            at_once,
+        )
+        pages.append([a.status for a in answers])
+        location = answers[0].location
+        if any(a.status != 302 for a in answers) or "/done" in location:
+            break
+        path = urllib.parse.urlsplit(location)._replace(scheme="", netloc="").geturl()
+        page = shopper.request("GET survey page", "GET", path)
+    shopper.recorder.note(
+        "survey",
+        {
+            "token": invitation["token"],
+            "reference": invitation["reference"],
+            "at_once": at_once,
+            "pages": pages,
+            "finished": "/done" in location,
+        },
+    )
+
+
 #: Each kind of traffic with its weight in the mix.
 KINDS: dict[str, tuple[int, Callable[[Shopper, Plan], None]]] = {
     "baseline": (20, baseline),
@@ -542,6 +692,11 @@ KINDS: dict[str, tuple[int, Callable[[Shopper, Plan], None]]] = {
     "return": (10, return_form),
     "withdrawal": (10, withdrawal),
     "api_case": (10, api_case),
+}
+#: The kinds of the domains merged later (issues 12 and 13), when the app has them.
+DOMAIN_KINDS: dict[str, tuple[str, int, Callable[[Shopper, Plan], None]]] = {
+    "ticket": ("feedback", 10, ticket),
+    "survey": ("surveys", 10, survey),
 }
 
 
@@ -577,8 +732,12 @@ def drive(plan_path: Path, out_path: Path, port: int, seconds: float, threads: i
     rng = random.Random(15)
     plan = Plan(json.loads(plan_path.read_text()), rng)
     recorder = Recorder()
-    names = list(KINDS)
-    weights = [KINDS[name][0] for name in names]
+    kinds = dict(KINDS)
+    for name, (domain, weight, function) in DOMAIN_KINDS.items():
+        if domain in plan.domains and plan.pools.get(name):
+            kinds[name] = (weight, function)
+    names = list(kinds)
+    weights = [kinds[name][0] for name in names]
     flows: Counter[str] = Counter()
     warm_up(port, plan, threads)
     started = time.monotonic()
@@ -590,7 +749,7 @@ def drive(plan_path: Path, out_path: Path, port: int, seconds: float, threads: i
             name = local.choices(names, weights)[0]
             shopper = Shopper(port, recorder)  # a new visitor each time
             try:
-                KINDS[name][1](shopper, plan)
+                kinds[name][1](shopper, plan)
                 with recorder.lock:
                     flows[name] += 1
             except Exception as error:
@@ -690,7 +849,7 @@ def drain(url: str, timeout: float) -> tuple[dict[str, int], float]:
 
 def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, Any], list[str]]:
     """Compare what the clients were told with the database and the SMTP sink."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, inspect, text
 
     from bench.app import create
     from shopcare.core.outbox.mail import message_id
@@ -726,10 +885,36 @@ def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, A
         ).all()
         mails = connection.execute(
             text(
-                "SELECT dedupe_key, status, payload FROM shopcare_outbox_items WHERE kind = :mail"
+                "SELECT dedupe_key, status, payload, sent_at IS NOT NULL "
+                "FROM shopcare_outbox_items WHERE kind = :mail"
             ),
             {"mail": "mail"},
         ).all()
+        tables = set(inspect(connection).get_table_names())
+        tickets = (
+            connection.execute(
+                text(
+                    "SELECT t.reference, t.request_key, o.reference FROM shopcare_tickets t "
+                    "LEFT JOIN shopcare_orders o ON o.id = t.order_id"
+                )
+            ).all()
+            if "shopcare_tickets" in tables
+            else []
+        )
+        surveyed = (
+            connection.execute(
+                text(
+                    "SELECT i.token, i.status, r.id, r.status, "
+                    "(SELECT count(*) FROM shopcare_survey_answers a WHERE a.response_id = r.id), "
+                    "(SELECT count(*) FROM shopcare_survey_questions q "
+                    "WHERE q.version_id = i.version_id) "
+                    "FROM shopcare_survey_invitations i "
+                    "LEFT JOIN shopcare_survey_responses r ON r.invitation_id = i.id"
+                )
+            ).all()
+            if "shopcare_survey_invitations" in tables
+            else []
+        )
     engine.dispose()
 
     by_order: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -846,34 +1031,121 @@ def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, A
         "duplicated": duplicated,
     }
 
+    # Tickets (the feedback form): one ticket per request_key, both sends answered with it,
+    # and its acknowledgement e-mail once.
+    if "ticket" in ledger:
+        by_key: dict[str, list[str]] = defaultdict(list)
+        for reference, request_key, _order in tickets:
+            by_key[str(request_key)].append(str(reference))
+        acknowledged = Counter(
+            str(payload.get("context", {}).get("reference"))
+            for _key, _status, payload, _sent in mails
+            if payload.get("template") == "feedback/acknowledged"
+        )
+        entries = ledger["ticket"]
+        lost = duplicated = 0
+        answers = Counter()
+        for entry in entries:
+            stored = by_key.get(str(entry["request_key"]), [])
+            answers.update(status for status, _ in entry["answers"])
+            told = {ref for status, ref in entry["answers"] if status == 302}
+            if len(stored) != 1:
+                lost += 1 if not stored else 0
+                duplicated += max(0, len(stored) - 1)
+                problems.append(f"ticket {entry['reference']}: stored {stored}")
+            if told != set(stored) or any(status != 302 for status, _ in entry["answers"]):
+                problems.append(f"ticket {entry['reference']}: answers {entry['answers']}")
+            for ref in stored:
+                if acknowledged.get(ref, 0) != 1:
+                    problems.append(f"ticket {ref}: {acknowledged.get(ref, 0)} acknowledgements")
+        counts["ticket"] = {
+            "double_submits": len(entries),
+            "at_once": sum(1 for e in entries if e["at_once"]),
+            "posts": sum(len(e["answers"]) for e in entries),
+            "answers": dict(sorted(answers.items())),
+            "tickets_stored": sum(len(by_key.get(str(e["request_key"]), [])) for e in entries),
+            "lost": lost,
+            "duplicated": duplicated,
+        }
+
+    # Survey answers: each answered invitation has one response, completed, with one
+    # answer per question (every page was sent twice).
+    if "survey" in ledger:
+        responses: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for token, invitation_status, response_id, status, answered, questions in surveyed:
+            if response_id is not None:
+                responses[str(token)].append((invitation_status, status, answered, questions))
+        entries = ledger["survey"]
+        lost = duplicated = 0
+        posts: Counter[int] = Counter()
+        for entry in entries:
+            for page in entry["pages"]:
+                posts.update(page)
+            stored = responses.get(entry["token"], [])
+            if len(stored) > 1:
+                duplicated += len(stored) - 1
+                problems.append(f"survey {entry['reference']}: {len(stored)} responses")
+            if not entry["finished"]:
+                problems.append(f"survey {entry['reference']}: not finished {entry['pages']}")
+                continue
+            if not stored:
+                lost += 1
+                problems.append(f"survey {entry['reference']}: finished, no response stored")
+                continue
+            invitation_status, status, answered, questions = stored[0]
+            if (invitation_status, status) != ("completed", "completed") or answered != questions:
+                problems.append(
+                    f"survey {entry['reference']}: invitation {invitation_status}, response "
+                    f"{status}, {answered} answers to {questions} questions"
+                )
+        counts["survey"] = {
+            "surveys_answered": len(entries),
+            "pages_sent_twice": sum(len(e["pages"]) for e in entries),
+            "at_once": sum(1 for e in entries if e["at_once"]),
+            "posts": dict(sorted(posts.items())),
+            "responses_stored": sum(len(responses.get(e["token"], [])) for e in entries),
+            "answers_stored": sum(row[2] for e in entries for row in responses.get(e["token"], [])),
+            "lost": lost,
+            "duplicated": duplicated,
+        }
+
     # E-mails: every outbox mail done and received exactly once, nothing else received.
     os.environ["FLASK_SHOPCARE_EXTERNAL_URL"] = EXTERNAL_URL
     app = create()
     with app.app_context():
-        expected = {message_id(str(key)): str(key) for key, _status, _payload in mails}
+        expected = {
+            message_id(str(key)): str(key) for key, _status, _payload, sent in mails if sent
+        }
+        # Done without being sent: a mail hook said it was no longer wanted (a survey
+        # invitation whose survey was answered before it went). It must not arrive.
+        withheld = {
+            message_id(str(key)): str(key)
+            for key, status, _payload, sent in mails
+            if status == "done" and not sent
+        }
     # Each case told its shopper: a withdrawal its acknowledgement, a return or a claim
     # that it was received; one e-mail of that template per case, none missing.
     mailed: Counter[tuple[str, str]] = Counter(
         (str(payload.get("template")), str(payload.get("context", {}).get("number")))
-        for _key, _status, payload in mails
+        for _key, _status, payload, _sent in mails
     )
     for _reference, kind, number, _request_key in cases:
         template = "cases/withdrawal_received" if kind == "withdrawal" else "cases/status_changed"
         if mailed.get((template, number), 0) != 1:
             problems.append(f"case {number}: {mailed.get((template, number), 0)} x {template}")
     # Each carrier event that moved a parcel to a status the shopper hears about: one e-mail.
-    keys = Counter(str(key) for key, _status, _payload in mails)
+    keys = Counter(str(key) for key, _status, _payload, _sent in mails)
     for event_id, action in moved:
         if keys.get(f"tracking-mail:{event_id}", 0) != 1:
             problems.append(f"event {event_id} ({action}): no status e-mail queued")
-    statuses = Counter(str(status) for _key, status, _payload in mails)
-    templates = Counter(str(payload.get("template")) for _key, _status, payload in mails)
+    statuses = Counter(str(status) for _key, status, _payload, _sent in mails)
+    templates = Counter(str(payload.get("template")) for _key, _status, payload, _sent in mails)
     not_done = {s: n for s, n in statuses.items() if s != "done"}
     if not_done:
         problems.append(f"e-mails not done: {not_done}")
     missing = [mid for mid in expected if sink.by_message_id.get(mid, 0) == 0]
     repeated = {mid: n for mid, n in sink.by_message_id.items() if n > 1}
-    strays = [mid for mid in sink.by_message_id if mid not in expected]
+    strays = [mid for mid in sink.by_message_id if mid not in expected]  # withheld too
     wrong_header = [
         mid for mid, key in expected.items() if mid in sink.dedupe_of and sink.dedupe_of[mid] != key
     ]
@@ -887,6 +1159,8 @@ def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, A
             problems.append(f"e-mails {label}: {len(found)} (e.g. {list(found)[:3]})")
     counts["email"] = {
         "outbox_mail_items": len(mails),
+        "sent": len(expected),
+        "withheld_by_a_hook": len(withheld),
         "by_status": dict(statuses),
         "by_template": dict(sorted(templates.items())),
         "smtp_messages_received": sink.total,
@@ -1012,7 +1286,7 @@ def main() -> int:
         # Enough orders that no pool runs out: a submission every ~2 s per thread at most.
         size = max(60, int(args.seconds * args.threads * 0.4))
         pools = {"browse": 100, "webhook": max(20, size // 8), "return": size}
-        pools.update(withdrawal=size, api_case=size)
+        pools.update(withdrawal=size, api_case=size, ticket=size, survey=size)
         started = time.monotonic()
         plan = seed_shop(url, pools)
         print(f"seeded {sum(pools.values())} orders in {time.monotonic() - started:.0f} s: {pools}")
