@@ -1093,7 +1093,7 @@ def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, A
                 problems.append(f"survey {entry['reference']}: finished, no response stored")
                 continue
             invitation_status, status, answered, questions = stored[0]
-            if (invitation_status, status) != ("completed", "completed") or answered != questions:
+            if (invitation_status, status) != ("completed", "complete") or answered != questions:
                 problems.append(
                     f"survey {entry['reference']}: invitation {invitation_status}, response "
                     f"{status}, {answered} answers to {questions} questions"
@@ -1324,10 +1324,16 @@ def main() -> int:
         time.sleep(1)  # the last accepted message's handler
         print(f"outbox drained in {waited:.0f} s after the load: {outbox}")
         counts, problems = reconcile(url, result, sink)
+        kept = ROOT / "bench" / "results"
+        kept.mkdir(exist_ok=True)
         for log in logs:
             failures = [line for line in log.read_text().splitlines() if "ERROR" in line]
             if failures:
-                problems.append(f"{log.name}: {len(failures)} errors, e.g. {failures[0][:200]}")
+                problems.append(
+                    f"{log.name}: {len(failures)} errors, e.g. {failures[0][:200]} "
+                    f"(the whole log: bench/results/load-{log.name})"
+                )
+            (kept / f"load-{log.name}").write_text(log.read_text())
     rows = figures(result)
     print_report(rows, result, counts)
     print(
