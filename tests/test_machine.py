@@ -116,3 +116,14 @@ def test_two_retries_at_once_queue_the_item_once(app, db, is_postgres):
         thread.join(30)
     assert sorted(outcomes) == ["concurrent", "won"]
     assert [e.action for e in events_for("outbox_item", item_id)] == ["outbox.retried"]
+
+
+def test_the_table_renders_as_markdown_a_row_per_state():
+    machine = Machine(
+        "x",
+        states=("a", "b", "c"),
+        moves=[Move("a", "b", "x.b"), Move("a", "c", "x.c"), Move("b", "c", None)],
+    )
+    assert machine.markdown() == (
+        "| from | may move to |\n|---|---|\n| `a` | `b`, `c` |\n| `b` | `c` |\n| `c` | — |"
+    )

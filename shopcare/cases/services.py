@@ -8,12 +8,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import get_currency_precision
 from flask_babel import force_locale, get_locale, get_timezone
-from sqlalchemy import Select, String, and_, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from shopcare.cases import clocks
@@ -122,43 +136,13 @@ class OrderFacts:
 def order_facts(order: Order) -> OrderFacts:
     """One ``UNION ALL`` of the order's parcel lines and case lines (the order page's
     panels and every eligibility check pay one statement)."""
-    case_part = (
-        select(
-            literal("c", String).label("src"),
-            Case.status.label("status"),
-            Case.opened_at.label("at"),
-            CaseLine.order_line_id.label("order_line_id"),
-            CaseLine.quantity.label("quantity"),
-            Case.number.label("number"),
-            Case.kind.label("kind"),
-        )
-        .join(CaseLine, CaseLine.case_id == Case.id)
-        .where(Case.order_id == order.id)
-    )
     shipments = metadata.tables.get("shopcare_shipments")
     parcel_lines = metadata.tables.get("shopcare_shipment_lines")
-    statement: Any = case_part
-    if shipments is not None and parcel_lines is not None:
-        parcel_part = (
-            select(
-                literal("s", String),
-                shipments.c.status,
-                shipments.c.delivered_at,
-                parcel_lines.c.order_line_id,
-                parcel_lines.c.quantity,
-                cast(null(), String),
-                cast(null(), String),
-            )
-            .select_from(
-                shipments.outerjoin(parcel_lines, parcel_lines.c.shipment_id == shipments.c.id)
-            )
-            .where(shipments.c.order_id == order.id)
-        )
-        statement = union_all(case_part, parcel_part)
+    statement = _facts_query(shipments is not None and parcel_lines is not None)
     parcels: list[clocks.Parcel] = []
     covered: dict[int, int] = {}
     cases: dict[str, tuple[datetime, str, str]] = {}
-    for row in session().execute(statement):
+    for row in session().execute(statement, {"order_id": order.id}):
         if row.src == "s":
             parcels.append(clocks.Parcel(row.status, row.at, row.order_line_id, row.quantity))
             continue
@@ -172,6 +156,46 @@ def order_facts(order: Order) -> OrderFacts:
         covered,
         [(number, kind, status) for number, (_, kind, status) in listed],
     )
+
+
+@cache
+def _facts_query(with_parcels: bool) -> Any:
+    """The SELECT of :func:`order_facts`, built once (the order page asks on every
+    render): the order's case lines, and its parcel lines when tracking's tables exist."""
+    order_id: BindParameter[int] = bindparam("order_id")
+    case_part = (
+        select(
+            literal("c", String).label("src"),
+            Case.status.label("status"),
+            Case.opened_at.label("at"),
+            CaseLine.order_line_id.label("order_line_id"),
+            CaseLine.quantity.label("quantity"),
+            Case.number.label("number"),
+            Case.kind.label("kind"),
+        )
+        .join(CaseLine, CaseLine.case_id == Case.id)
+        .where(Case.order_id == order_id)
+    )
+    if not with_parcels:
+        return case_part
+    shipments = metadata.tables["shopcare_shipments"]
+    parcel_lines = metadata.tables["shopcare_shipment_lines"]
+    parcel_part = (
+        select(
+            literal("s", String),
+            shipments.c.status,
+            shipments.c.delivered_at,
+            parcel_lines.c.order_line_id,
+            parcel_lines.c.quantity,
+            cast(null(), String),
+            cast(null(), String),
+        )
+        .select_from(
+            shipments.outerjoin(parcel_lines, parcel_lines.c.shipment_id == shipments.c.id)
+        )
+        .where(shipments.c.order_id == order_id)
+    )
+    return union_all(case_part, parcel_part)
 
 
 def _eligibility(

@@ -191,6 +191,7 @@ def returns_panel(order: Order) -> OrderPanel | None:
     returns = _eligibility(order, "return", now, facts)
     guarantee = _eligibility(order, "guarantee", now, facts)
     key = request.args.get("key")
+    fmt = formats()
     return OrderPanel(
         "shopcare/cases/_order_panel.html",
         {
@@ -199,7 +200,7 @@ def returns_panel(order: Order) -> OrderPanel | None:
             "returns": returns,
             "guarantee": guarantee,
             "cases": facts.cases,
-            "day": lambda moment: formats().day(moment - timedelta(microseconds=1), now=now),
+            "day": lambda moment: fmt.day(moment - timedelta(microseconds=1), now=now),
             "desk": desk,
         },
     )

@@ -226,8 +226,7 @@ class Formats:
         """A day: ``Thu, Mar 12``; with the year when it is not this year's."""
         local = self.local(value)
         this_year = self.local(now or datetime.now(UTC)).year
-        pattern = self._patterns.day if local.year == this_year else self._patterns.day_with_year
-        return str(pattern.apply(local, self.locale))
+        return _day_text(local.date(), local.year != this_year, self.locale)
 
     def next_year_starts(self, now: datetime) -> datetime:
         """When the year after ``now``'s begins in this zone: until then :meth:`day`
@@ -267,6 +266,12 @@ class Formats:
 @lru_cache(maxsize=4096)
 def _date_text(day: date, locale: Locale) -> str:
     return str(_patterns(locale).date_medium.apply(day, locale))
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date, with_year: bool, locale: Locale) -> str:
+    patterns = _patterns(locale)
+    return str((patterns.day_with_year if with_year else patterns.day).apply(day, locale))
 
 
 @lru_cache(maxsize=4096)

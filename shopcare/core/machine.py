@@ -128,6 +128,15 @@ class Machine:
         that guard with ``status IN (…)``, such as the outbox worker's claim)."""
         return tuple(source for (source, t) in self._table if t == target)
 
+    def markdown(self) -> str:
+        """The table as Markdown, a row per state with the states it may move to (``—``:
+        none): what a README shows, generated from the machine so it cannot drift."""
+        rows = ["| from | may move to |", "|---|---|"]
+        for state in self.states:
+            targets = ", ".join(f"`{target}`" for target in self.targets(state))
+            rows.append(f"| `{state}` | {targets or '—'} |")
+        return "\n".join(rows)
+
     def check(self, source: str, target: str) -> Move:
         """The move ``source → target``.
 

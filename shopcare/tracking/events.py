@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from shopcare.tracking.statuses import STATUSES
+from shopcare.tracking.statuses import STATUSES, status_event
 
 #: A parcel of the order shipped (public, at ``shipped_at``).
 SHIPMENT_ADDED: Final = "shipment.added"
@@ -21,13 +21,9 @@ SHIPMENT_RESOLVED: Final = "shipment.resolved"
 SHIPMENT_NOTE: Final = "shipment.note"
 
 
-def status_event(status: str) -> str:
-    """The action of a carrier event with one of the nine statuses (``shipment.delivered``;
-    public; data: ``status``, ``location``, ``message``)."""
-    return f"shipment.{status}"
-
-
-#: Every name above, for ``state.add_events``.
+#: Every name above, and each carrier event, ``status_event(status)``
+#: (``shipment.<status>``: the event of a move of the shipment's transition table,
+#: ``shopcare.tracking.statuses.SHIPMENT``), for ``state.add_events``.
 EVENTS: Final = (
     SHIPMENT_ADDED,
     SHIPMENT_UPDATED,

@@ -152,6 +152,7 @@ def order_tracking(order: Order, *, now: datetime | None = None) -> OrderTrackin
             reached[shipment_id] = max(reached.get(shipment_id, 0), STATUS_STEP[status])
     shipped: dict[int, int] = {}
     views = []
+    order_lines = {line.id: line for line in order.lines}  # loaded with the order
     for number, shipment in enumerate(parcels, start=1):
         for line in shipment.lines:
             shipped[line.order_line_id] = shipped.get(line.order_line_id, 0) + line.quantity
@@ -161,7 +162,10 @@ def order_tracking(order: Order, *, now: datetime | None = None) -> OrderTrackin
             ShipmentView(
                 shipment=shipment,
                 number=number,
-                lines=[(line.order_line, line.quantity) for line in shipment.lines],
+                lines=[
+                    (order_lines.get(line.order_line_id) or line.order_line, line.quantity)
+                    for line in shipment.lines
+                ],
                 step=step,
                 late=is_late(shipment, now),
             )

@@ -4,13 +4,16 @@ status, and what an order's status is.
 A shipment's status is what its events say **in the order they happened**, whatever
 the order they arrive in (``add_event`` replays them all, :func:`replay`): starting
 from ``pending``, each event, oldest first (at the same instant the lower
-:data:`STATUS_RANK` first), moves the status unless
+:data:`STATUS_RANK` first), is one move of :data:`SHIPMENT`, the shipment's transition
+table (a :class:`~shopcare.core.machine.Machine`): it moves the status to its own when
+the table has that move, and only joins the timeline when it does not. The table
+(:data:`SHIPMENT_MOVES`) allows every move except
 
-1. it is the same status: it only joins the timeline;
-2. the status is ``delivered``, the one terminal status: only an ``exception`` after it
-   leaves it (a carrier reversing a delivery scan: wrong address, returned to sender);
-3. it is ``pending`` / ``info_received`` and the status is ``in_transit`` or beyond (a
-   late "label created" does not undo progress).
+1. to the same status: such an event only joins the timeline;
+2. from ``delivered``, the one terminal status, to anything but ``exception`` (a
+   carrier reversing a delivery scan: wrong address, returned to sender);
+3. to ``pending`` / ``info_received`` from ``in_transit`` or beyond (a late "label
+   created" does not undo progress).
 
 So a "delivered" scan stamped a few minutes before an "out for delivery" that arrived
 first still delivers the parcel. An event's time must lie between the order's
@@ -28,6 +31,7 @@ from typing import Final, NamedTuple
 from shopcare.core.config import setting
 from shopcare.core.db import utcnow
 from shopcare.core.errors import ValidationError
+from shopcare.core.machine import Machine, Move
 
 PENDING: Final = "pending"
 INFO_RECEIVED: Final = "info_received"
@@ -85,14 +89,57 @@ OPEN: Final = "open"
 RESOLUTIONS: Final = ("delivered", "reshipped", "refunded", "lost")
 
 
+def status_event(status: str) -> str:
+    """The action of a carrier event with one of the nine statuses (``shipment.delivered``;
+    public; data: ``status``, ``location``, ``message``): what each move of
+    :data:`SHIPMENT` writes to the order's timeline."""
+    return f"shipment.{status}"
+
+
+#: The shipment's transition table: for each status, the statuses a carrier event may
+#: move it to (an event of the target's status does). The rules of this module's
+#: docstring, as data: never to itself; from ``delivered``, the one terminal status,
+#: only to ``exception``; once the carrier has the parcel (``in_transit`` or beyond),
+#: never back to ``pending`` / ``info_received``.
+_CARRIER_HAS_IT: Final = (
+    IN_TRANSIT,
+    EXCEPTION,
+    FAILED_ATTEMPT,
+    OUT_FOR_DELIVERY,
+    AVAILABLE_FOR_PICKUP,
+    EXPIRED,
+    DELIVERED,
+)
+SHIPMENT_MOVES: Final[dict[str, tuple[str, ...]]] = {
+    PENDING: (INFO_RECEIVED, *_CARRIER_HAS_IT),
+    INFO_RECEIVED: (PENDING, *_CARRIER_HAS_IT),
+    **{
+        status: tuple(target for target in _CARRIER_HAS_IT if target != status)
+        for status in _CARRIER_HAS_IT
+        if status != DELIVERED
+    },
+    DELIVERED: (EXCEPTION,),
+}
+
+#: The shipment's status machine (``shopcare.core.machine``): the one table
+#: :func:`replay` consults for every event. Each move writes the carrier event of its
+#: target (:func:`status_event`, public); ``add_event`` records it, with the parcel's
+#: details, under the order's row lock.
+SHIPMENT: Final = Machine(
+    "shipment",
+    states=STATUSES,
+    moves=[
+        Move(source, target, status_event(target), public=True)
+        for source, targets in SHIPMENT_MOVES.items()
+        for target in targets
+    ],
+)
+
+
 def moves_status(current: str, new: str) -> bool:
     """Whether an event of status ``new``, replayed after the events that made the
-    status ``current``, moves it (the rules are in this module's docstring)."""
-    if new == current:
-        return False
-    if current == DELIVERED:
-        return new == EXCEPTION
-    return not (new in BEFORE_TRANSIT and STATUS_RANK[current] >= STATUS_RANK[IN_TRANSIT])
+    status ``current``, moves it: whether :data:`SHIPMENT` has the move."""
+    return SHIPMENT.allows(current, new)
 
 
 class Replayed(NamedTuple):

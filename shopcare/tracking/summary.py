@@ -10,7 +10,7 @@ shopper's pages use it, so the host's pages and shopcare's say the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
@@ -60,6 +60,20 @@ class ParcelRow(Protocol):
     resolution: str
 
 
+#: Each state's label, translated when asked for (only the one a page shows).
+_LABELS: Final[dict[str, Callable[[], str]]] = {
+    PREPARING: lambda: _("Preparing"),
+    PARTLY_SHIPPED: lambda: _("Partly shipped"),
+    SHIPPED: lambda: _("Shipped"),
+    IN_TRANSIT: lambda: _("In transit"),
+    OUT_FOR_DELIVERY: lambda: _("Out for delivery"),
+    AVAILABLE_FOR_PICKUP: lambda: _("Ready for pickup"),
+    PARTLY_DELIVERED: lambda: _("Partly delivered"),
+    DELIVERED: lambda: _("Delivered"),
+    CLOSED: lambda: _("Closed"),
+}
+
+
 @dataclass(frozen=True)
 class OrderStatus:
     """An order's delivery status, for a badge, a header or the host's own pages.
@@ -85,18 +99,8 @@ class OrderStatus:
     @property
     def label(self) -> str:
         """``Partly delivered``, ``In transit`` … in the shopper's language."""
-        labels = {
-            PREPARING: _("Preparing"),
-            PARTLY_SHIPPED: _("Partly shipped"),
-            SHIPPED: _("Shipped"),
-            IN_TRANSIT: _("In transit"),
-            OUT_FOR_DELIVERY: _("Out for delivery"),
-            AVAILABLE_FOR_PICKUP: _("Ready for pickup"),
-            PARTLY_DELIVERED: _("Partly delivered"),
-            DELIVERED: _("Delivered"),
-            CLOSED: _("Closed"),
-        }
-        return labels.get(self.code, self.code)
+        label = _LABELS.get(self.code)
+        return label() if label is not None else self.code
 
     @property
     def detail(self) -> str | None:

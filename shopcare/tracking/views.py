@@ -21,7 +21,8 @@ from flask import (
     url_for,
 )
 from flask_babel import format_currency, get_locale
-from jinja2 import Template
+from jinja2 import Template, nodes, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -192,6 +193,46 @@ def timeline_entries(tracking: OrderTracking) -> list[tuple[Event, Template]]:
     return entries
 
 
+def _has_entry_macro(template: Template) -> bool:
+    """Whether a timeline template defines an ``entry(event)`` macro (read from its
+    source once per app, like the template look-up; a host's plain template has none)."""
+    env = current_app.jinja_env
+    memo: dict[str, bool] = (
+        {} if env.auto_reload else get_state().memo.setdefault("tracking.timeline_macros", {})
+    )
+    known = memo.get(str(template.name))
+    if known is None:
+        source, _filename, _uptodate = env.loader.get_source(env, str(template.name))  # type: ignore[union-attr]
+        known = any(
+            isinstance(node, nodes.Macro) and node.name == "entry"
+            for node in env.parse(source).body
+        )
+        memo[str(template.name)] = known
+    return known
+
+
+def entry_macros() -> Callable[..., Any]:
+    """The order page's ``entry_macro(template)``: a timeline template's ``entry(event)``
+    macro, imported once a page with the page's context (so sixteen events cost two or
+    three imports, not sixteen includes), or ``None`` for a template without one, which
+    the page includes. A template with the macro renders nothing when ``event`` is not
+    defined (its import) and ``entry(event)`` when it is (its include)."""
+    macros: dict[str, Any] = {}
+
+    @pass_context
+    def entry_macro(context: Context, template: Template) -> Any:
+        name = str(template.name)
+        if name not in macros:
+            macros[name] = (
+                getattr(template.make_module(context.get_all(), True), "entry", None)
+                if _has_entry_macro(template)
+                else None
+            )
+        return macros[name]
+
+    return entry_macro
+
+
 def _field_message(name: str) -> str:
     messages = {
         "reference": _("Enter the order number as it appears in your confirmation."),
@@ -341,6 +382,7 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
             order=versioned.order,
             tracking=tracking,
             timeline=timeline_entries(tracking),
+            entry_macro=entry_macros(),
             steps=step_labels(),
             # The labels of this language, looked up once for the whole fragment.
             shopcare_status_label=_label_lookup(status_labels()),

@@ -1,0 +1,106 @@
+"""What the order page costs on a cache miss (issue 8, point 8): a fixed number of
+statements whatever the number of parcels and events, and timeline entries rendered
+through their templates' ``entry`` macros, which give the same HTML as including the
+templates (a host's own template without the macro is still included)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import refresh
+from jinja2 import ChoiceLoader, DictLoader
+
+import shopcare.tracking.views as tracking_views
+from shopcare.core.state import get_state
+from tests.conftest import login
+from tests.tracking.helpers import T0, make_order, many_lines
+
+PAGE = "/care/tracking/orders/SO-1"
+
+
+def page(client: Any) -> str:
+    refresh()
+    response = client.get(PAGE)
+    assert response.status_code == 200, response.status_code
+    return str(response.get_data(as_text=True))
+
+
+def add_parcels(care: Any, db: Any, parcels: int, first: int = 0) -> None:
+    for number in range(first, first + parcels):
+        care.tracking.add_shipment(
+            "SO-1",
+            carrier="dhl",
+            tracking_number=f"T{number}",
+            lines={f"SKU-{number}": 1},
+            shipped_at=T0,
+        )
+        for hour, status in enumerate(("in_transit", "out_for_delivery", "delivered")):
+            care.tracking.add_event(
+                "SO-1",
+                status,
+                carrier="dhl",
+                tracking_number=f"T{number}",
+                location=f"Hub {hour}",
+                message=f"Scan <{hour}> & more" if hour == 1 else None,
+                occurred_at=T0 + timedelta(hours=hour * 5 + number),
+            )
+    db.session.commit()
+    db.session.expunge_all()
+
+
+def test_a_miss_costs_four_statements_whatever_the_parcels_and_events(
+    app, care, db, client, count_queries
+):
+    app.config["SHOPCARE_PAGE_CACHE_SIZE"] = 0
+    make_order(care, user_id="ann", lines=many_lines(12))
+    login(client, "ann")
+    counts = []
+    shipped = 0
+    for parcels in (0, 1, 4):
+        add_parcels(care, db, parcels, first=shipped)
+        shipped += parcels
+        with count_queries() as statements:
+            html = page(client)
+        counts.append(len(statements))
+        # "Order placed", then each parcel's hand-over and three carrier events
+        assert html.count("sc-timeline-entry") == 1 + 4 * shipped
+    # The order with its version stamp, its parcels with their lines, its public
+    # timeline, and the cases panel's one statement.
+    assert counts == [4, 4, 4], counts
+
+
+def test_entry_macros_render_what_the_templates_include(app, care, db, client, monkeypatch):
+    app.config["SHOPCARE_PAGE_CACHE_SIZE"] = 0
+    make_order(care, user_id="ann", lines=many_lines(3))
+    add_parcels(care, db, 2)
+    login(client, "ann")
+    with_macros = page(client)
+    assert get_state(app).memo["tracking.timeline_macros"] == {
+        "shopcare/timeline/order.recorded.html": True,
+        "shopcare/timeline/shipment.added.html": True,
+        "shopcare/timeline/shipment.html": True,
+    }
+    monkeypatch.setattr(tracking_views, "entry_macros", lambda: lambda template: None)
+    included = page(client)
+    assert with_macros == included
+    assert "Scan &lt;1&gt; &amp; more" in included and "Parcel 2" in included
+
+
+def test_a_host_timeline_template_without_the_macro_is_included(app, care, db, client, monkeypatch):
+    app.config["SHOPCARE_PAGE_CACHE_SIZE"] = 0
+    make_order(care, user_id="ann", lines=many_lines(2))
+    add_parcels(care, db, 1)
+    loader = ChoiceLoader(
+        [
+            DictLoader(
+                {"shopcare/timeline/shipment.html": "<em>{{ event.data.status }} seen</em>"}
+            ),
+            app.jinja_env.loader,
+        ]
+    )
+    monkeypatch.setattr(app.jinja_env, "loader", loader)
+    login(client, "ann")
+    html = page(client)
+    assert "<em>in_transit seen</em>" in html and "<em>delivered seen</em>" in html
+    assert "Order placed" in html  # shopcare's own templates still render through macros
