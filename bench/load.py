@@ -1242,9 +1242,48 @@ def print_report(
             f"{row['p95_ms']:.0f} | {row['p99_ms']:.0f} | {row.get('speed_vs_baseline', 0):.2f} | "
             f"{row.get('p50_x_baseline', 0):.1f} | {row.get('p99_x_baseline', 0):.1f} | {statuses} |"
         )
-    print("\nreconciliation:")
-    for kind, value in counts.items():
-        print(f"  {kind}: {value}")
+    print("\nreconciliation:\n")
+    print("| traffic | submitted twice (at once) | posts | answers | stored | lost | duplicated |")
+    print("|---|---|---|---|---|---|---|")
+    labels = {
+        "return": "return form (request_key)",
+        "withdrawal": "withdrawal confirmation (request_key)",
+        "api_case": "guarantee claim, JSON API (no key)",
+        "ticket": "ticket form (request_key)",
+        "survey": "survey pages",
+        "webhook": "carrier events (sent 2-3 times)",
+    }
+    for kind, label in labels.items():
+        row = counts.get(kind)
+        if row is None:
+            continue
+        twice = row.get("double_submits", row.get("distinct_events", row.get("pages_sent_twice")))
+        stored = next(
+            row[key]
+            for key in ("cases_stored", "tickets_stored", "responses_stored", "stored")
+            if key in row
+        )
+        answers = row.get("answers", row.get("posts"))
+        listed = ", ".join(
+            f"{n} x {s}" for s, n in sorted(answers.items(), key=lambda x: int(x[0]))
+        )
+        posts = row["posts"] if isinstance(row["posts"], int) else sum(row["posts"].values())
+        print(
+            f"| {label} | {twice} ({row['at_once']}) | {posts} | {listed} | {stored} "
+            f"| {row['lost']} | {row['duplicated']} |"
+        )
+    mail = counts["email"]
+    print(
+        f"\ne-mails: {mail['outbox_mail_items']} in the outbox, {mail['by_status']}; "
+        f"{mail['sent']} sent, {mail['withheld_by_a_hook']} withheld by a mail hook; the SMTP sink "
+        f"received {mail['smtp_messages_received']} messages with "
+        f"{mail['distinct_message_ids']} distinct Message-IDs; not received "
+        f"{mail['not_received']}, received more than once {mail['received_more_than_once']}, "
+        f"strays {mail['strays']}; by template {mail['by_template']}"
+    )
+    print(f"5xx or broken connections: {counts['5xx_or_broken']}")
+    if "survey" in counts:
+        print(f"survey answers stored: {counts['survey']['answers_stored']}")
 
 
 def main() -> int:
