@@ -1101,7 +1101,7 @@ def reconcile(url: str, result: dict[str, Any], sink: Sink) -> tuple[dict[str, A
         counts["survey"] = {
             "surveys_answered": len(entries),
             "pages_sent_twice": sum(len(e["pages"]) for e in entries),
-            "at_once": sum(1 for e in entries if e["at_once"]),
+            "at_once": sum(len(e["pages"]) for e in entries if e["at_once"]),
             "posts": dict(sorted(posts.items())),
             "responses_stored": sum(len(responses.get(e["token"], [])) for e in entries),
             "answers_stored": sum(row[2] for e in entries for row in responses.get(e["token"], [])),
@@ -1258,11 +1258,13 @@ def print_report(
         if row is None:
             continue
         twice = row.get("double_submits", row.get("distinct_events", row.get("pages_sent_twice")))
-        stored = next(
-            row[key]
-            for key in ("cases_stored", "tickets_stored", "responses_stored", "stored")
-            if key in row
+        stored = (
+            next(row[key] for key in ("cases_stored", "tickets_stored", "stored") if key in row)
+            if kind != "survey"
+            else (f"{row['responses_stored']} responses, {row['answers_stored']} answers")
         )
+        if kind == "survey":
+            label = f"survey pages ({row['surveys_answered']} surveys answered)"
         answers = row.get("answers", row.get("posts"))
         listed = ", ".join(
             f"{n} x {s}" for s, n in sorted(answers.items(), key=lambda x: int(x[0]))
@@ -1282,8 +1284,6 @@ def print_report(
         f"strays {mail['strays']}; by template {mail['by_template']}"
     )
     print(f"5xx or broken connections: {counts['5xx_or_broken']}")
-    if "survey" in counts:
-        print(f"survey answers stored: {counts['survey']['answers_stored']}")
 
 
 def main() -> int:
@@ -1341,7 +1341,7 @@ def main() -> int:
             f"(load average {load_before[0]:.1f} {load_before[1]:.1f} {load_before[2]:.1f})",
             flush=True,
         )
-        subprocess.run(
+        driver = subprocess.Popen(
             [
                 sys.executable,
                 str(Path(__file__).resolve()),
@@ -1355,8 +1355,13 @@ def main() -> int:
                 "--threads",
                 str(args.threads),
             ],
-            check=True,
         )
+        during = []
+        while driver.poll() is None:
+            during.append(os.getloadavg()[0])
+            time.sleep(2)
+        if driver.returncode:
+            raise RuntimeError(f"the traffic driver failed ({driver.returncode})")
         load_after = os.getloadavg()
         result = json.loads(out_path.read_text())
         outbox, waited = drain(url, args.drain_timeout)
@@ -1377,7 +1382,9 @@ def main() -> int:
     print_report(rows, result, counts)
     print(
         f"\nload average (1, 5, 15 min): before {' '.join(f'{x:.1f}' for x in load_before)}, "
-        f"after {' '.join(f'{x:.1f}' for x in load_after)}"
+        f"after {' '.join(f'{x:.1f}' for x in load_after)}; 1-min during the run "
+        f"{min(during):.1f}-{max(during):.1f} (mean {statistics.fmean(during):.1f}, "
+        f"{len(during)} samples) on {os.cpu_count()} CPUs"
     )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
@@ -1390,7 +1397,7 @@ def main() -> int:
                 "flows": result["flows"],
                 "elapsed": result["elapsed"],
                 "threads": result["threads"],
-                "load_average": {"before": load_before, "after": load_after},
+                "load_average": {"before": load_before, "after": load_after, "during": during},
             },
             indent=2,
         )
