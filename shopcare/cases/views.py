@@ -37,7 +37,13 @@ from shopcare.cases.forms import (
 from shopcare.cases.machine import CASE
 from shopcare.cases.models import FLAGS, KINDS, OUTCOMES, STATUSES, Case
 from shopcare.cases.services import REMEDY_OUTCOME, current_desk, order_facts
-from shopcare.core.access import current_user, current_user_id, login_required, staff_required
+from shopcare.core.access import (
+    current_user,
+    current_user_id,
+    login_required,
+    safe_next,
+    staff_required,
+)
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.i18n import _, _l, formats
@@ -229,6 +235,9 @@ def new(reference: str, kind: str) -> Response | str:
         (code, str(REMEDY_LABELS.get(code, code))) for code in desk.remedies(kind)
     ]
     eligibility = desk.eligibility(order.reference, kind)
+    if not form.request_key.data:
+        # One key per drawn form: sent twice (a double click, a reload), it opens one case.
+        form.request_key.data = secrets.token_urlsafe(24)
     line_errors: dict[str, str] = {}
     if form.validate_on_submit():
         wanted = _quantities([line.sku for line in eligibility.lines])
@@ -244,6 +253,7 @@ def new(reference: str, kind: str) -> Response | str:
                 description=form.description.data or "",
                 photos=uploads,
                 name=getattr(current_user(), "name", None),
+                request_key=(form.request_key.data or "")[:64] or None,
             )
         except ValidationError as error:
             session().rollback()
@@ -336,7 +346,7 @@ def withdraw_confirm(reference: str) -> Response | str:
     if not form.validate_on_submit():
         return redirect(url_for(".withdraw", reference=order.reference, key=key))
     try:
-        lines = json.loads(form.lines.data or "{}")
+        lines = _chosen_lines(form.lines.data)
         case = current_desk().open(
             order.reference,
             "withdrawal",
@@ -345,9 +355,11 @@ def withdraw_confirm(reference: str) -> Response | str:
             email=form.email.data,
             request_key=(form.request_key.data or "")[:64] or None,
         )
-    except (ValidationError, ValueError) as error:
+    except ValidationError as error:
         session().rollback()
-        flash(str(error), "error")
+        # the sentences only: the shopper has no use for the field names (lines.SKU)
+        for message in dict.fromkeys(error.fields.values()):
+            flash(message, "error")
         return redirect(url_for(".withdraw", reference=order.reference, key=key))
     session().commit()
     flash(
@@ -358,6 +370,16 @@ def withdraw_confirm(reference: str) -> Response | str:
         "ok",
     )
     return redirect(url_for(".case", number=case.number, key=key))
+
+
+def _chosen_lines(raw: str | None) -> Any:
+    """The lines step one chose (``{sku: quantity}`` as JSON in a hidden field). The
+    field comes back from the browser, so anything else is read as no choice at all
+    and the service refuses it with a sentence for the shopper."""
+    try:
+        return json.loads(raw or "{}")
+    except (ValueError, RecursionError):
+        return None
 
 
 @blueprint.route("/<number>")
@@ -532,7 +554,8 @@ def cases_approve() -> Response:
             ),
             "ok",
         )
-    return redirect(request.form.get("next") or url_for("shopcare.staff.cases"))
+    queue = url_for("shopcare.staff.cases")
+    return redirect(safe_next(request.form.get("next"), queue))
 
 
 @staff_pages.route("/cases/<number>", endpoint="case")
