@@ -462,14 +462,10 @@ def photo(number: str, token: str) -> Response:
     response = send_file(
         path,
         mimetype=match.content_type,
-        as_attachment=request.args.get("inline") != "1",
+        as_attachment=True,  # always: no query string turns shopper content inline
         download_name=f"{found.number}-{match.id}.{match.extension}",
         max_age=0,
     )
-    if request.args.get("inline") == "1":
-        response.headers["Content-Disposition"] = (
-            f'inline; filename="{found.number}-{match.id}.{match.extension}"'
-        )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
