@@ -242,3 +242,23 @@ def test_refusal_dates_read_well_in_spanish_and_carry_an_old_year(care: Any) -> 
     expired = (now - timedelta(days=4 * 365)).year + 3
     assert str(expired) in (line.message or ""), line.message
     assert json.dumps(line.message)  # plain text
+
+
+def test_api_refusals_use_the_documented_error_code(
+    care: Any, db: Any, client: FlaskClient, api_key: Any
+) -> None:
+    delivered_order(care)
+    case = care.cases.open("SO-1", "withdrawal", {"MUG-1": 1})
+    db.session.commit()
+    headers = api_key("cases:read", "cases:write")
+    no_order = client.post(
+        "/care/api/v1/cases",
+        json={"order": "NOPE-1", "kind": "return", "lines": {"MUG-1": 1}},
+        headers=headers,
+    )
+    no_outcome = client.post(f"/care/api/v1/cases/{case.number}/resolve", json={}, headers=headers)
+    for response, field in ((no_order, "order"), (no_outcome, "outcome")):
+        assert response.status_code == 422
+        error = response.get_json()["error"]
+        assert error["code"] == "validation_failed", error  # README "Errors"
+        assert field in error["fields"]
