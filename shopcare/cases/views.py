@@ -37,6 +37,7 @@ from shopcare.cases.forms import (
 from shopcare.cases.machine import CASE
 from shopcare.cases.models import FLAGS, KINDS, OUTCOMES, STATUSES, Case
 from shopcare.cases.services import REMEDY_OUTCOME, current_desk, order_facts
+from shopcare.core import web
 from shopcare.core.access import (
     current_user,
     current_user_id,
@@ -221,6 +222,7 @@ def mine() -> str:
 
 @blueprint.route("/orders/<reference>/<kind>", methods=["GET", "POST"])
 @limit("public_submit", methods=("POST",))
+@web.form_view
 def new(reference: str, kind: str) -> Response | str:
     """Open a return or a guarantee claim for some lines of an order."""
     if kind not in ("return", "guarantee"):
@@ -278,12 +280,14 @@ def new(reference: str, kind: str) -> Response | str:
             line_errors=line_errors,
             key=key,
             desk_remedies=desk.remedies(kind),
+            expired=web.token_expired(form),
         )
     )
 
 
 @blueprint.route("/orders/<reference>/withdraw", methods=["GET", "POST"])
 @limit("public_submit", methods=("POST",))
+@web.form_view
 def withdraw(reference: str) -> Response | str:
     """The withdrawal function, step one: name, e-mail, optionally which lines.
     Posting it shows step two (:func:`withdraw_confirm`), which alone withdraws."""
@@ -332,6 +336,7 @@ def withdraw(reference: str) -> Response | str:
             eligibility=eligibility,
             line_errors=line_errors,
             key=key,
+            expired=web.token_expired(form),
         )
     )
 

@@ -119,6 +119,13 @@ def form_expired() -> bool:
     return bool(g.get("shopcare_form_expired"))
 
 
+def token_expired(form: Any) -> bool:
+    """Whether ``form`` was posted with an expired or missing token, by the form's own
+    check or ``CSRFProtect``'s: its page then says "please send it again"."""
+    token = getattr(form, "csrf_token", None)  # absent when the host turned CSRF off
+    return request.method == "POST" and (bool(token is not None and token.errors) or form_expired())
+
+
 def back_to(default_endpoint: str = "shopcare.index") -> Response:
     """Redirect to the page the visitor came from when it is on this site, else to
     ``default_endpoint``: after a refused POST, never a dead end."""

@@ -237,15 +237,11 @@ def lookup() -> Response | str:
                     url_for(".order", reference=found.reference, key=tracker.guest_token(found))
                 )
             no_match = True
-    token = getattr(form, "csrf_token", None)  # absent when the host turned CSRF off
-    expired = request.method == "POST" and (
-        bool(token is not None and token.errors) or web.form_expired()
-    )
     return render_template(
         "shopcare/tracking/lookup.html",
         form=form,
         no_match=no_match,
-        expired=expired,
+        expired=web.token_expired(form),
         login_link=login_url(),
     )
 

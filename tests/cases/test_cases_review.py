@@ -262,3 +262,40 @@ def test_api_refusals_use_the_documented_error_code(
         error = response.get_json()["error"]
         assert error["code"] == "validation_failed", error  # README "Errors"
         assert field in error["fields"]
+
+
+@pytest.mark.parametrize("protect", [False, True], ids=["form", "CSRFProtect"])
+def test_an_expired_form_token_keeps_what_the_shopper_typed(
+    app: Any, care: Any, db: Any, client: FlaskClient, protect: bool
+) -> None:
+    if protect:
+        from flask_wtf.csrf import CSRFProtect
+
+        CSRFProtect(app).exempt(app.view_functions["test_login"])
+    delivered_order(care)
+    db.session.commit()
+    login(client, "ann")
+    returned = client.post(
+        "/care/cases/orders/SO-1/return",
+        data={
+            "csrf_token": "stale",
+            "qty-MUG-1": "1",
+            "reason": "too_small",
+            "remedy": "refund",
+            "description": "The handle came loose after two days",
+        },
+        headers={**ES, "Referer": "http://localhost/care/cases/orders/SO-1/return"},
+    )
+    html = returned.get_data(as_text=True)
+    assert returned.status_code == 200
+    assert "data-form-expired" in html and "The handle came loose after two days" in html
+    assert 'value="1"' in html  # the quantity
+    withdrawn = client.post(
+        "/care/cases/orders/SO-1/withdraw",
+        data={"csrf_token": "stale", "name": "Ann Example", "email": "ann@example.com"},
+        headers={**ES, "Referer": "http://localhost/care/cases/orders/SO-1/withdraw"},
+    )
+    html = withdrawn.get_data(as_text=True)
+    assert withdrawn.status_code == 200
+    assert "data-form-expired" in html and 'value="Ann Example"' in html
+    assert db.session.query(Case).count() == 0
