@@ -299,3 +299,15 @@ def test_an_expired_form_token_keeps_what_the_shopper_typed(
     assert withdrawn.status_code == 200
     assert "data-form-expired" in html and 'value="Ann Example"' in html
     assert db.session.query(Case).count() == 0
+
+
+def test_the_return_slip_leads_back_to_its_case(care: Any, db: Any, client: FlaskClient) -> None:
+    delivered_order(care, user_id=None, email="guest@example.com")
+    case = care.cases.open("SO-1", "return", {"MUG-1": 1}, reason="too_small")
+    care.cases.approve(case.number)
+    db.session.commit()
+    key = care.tracking.guest_token(care.orders.get("SO-1"))
+    html = client.get(f"/care/cases/{case.number}/slip?key={key}").get_data(as_text=True)
+    back = re.search(r'<p class="sc-back[^"]*"><a href="([^"]+)"', html)
+    assert back, "a way back from the slip"
+    assert html_lib.unescape(back.group(1)) == f"/care/cases/{case.number}?key={key}"
