@@ -13,7 +13,19 @@ from typing import Any
 from babel.dates import format_datetime, format_skeleton
 from babel.numbers import get_currency_precision
 from flask_babel import force_locale, get_locale, get_timezone
-from sqlalchemy import Select, String, and_, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from shopcare.cases import clocks
@@ -29,7 +41,7 @@ from shopcare.core.events import Actor, Event, events_for, record_event
 from shopcare.core.i18n import _
 from shopcare.core.paging import Page
 from shopcare.core.state import get_state
-from shopcare.core.validation import check_text
+from shopcare.core.validation import check_text, has_control_characters
 from shopcare.orders.models import Order, OrderLine
 from shopcare.orders.services import lock_orders, normalize_email, reference_key
 
@@ -691,6 +703,9 @@ class CaseDesk:
         """The staff queue: filtered, sorted, one page (two SQL statements whatever the page
         size: the cases with their orders, then their lines)."""
         query = select(Case).join(Order, Order.id == Case.order_id)
+        if any(has_control_characters(text) for text in (reason or "", search or "")):
+            # no case holds them, and PostgreSQL refuses a NUL in a query outright
+            query = query.where(false())
         if kind:
             query = query.where(Case.kind == kind)
         if status:

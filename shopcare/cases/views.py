@@ -506,7 +506,8 @@ def cases() -> str:
         "status": args.get("status") if args.get("status") in STATUSES else None,
         "reason": (args.get("reason") or None),
         "flag": args.get("flag") if args.get("flag") in FLAGS else None,
-        "older_than_days": args.get("age", type=int) or None,
+        # days, within reason: a huge number would overflow the date arithmetic
+        "older_than_days": age if 0 < (age := args.get("age", 0, type=int)) <= 36500 else None,
         "search": (args.get("q") or "").strip()[:254] or None,
     }
     sort = args.get("sort", "newest")

@@ -311,3 +311,20 @@ def test_the_return_slip_leads_back_to_its_case(care: Any, db: Any, client: Flas
     back = re.search(r'<p class="sc-back[^"]*"><a href="([^"]+)"', html)
     assert back, "a way back from the slip"
     assert html_lib.unescape(back.group(1)) == f"/care/cases/{case.number}?key={key}"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["age=999999999", "age=-5", "reason=%00", "q=%00", "q=R-2026%00", "reason=too_small%00"],
+)
+def test_hostile_queue_filters_are_not_a_server_error(
+    care: Any, db: Any, client: FlaskClient, api_key: Any, query: str
+) -> None:
+    delivered_order(care)
+    care.cases.open("SO-1", "return", {"MUG-1": 1}, reason="too_small")
+    db.session.commit()
+    login(client, "sam")
+    assert client.get(f"/care/staff/cases?{query}").status_code == 200
+    if query.startswith("q="):
+        response = client.get(f"/care/api/v1/cases?{query}", headers=api_key("cases:read"))
+        assert response.status_code == 200 and response.get_json()["items"] == []
