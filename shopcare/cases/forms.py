@@ -47,6 +47,8 @@ class CaseForm(FlaskForm):
         _l("Photos (up to 5; JPEG, PNG or WebP, 5 MB each)"),
         render_kw={"accept": "image/jpeg,image/png,image/webp"},
     )
+    #: one per drawn form, so that sending it twice opens one case
+    request_key = HiddenField()
 
 
 class WithdrawalForm(FlaskForm):
