@@ -42,7 +42,7 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 # Lines that start the quoted history. Each is tried on a line and on that line joined
 # with the next (Gmail wraps a long "Am … schrieb:" onto two lines).
 _ATTRIBUTION = re.compile(
-    r"^\s*(On\s.+\swrote:|El\s.+\sescribi[óo]:|Am\s.+\sschrieb\s?:|Le\s.+\sa\s[ée]crit\s?:"
+    r"^\s*(On\s.+\swrote:|El\s.+\sescribi[óo]:|Am\s.+\sschrieb(\s.*)?:|Le\s.+\sa\s[ée]crit\s?:"
     r"|Il\s.+\sha\sscritto:|Op\s.+\sschreef\s.+:)\s*$",
     re.IGNORECASE,
 )
