@@ -8,8 +8,9 @@ from typing import Any
 SETTINGS: dict[str, Any] = {
     # -- the suggestion box (shopcare.feedback; README "Suggestion box")
     "SHOPCARE_FEEDBACK_REOPEN_DAYS": 14,  # a resolved ticket may be reopened by its shopper this many days
-    # SLA targets in hours, per priority: first public reply, and resolution
+    # SLA target for the first public reply, in hours per priority (a missing priority: no target)
     "SHOPCARE_FEEDBACK_SLA_FIRST_RESPONSE_HOURS": {"urgent": 1, "high": 4, "normal": 8, "low": 16},
+    # SLA target for the resolution, in hours per priority
     "SHOPCARE_FEEDBACK_SLA_RESOLUTION_HOURS": {"urgent": 8, "high": 16, "normal": 40, "low": 80},
     "SHOPCARE_FEEDBACK_SLA_BUSINESS_HOURS": True,  # False: targets count calendar hours
     # opening hours per weekday (0 Monday … 6 Sunday): (open, close) as "HH:MM"; a missing day is closed.
