@@ -76,5 +76,5 @@ feedback_submitted = namespace.signal("feedback-submitted")
 #: (``"first_response"`` or ``"resolution"``), ``due_at`` (aware datetime).
 complaint_sla_breached = namespace.signal("complaint-sla-breached")
 
-#: The shopper rated how their ticket was handled. kwargs: ``ticket``, ``score`` (1–5).
+#: The shopper rated how their ticket was handled. kwargs: ``ticket``, ``score`` (1-5).
 feedback_rated = namespace.signal("feedback-rated")

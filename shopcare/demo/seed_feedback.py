@@ -13,17 +13,83 @@ from shopcare.feedback.models import CannedReply
 
 #: (kind, area, subject, message, remedy) the demo's shoppers write.
 TOPICS: list[tuple[str, str, str, str, str | None]] = [
-    ("complaint", "processes", "Parcel arrived two days late", "I ordered express and it came on Friday.", "apology"),
-    ("complaint", "product", "Teapot lid cracked", "The lid was cracked when I opened the box.", "replacement"),
-    ("complaint", "post_sale", "No answer about my guarantee", "I wrote twice about the kettle.", "explanation"),
-    ("complaint", "product", "Charger gave off smoke", "The lamp's charger smelt of smoke and got hot.", "refund"),
-    ("suggestion", "infrastructure", "Plastic-free packaging", "Could you ship without plastic fillers?", None),
-    ("suggestion", "product", "Larger sizes of the linen apron", "The apron is too short for tall people.", None),
-    ("suggestion", "infrastructure", "Pick-up point in Malasaña", "A pick-up point near Tribunal would help.", None),
-    ("suggestion", "commercial", "Gift wrapping at checkout", "I would pay a little for gift wrap.", None),
-    ("compliment", "commercial", "Lovely handwritten note", "Thank you for the note in my parcel!", None),
-    ("compliment", "processes", "Fast delivery to Sevilla", "Ordered Monday, here on Tuesday.", None),
-    ("question", "processes", "Do you ship to the Canary Islands?", "And what would it cost?", None),
+    (
+        "complaint",
+        "processes",
+        "Parcel arrived two days late",
+        "I ordered express and it came on Friday.",
+        "apology",
+    ),
+    (
+        "complaint",
+        "product",
+        "Teapot lid cracked",
+        "The lid was cracked when I opened the box.",
+        "replacement",
+    ),
+    (
+        "complaint",
+        "post_sale",
+        "No answer about my guarantee",
+        "I wrote twice about the kettle.",
+        "explanation",
+    ),
+    (
+        "complaint",
+        "product",
+        "Charger gave off smoke",
+        "The lamp's charger smelt of smoke and got hot.",
+        "refund",
+    ),
+    (
+        "suggestion",
+        "infrastructure",
+        "Plastic-free packaging",
+        "Could you ship without plastic fillers?",
+        None,
+    ),
+    (
+        "suggestion",
+        "product",
+        "Larger sizes of the linen apron",
+        "The apron is too short for tall people.",
+        None,
+    ),
+    (
+        "suggestion",
+        "infrastructure",
+        "Pick-up point in Malasaña",
+        "A pick-up point near Tribunal would help.",
+        None,
+    ),
+    (
+        "suggestion",
+        "commercial",
+        "Gift wrapping at checkout",
+        "I would pay a little for gift wrap.",
+        None,
+    ),
+    (
+        "compliment",
+        "commercial",
+        "Lovely handwritten note",
+        "Thank you for the note in my parcel!",
+        None,
+    ),
+    (
+        "compliment",
+        "processes",
+        "Fast delivery to Sevilla",
+        "Ordered Monday, here on Tuesday.",
+        None,
+    ),
+    (
+        "question",
+        "processes",
+        "Do you ship to the Canary Islands?",
+        "And what would it cost?",
+        None,
+    ),
     ("question", "product", "Is the mug dishwasher safe?", "The label does not say.", None),
 ]
 #: The states each kind is shown in, with the channel it came by.
@@ -74,7 +140,13 @@ def _move(desk: Any, ticket: Any, status: str, staff: Actor, opened: Any, ctx: S
         return
     answered = opened + timedelta(hours=ctx.rng.randint(1, 30))
     if ctx.rng.random() < 0.3:
-        desk.reply(ref, "Checked the order: it left the warehouse late.", internal=True, actor=staff, now=answered)
+        desk.reply(
+            ref,
+            "Checked the order: it left the warehouse late.",
+            internal=True,
+            actor=staff,
+            now=answered,
+        )
     desk.reply(ref, "Thank you for telling us. We are on it.", actor=staff, now=answered,
                waiting=status == "waiting_on_customer")  # fmt: skip
     if status in ("resolved", "closed"):
@@ -91,7 +163,11 @@ def _board(ctx: SeedContext, staff: Actor) -> None:
     for ticket in desk.queue(kind="suggestion", per_page=200).items:
         by_subject.setdefault(ticket.subject, []).append(ticket)
     statuses = ("under_review", "planned", "in_progress", "done", "declined")
-    notes = {"planned": "Coming this spring.", "done": "Done — thank you!", "declined": "Not for now, sorry."}
+    notes = {
+        "planned": "Coming this spring.",
+        "done": "Done — thank you!",
+        "declined": "Not for now, sorry.",
+    }
     voters = sorted({o.user_id for o in ctx.orders if o.user_id is not None})
     for n, group in enumerate(by_subject.values()):
         status = statuses[n % len(statuses)]

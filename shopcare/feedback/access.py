@@ -65,7 +65,11 @@ def require_ticket(ticket: Any | None) -> str | None:
 
 
 def _signature(reference: str) -> str:
-    secret = (current_app.secret_key or "").encode() if isinstance(current_app.secret_key, str) else (current_app.secret_key or b"")
+    secret = (
+        (current_app.secret_key or "").encode()
+        if isinstance(current_app.secret_key, str)
+        else (current_app.secret_key or b"")
+    )
     return hmac.new(secret, f"{_SALT}.reply:{reference}".encode(), hashlib.sha256).hexdigest()[:20]
 
 

@@ -223,7 +223,11 @@ def read_ticket(reference: str) -> Response:
 def reply_ticket(reference: str) -> Response:
     data = json_body()
     ticket = _visible(current_desk().get(reference))
-    actor = None if _keyed() else Actor.shopper(current_user_id(), getattr(current_user(), "email", None))
+    actor = (
+        None
+        if _keyed()
+        else Actor.shopper(current_user_id(), getattr(current_user(), "email", None))
+    )
     current_desk().reply(
         ticket.reference or reference, data["body"],
         internal=bool(data.get("internal")) and _keyed(), actor=actor,
@@ -243,7 +247,9 @@ def _staff_action(action: str) -> Any:
             desk.assign(ref, data.get("assignee_id"))
         elif action == "priority":
             if "priority" not in data:
-                raise ApiError(422, "validation_error", "priority is required", {"priority": "required"})
+                raise ApiError(
+                    422, "validation_error", "priority is required", {"priority": "required"}
+                )
             desk.prioritise(ref, data["priority"])
         elif action == "resolve":
             desk.resolve(ref, data.get("body") or None, version=version)

@@ -83,7 +83,9 @@ class TicketForm(FlaskForm):
         render_kw={"rows": 6},
     )
     remedy = SelectField(_l("What would put it right? (complaints)"), validators=[Optional()])
-    order_reference = StringField(_l("Order number (optional)"), validators=[Optional(), Length(max=64)])
+    order_reference = StringField(
+        _l("Order number (optional)"), validators=[Optional(), Length(max=64)]
+    )
     order_email = EmailField(
         _l("E-mail used for that order"), validators=[Optional(), Email(), Length(max=254)]
     )
@@ -110,7 +112,9 @@ class RateForm(FlaskForm):
         _l("How satisfied are you with how we handled it?"),
         validators=[DataRequired(_l("Choose from 1 to 5."))],
     )
-    comment = TextAreaField(_l("Anything to add? (optional)"), validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(
+        _l("Anything to add? (optional)"), validators=[Optional(), Length(max=2000)]
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -130,7 +134,9 @@ class StaffReplyForm(FlaskForm):
 class ActionForm(FlaskForm):
     """A staff action with no text (start, resolve, close, reopen, bulk assign)."""
 
-    assignee_id = StringField(_l("Assign to (staff user id)"), validators=[Optional(), Length(max=64)])
+    assignee_id = StringField(
+        _l("Assign to (staff user id)"), validators=[Optional(), Length(max=64)]
+    )
     priority = SelectField(_l("Priority"), validators=[Optional()])
     version = HiddenField()
 

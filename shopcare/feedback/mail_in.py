@@ -107,7 +107,12 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = dict(attrs).get("class") or ""
-        if self.skip or tag == "blockquote" or "gmail_quote" in classes or tag in ("style", "script", "head"):
+        if (
+            self.skip
+            or tag == "blockquote"
+            or "gmail_quote" in classes
+            or tag in ("style", "script", "head")
+        ):
             self.skip += 1
         if tag in self.BLOCKS:
             self.parts.append("\n")
@@ -162,8 +167,10 @@ def strip_quoted(text: str) -> str:
     cut = len(lines)
     for index, line in enumerate(lines):
         joined = line + " " + lines[index + 1] if index + 1 < len(lines) else line
-        if _SEPARATOR.match(line) or _ATTRIBUTION.match(line) or (
-            _ATTRIBUTION.match(joined) and lines[index + 1].strip().endswith(":")
+        if (
+            _SEPARATOR.match(line)
+            or _ATTRIBUTION.match(line)
+            or (_ATTRIBUTION.match(joined) and lines[index + 1].strip().endswith(":"))
         ):
             cut = index
             break
@@ -209,12 +216,16 @@ def _matched(message: EmailMessage) -> tuple[Ticket | None, bool]:
         return None, True
     ids = _thread_ids(message)
     if ids:
-        ticket = session().scalars(
-            select(Ticket)
-            .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
-            .where(TicketMessage.message_id.in_(ids))
-            .limit(1)
-        ).first()
+        ticket = (
+            session()
+            .scalars(
+                select(Ticket)
+                .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+                .where(TicketMessage.message_id.in_(ids))
+                .limit(1)
+            )
+            .first()
+        )
         if ticket is not None:
             return ticket, False
     return None, False
@@ -229,7 +240,9 @@ def receive(raw: bytes) -> Received:
     except Exception as error:  # a parser error is a message we cannot read
         return Received(EX_DATAERR, "refused", None, f"not an e-mail message: {error}")
     if is_automatic(message):
-        return Received(EX_OK, "ignored", None, "automatic mail (auto-reply, bounce or list): ignored")
+        return Received(
+            EX_OK, "ignored", None, "automatic mail (auto-reply, bounce or list): ignored"
+        )
     senders = getaddresses([str(v) for v in message.get_all("From", [])])
     if not senders or "@" not in senders[0][1]:
         return Received(EX_DATAERR, "refused", None, "no sender address")
@@ -250,7 +263,9 @@ def receive(raw: bytes) -> Received:
         return Received(EX_DATAERR, "refused", None, "the message has no text")
     ticket, forged = _matched(message)
     if forged:
-        return Received(EX_NOUSER, "refused", None, "the reply address carries a token that is not genuine")
+        return Received(
+            EX_NOUSER, "refused", None, "the reply address carries a token that is not genuine"
+        )
     desk = current_desk()
     max_length = desk_max()
     body = body[:max_length]

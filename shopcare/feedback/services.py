@@ -88,8 +88,8 @@ class Figures:
 
     Times are in hours (SLA hours are business hours when the SLA counts them so;
     these are plain elapsed hours, median and 90th percentile, nearest-rank).
-    ``within_sla`` is the share (0–100) of resolved tickets resolved by their due time;
-    ``satisfaction`` the mean handling score (1–5) and ``satisfied`` the share of
+    ``within_sla`` is the share (0-100) of resolved tickets resolved by their due time;
+    ``satisfaction`` the mean handling score (1-5) and ``satisfied`` the share of
     scores of 4 or 5 (CSAT, DOMAIN.md); each ``None`` without data.
     """
 
@@ -123,9 +123,11 @@ class FeedbackDesk:
         """The ticket with ``reference`` (``F-2026-000042``, any case), or ``None``."""
         if not isinstance(reference, str) or not reference.strip() or len(reference) > 20:
             return None
-        return session().scalars(
-            select(Ticket).where(Ticket.reference == reference.strip().upper())
-        ).first()
+        return (
+            session()
+            .scalars(select(Ticket).where(Ticket.reference == reference.strip().upper()))
+            .first()
+        )
 
     def for_shopper(self, user_id: str, page: int = 1, per_page: int = 20) -> Page[Ticket]:
         """A logged-in shopper's tickets, newest first."""
@@ -343,7 +345,7 @@ class FeedbackDesk:
         if internal and author == "shopper":
             raise ValidationError("internal", "only staff write internal notes")
         if author == "shopper" and ticket.status in ("resolved", "closed"):
-            self.reopen(ticket.reference, actor=actor, now=when)
+            self.reopen(ticket.reference or reference, actor=actor, now=when)
         db = session()
         note = TicketMessage(
             ticket_id=ticket.id,
@@ -399,11 +401,15 @@ class FeedbackDesk:
 
     # -- the workflow --------------------------------------------------------------
 
-    def start(self, reference: str, *, actor: Actor | None = None, version: int | None = None) -> Ticket:
+    def start(
+        self, reference: str, *, actor: Actor | None = None, version: int | None = None
+    ) -> Ticket:
         """``new | acknowledged | waiting_on_customer → in_progress``."""
         return self._move(self._ticket(reference), "in_progress", actor=actor, version=version)
 
-    def wait(self, reference: str, *, actor: Actor | None = None, version: int | None = None) -> Ticket:
+    def wait(
+        self, reference: str, *, actor: Actor | None = None, version: int | None = None
+    ) -> Ticket:
         """``in_progress → waiting_on_customer``: the SLA clocks pause."""
         return self._move(
             self._ticket(reference), "waiting_on_customer", actor=actor, version=version
@@ -448,14 +454,18 @@ class FeedbackDesk:
             )
         return ticket
 
-    def close(self, reference: str, *, actor: Actor | None = None, now: datetime | None = None) -> Ticket:
+    def close(
+        self, reference: str, *, actor: Actor | None = None, now: datetime | None = None
+    ) -> Ticket:
         """``resolved → closed`` (the shopper confirms, or staff close it)."""
         when = _aware(now)
         return self._move(
             self._ticket(reference), "closed", actor=actor, values={"closed_at": when}, now=when
         )
 
-    def reopen(self, reference: str, *, actor: Actor | None = None, now: datetime | None = None) -> Ticket:
+    def reopen(
+        self, reference: str, *, actor: Actor | None = None, now: datetime | None = None
+    ) -> Ticket:
         """``resolved | closed → in_progress`` within ``SHOPCARE_FEEDBACK_REOPEN_DAYS``
         of the resolution (staff may reopen at any time). A new resolution target is
         set from now, and its breach may be notified once more.
@@ -483,7 +493,9 @@ class FeedbackDesk:
             now=when,
         )
 
-    def assign(self, reference: str, assignee_id: str | None, *, actor: Actor | None = None) -> Ticket:
+    def assign(
+        self, reference: str, assignee_id: str | None, *, actor: Actor | None = None
+    ) -> Ticket:
         """Assign the ticket to a staff member's user id (``None``: nobody)."""
         ticket = self._ticket(reference)
         assignee = text(assignee_id, "assignee_id", 64, required=False)
@@ -509,7 +521,9 @@ class FeedbackDesk:
         if not ids:
             return 0
         db.execute(
-            update(Ticket).where(Ticket.id.in_(ids)).values(assignee_id=assignee, updated_at=utcnow())
+            update(Ticket)
+            .where(Ticket.id.in_(ids))
+            .values(assignee_id=assignee, updated_at=utcnow())
         )
         for ticket_id in ids:
             record_event(
@@ -518,7 +532,14 @@ class FeedbackDesk:
         db.expire_all()
         return len(ids)
 
-    def prioritise(self, reference: str, priority: str, *, actor: Actor | None = None, now: datetime | None = None) -> Ticket:
+    def prioritise(
+        self,
+        reference: str,
+        priority: str,
+        *,
+        actor: Actor | None = None,
+        now: datetime | None = None,
+    ) -> Ticket:
         """Change the priority; unmet targets are recomputed from the ticket's start."""
         ticket = self._ticket(reference)
         ticket.priority = _choice(priority, "priority", PRIORITIES)
@@ -539,10 +560,10 @@ class FeedbackDesk:
         self, reference: str, score: int, comment: str = "", *, actor: Actor | None = None
     ) -> Ticket:
         """Record how satisfied the shopper is with the handling (ISO 10002): ``score``
-        1–5 and an optional comment. A resolved ticket is closed by it; a second
+        1-5 and an optional comment. A resolved ticket is closed by it; a second
         rating replaces the first.
 
-        :raises ValidationError: for a score out of 1–5 or a ticket not yet resolved.
+        :raises ValidationError: for a score out of 1-5 or a ticket not yet resolved.
         """
         ticket = self._ticket(reference)
         value = check_int(score, "score", minimum=1, maximum=5)
@@ -558,7 +579,7 @@ class FeedbackDesk:
         )  # fmt: skip
         signals.send(signals.feedback_rated, ticket=ticket, score=value)
         if ticket.status == "resolved":
-            self.close(ticket.reference, actor=actor, now=when)
+            self.close(ticket.reference or reference, actor=actor, now=when)
         return ticket
 
     # -- SLA -----------------------------------------------------------------------
@@ -676,10 +697,16 @@ class FeedbackDesk:
         """Merge suggestion ``duplicate`` into ``into``: every vote moves, a person who
         voted for both counts once, and the duplicate leaves the board."""
         source, target = self._ticket(duplicate), self._ticket(into)
-        if source.id == target.id or "suggestion" not in (source.kind,) or target.kind != "suggestion":
+        if (
+            source.id == target.id
+            or "suggestion" not in (source.kind,)
+            or target.kind != "suggestion"
+        ):
             raise ValidationError("into", "merge a suggestion into another suggestion")
         db = session()
-        voters = list(db.scalars(select(TicketVote.user_id).where(TicketVote.ticket_id == source.id)))
+        voters = list(
+            db.scalars(select(TicketVote.user_id).where(TicketVote.ticket_id == source.id))
+        )
         if source.user_id:
             voters.append(source.user_id)  # its author's support carries over too
         db.execute(delete(TicketVote).where(TicketVote.ticket_id == source.id))
@@ -744,7 +771,11 @@ class FeedbackDesk:
             filters.get("kind"), filters.get("area"), filters.get("status"),
             filters.get("priority"), filters.get("assignee_id"), filters.get("sla_state"), None,
         ).order_by(Ticket.created_at.desc(), Ticket.id.desc())  # fmt: skip
-        return list(session().scalars(query.options(lazyload(Ticket.messages), lazyload(Ticket.order)).limit(100_000)))
+        return list(
+            session().scalars(
+                query.options(lazyload(Ticket.messages), lazyload(Ticket.order)).limit(100_000)
+            )
+        )
 
     def figures(self, **filters: Any) -> Figures:
         """The queue's figures over the tickets ``filters`` match (:class:`Figures`):
@@ -850,7 +881,9 @@ class FeedbackDesk:
         if not messages:
             query = query.options(lazyload(Ticket.messages))
         rows = list(
-            session().scalars(query.limit(per_page + 1).offset((max(page, 1) - 1) * per_page)).unique()
+            session()
+            .scalars(query.limit(per_page + 1).offset((max(page, 1) - 1) * per_page))
+            .unique()
         )
         return Page(rows[:per_page], page, per_page, len(rows) > per_page)
 
@@ -877,17 +910,18 @@ class FeedbackDesk:
         error) and recount the ticket's votes in SQL."""
         db = session()
         dialect = db.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect_insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
         added = 0
         people = list(dict.fromkeys(voters))
         if people:
             when = utcnow()
             result = db.execute(
                 dialect_insert(TicketVote)
-                .values([{"ticket_id": ticket_id, "user_id": who, "created_at": when} for who in people])
+                .values(
+                    [{"ticket_id": ticket_id, "user_id": who, "created_at": when} for who in people]
+                )
                 .on_conflict_do_nothing(index_elements=["ticket_id", "user_id"])
             )
             added = max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
@@ -928,7 +962,11 @@ class FeedbackDesk:
             changes["sla_paused_at"] = None
             for name in ("first_response", "resolution"):
                 due = getattr(ticket, f"{name}_due_at")
-                if due is not None and self._unmet(ticket, name) and name + "_due_at" not in changes:
+                if (
+                    due is not None
+                    and self._unmet(ticket, name)
+                    and name + "_due_at" not in changes
+                ):
                     left = sla.seconds_between(ticket.sla_paused_at, due)
                     changes[f"{name}_due_at"] = sla.add_seconds(when, left)
         TICKET.move(

@@ -6,7 +6,7 @@ Business hours are ``SHOPCARE_FEEDBACK_OPENING_HOURS`` (per weekday, in the shop
 (:mod:`shopcare.core.workdays`, loaded for every year the clock crosses). Each day's
 opening and closing are built as local wall-clock times and only then turned into
 instants, so a clock change between two days moves nothing: 16:00 Friday plus four
-business hours of 09:00–17:00 is 12:00 on Monday, CEST or CET alike.
+business hours of 09:00-17:00 is 12:00 on Monday, CEST or CET alike.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ def _hours(day: date) -> tuple[time, time] | None:
     try:
         opens, closes = (time.fromisoformat(str(value)) for value in hours)
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"SHOPCARE_FEEDBACK_OPENING_HOURS: {hours!r} is not (HH:MM, HH:MM)") from error
+        raise ConfigError(
+            f"SHOPCARE_FEEDBACK_OPENING_HOURS: {hours!r} is not (HH:MM, HH:MM)"
+        ) from error
     return (opens, closes) if opens < closes else None
 
 

@@ -152,9 +152,11 @@ def new() -> Response | str:
     desk = current_desk()
     form = TicketForm()
     form.kind.choices = [(k, str(KIND_LABELS[k])) for k in KINDS]
-    form.area.choices = [("", _("Choose…"))] + [(k, str(v)) for k, v in AREAS.items()] + [
-        ("other", str(AREA_OTHER))
-    ]
+    form.area.choices = (
+        [("", _("Choose…"))]
+        + [(k, str(v)) for k, v in AREAS.items()]
+        + [("other", str(AREA_OTHER))]
+    )
     form.remedy.choices = [("", _("Choose…"))] + [(r, str(REMEDY_LABELS[r])) for r in REMEDIES]
     staff = is_staff()
     form.channel.choices = [(c, str(CHANNEL_LABELS[c])) for c in CHANNELS]
@@ -174,7 +176,7 @@ def new() -> Response | str:
             flash(_("Thank you, we received your message."), "ok")
             return redirect(url_for("shopcare.index"))
         order = _chosen_order(form, linked, user)
-        if order is not False:
+        if not isinstance(order, bool):
             email = form.email.data or None
             if email is None and user is not None and not staff:
                 email = getattr(user, "email", None)
@@ -200,7 +202,10 @@ def new() -> Response | str:
                     flash(message, "error")
             else:
                 session().commit()
-                flash(_("Thank you. Your reference is %(reference)s.", reference=ticket.reference), "ok")
+                flash(
+                    _("Thank you. Your reference is %(reference)s.", reference=ticket.reference),
+                    "ok",
+                )
                 if staff:
                     return redirect(url_for("shopcare.staff.ticket", reference=ticket.reference))
                 return redirect(
@@ -218,7 +223,7 @@ def new() -> Response | str:
     )
 
 
-def _chosen_order(form: TicketForm, linked: Order | None, user: Any) -> Order | None | bool:
+def _chosen_order(form: TicketForm, linked: Order | None, user: Any) -> Order | bool | None:
     """The order the ticket is about: ``None`` for none, ``False`` after a field error.
     The same message for an unknown number and a wrong e-mail (no guessing)."""
     typed = (form.order_reference.data or "").strip()
@@ -313,7 +318,7 @@ def _shopper(ticket: Ticket) -> Actor:
 @blueprint.route("/t/<reference>/rate", methods=["POST"])
 @limit("public_submit")
 def rate(reference: str) -> Response:
-    """Rate the handling (1–5 and a comment); a resolved ticket is closed by it."""
+    """Rate the handling (1-5 and a comment); a resolved ticket is closed by it."""
     found, key = _ticket()
     form = RateForm()
     if form.validate_on_submit():
@@ -387,10 +392,19 @@ def vote(reference: str) -> Response:
             added = current_desk().vote(reference, user_id)
         except (ValidationError, NotFound) as error:
             session().rollback()
-            flash(str(getattr(error, "fields", {}).get("user_id", _("This suggestion takes no votes."))), "error")
+            flash(
+                str(
+                    getattr(error, "fields", {}).get(
+                        "user_id", _("This suggestion takes no votes.")
+                    )
+                ),
+                "error",
+            )
         else:
             session().commit()
-            flash(_("Thank you for your vote.") if added else _("You already voted for this."), "ok")
+            flash(
+                _("Thank you for your vote.") if added else _("You already voted for this."), "ok"
+            )
     return redirect(url_for(".board", sort=request.args.get("sort")))
 
 
@@ -402,8 +416,7 @@ def similar() -> Response:
     found = current_desk().similar(request.args.get("q", ""))
     return jsonify(
         items=[
-            {"reference": t.reference, "subject": t.subject, "votes": t.vote_count}
-            for t in found
+            {"reference": t.reference, "subject": t.subject, "votes": t.vote_count} for t in found
         ]
     )
 
@@ -468,7 +481,11 @@ def staff_csv() -> Response:
     )  # fmt: skip
 
     def cell(value: Any) -> str:
-        text = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        text = (
+            ""
+            if value is None
+            else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        )
         return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
     for t in current_desk().export_rows(**_filters()):
@@ -496,7 +513,8 @@ def staff_assign() -> Response:
         done = current_desk().assign_many(references, form.assignee_id.data or None)
         session().commit()
         flash(_("Assigned %(n)d tickets.", n=done), "ok")
-    return redirect(url_for("shopcare.staff.feedback", **{k: v for k, v in request.args.items()}))
+    kept: dict[str, Any] = dict(request.args.items())
+    return redirect(url_for("shopcare.staff.feedback", **kept))
 
 
 @staff_pages.route("/feedback/<reference>", endpoint="ticket")
@@ -548,7 +566,12 @@ def staff_action(reference: str, action: str) -> Response:
     ref = found.reference or ""
     try:
         if action == "reply":
-            desk.reply(ref, form.body.data, internal=bool(form.internal.data), waiting=bool(form.waiting.data))
+            desk.reply(
+                ref,
+                form.body.data,
+                internal=bool(form.internal.data),
+                waiting=bool(form.waiting.data),
+            )
         elif action == "start":
             desk.start(ref, version=version)
         elif action == "wait":
@@ -567,13 +590,20 @@ def staff_action(reference: str, action: str) -> Response:
             if form.into.data:
                 desk.merge(ref, form.into.data)
             else:
-                desk.publish(ref, form.board_status.data, form.note.data, published=bool(form.published.data))
+                desk.publish(
+                    ref, form.board_status.data, form.note.data, published=bool(form.published.data)
+                )
         else:
             abort(404)
     except TransitionError as error:
         session().rollback()
         if error.concurrent:
-            flash(_("Someone else changed this ticket a moment ago. Nothing was changed; here is its current state."), "error")
+            flash(
+                _(
+                    "Someone else changed this ticket a moment ago. Nothing was changed; here is its current state."
+                ),
+                "error",
+            )
         else:
             flash(
                 _("This ticket cannot go from %(a)s to %(b)s.",
@@ -596,6 +626,4 @@ def open_count() -> int:
 
     from shopcare.feedback.models import OPEN
 
-    return int(
-        session().scalar(select(func.count(Ticket.id)).where(Ticket.status.in_(OPEN))) or 0
-    )
+    return int(session().scalar(select(func.count(Ticket.id)).where(Ticket.status.in_(OPEN))) or 0)

@@ -77,7 +77,7 @@ def test_guest_complaint_staff_reply_mail_and_rating(
     text = mail.get_body(("plain",)).get_content()
     assert "Sorry! A new mug is on its way." in text and mail["To"] == "guest@example.com"
     link = re.search(r"https?://\S+/care/feedback/t/\S+", text).group(0)  # type: ignore[union-attr]
-    page.goto(base + link[link.index("/care/"):])
+    page.goto(base + link[link.index("/care/") :])
     expect(page.locator(".sc-conversation")).to_contain_text("Sorry! A new mug is on its way.")
 
     # 4. staff resolve; the shopper rates the handling, which closes it
@@ -97,8 +97,12 @@ def test_guest_complaint_staff_reply_mail_and_rating(
     staff.close()
 
 
-def test_screens_in_spanish_on_a_phone(app: Flask, care: Any, db: Any, live_server: Any, browser: Browser) -> None:
-    ticket = care.feedback.submit("question", "¿Lavavajillas?", "¿La taza va al lavavajillas?", email="g@example.com")
+def test_screens_in_spanish_on_a_phone(
+    app: Flask, care: Any, db: Any, live_server: Any, browser: Browser
+) -> None:
+    ticket = care.feedback.submit(
+        "question", "¿Lavavajillas?", "¿La taza va al lavavajillas?", email="g@example.com"
+    )
     db.session.commit()
     from shopcare.feedback.access import ticket_key
 

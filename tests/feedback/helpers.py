@@ -22,7 +22,13 @@ def madrid(*args: int) -> datetime:
     return datetime(*args, tzinfo=MADRID)  # type: ignore[misc]
 
 
-def order(care: Any, reference: str = "SO-1", *, email: str = "ann@example.com", user_id: str | None = "ann") -> Any:
+def order(
+    care: Any,
+    reference: str = "SO-1",
+    *,
+    email: str = "ann@example.com",
+    user_id: str | None = "ann",
+) -> Any:
     return care.orders.record(
         reference,
         email,

@@ -19,7 +19,9 @@ def app_config() -> dict[str, Any]:
     return dict(CONFIG)
 
 
-def test_submit_read_reply_and_act_with_a_key(care: Any, db: Any, client: FlaskClient, api_key: Any) -> None:
+def test_submit_read_reply_and_act_with_a_key(
+    care: Any, db: Any, client: FlaskClient, api_key: Any
+) -> None:
     order(care)
     db.session.commit()
     headers = api_key("feedback:read", "feedback:write")
@@ -29,11 +31,23 @@ def test_submit_read_reply_and_act_with_a_key(care: Any, db: Any, client: FlaskC
     body = created.get_json()
     ref = body["reference"]
     assert (body["status"], body["channel"], body["order"]) == ("acknowledged", "phone", "SO-1")
-    note = client.post(f"{API}/{ref}/reply", json={"body": "Call the carrier", "internal": True}, headers=headers)
+    note = client.post(
+        f"{API}/{ref}/reply", json={"body": "Call the carrier", "internal": True}, headers=headers
+    )
     assert note.status_code == 200 and note.get_json()["messages"][-1]["internal"] is True
     client.post(f"{API}/{ref}/reply", json={"body": "Refund on its way"}, headers=headers)
-    assert client.post(f"{API}/{ref}/assign", json={"assignee_id": "sam"}, headers=headers).get_json()["assignee_id"] == "sam"
-    assert client.post(f"{API}/{ref}/priority", json={"priority": "high"}, headers=headers).get_json()["priority"] == "high"
+    assert (
+        client.post(f"{API}/{ref}/assign", json={"assignee_id": "sam"}, headers=headers).get_json()[
+            "assignee_id"
+        ]
+        == "sam"
+    )
+    assert (
+        client.post(f"{API}/{ref}/priority", json={"priority": "high"}, headers=headers).get_json()[
+            "priority"
+        ]
+        == "high"
+    )
     version = client.get(f"{API}/{ref}", headers=headers).get_json()["version"]
     stale = client.post(f"{API}/{ref}/resolve", json={"version": version - 1}, headers=headers)
     assert stale.status_code == 409
@@ -41,7 +55,9 @@ def test_submit_read_reply_and_act_with_a_key(care: Any, db: Any, client: FlaskC
     assert done.get_json()["status"] == "resolved"
     again = client.post(f"{API}/{ref}/resolve", json={}, headers=headers)
     assert again.status_code == 409
-    assert client.post(f"{API}/{ref}/close", json={}, headers=headers).get_json()["status"] == "closed"
+    assert (
+        client.post(f"{API}/{ref}/close", json={}, headers=headers).get_json()["status"] == "closed"
+    )
 
 
 def test_scopes(care: Any, db: Any, client: FlaskClient, api_key: Any) -> None:
@@ -49,8 +65,18 @@ def test_scopes(care: Any, db: Any, client: FlaskClient, api_key: Any) -> None:
     db.session.commit()
     read_only = api_key("feedback:read")
     assert client.get(f"{API}/{ticket.reference}", headers=read_only).status_code == 200
-    assert client.post(f"{API}/{ticket.reference}/reply", json={"body": "x"}, headers=read_only).status_code == 403
-    assert client.post(f"{API}/{ticket.reference}/close", json={}, headers=api_key("cases:write")).status_code == 403
+    assert (
+        client.post(
+            f"{API}/{ticket.reference}/reply", json={"body": "x"}, headers=read_only
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"{API}/{ticket.reference}/close", json={}, headers=api_key("cases:write")
+        ).status_code
+        == 403
+    )
 
 
 def test_a_shoppers_session(care: Any, db: Any, client: FlaskClient) -> None:
@@ -68,11 +94,16 @@ def test_a_shoppers_session(care: Any, db: Any, client: FlaskClient) -> None:
     refused = client.post(API, json={"kind": "question", "subject": "Q", "message": "M", "order": "SO-2"},
                           headers=_csrf(client))  # fmt: skip
     assert refused.status_code == 422
-    reply = client.post(f"{API}/{ref}/reply", json={"body": "More", "internal": True}, headers=_csrf(client))
+    reply = client.post(
+        f"{API}/{ref}/reply", json={"body": "More", "internal": True}, headers=_csrf(client)
+    )
     assert reply.status_code == 200
     assert [m["author"] for m in reply.get_json()["messages"]] == ["shopper", "shopper"]
     assert all(not m["internal"] for m in reply.get_json()["messages"])
-    assert client.post(f"{API}/{ref}/close", json={}, headers=_csrf(client)).status_code in (401, 403)
+    assert client.post(f"{API}/{ref}/close", json={}, headers=_csrf(client)).status_code in (
+        401,
+        403,
+    )
 
 
 def _csrf(client: FlaskClient) -> dict[str, str]:

@@ -27,7 +27,14 @@ def test_every_kind_in_every_state_and_a_board(seeded: Flask) -> None:
         tickets = demo_db.session.scalars(select(Ticket)).all()
         states = {(t.kind, t.status) for t in tickets}
         for kind in ("complaint", "suggestion", "compliment", "question"):
-            for status in ("new", "acknowledged", "in_progress", "waiting_on_customer", "resolved", "closed"):
+            for status in (
+                "new",
+                "acknowledged",
+                "in_progress",
+                "waiting_on_customer",
+                "resolved",
+                "closed",
+            ):
                 assert (kind, status) in states, (kind, status)
         assert {t.channel for t in tickets} >= {"web", "email", "phone", "in_person"}
         assert any(t.satisfaction_score for t in tickets)
@@ -42,9 +49,13 @@ def test_the_pages_in_the_shop_layout(seeded: Flask) -> None:
     assert "Casa Verde" in client.get("/care/feedback/board").get_data(as_text=True)
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"csrf_token": token, "email": "staff@example.com", "password": "staff"})
+    client.post(
+        "/login", data={"csrf_token": token, "email": "staff@example.com", "password": "staff"}
+    )
     html = client.get("/care/staff/feedback").get_data(as_text=True)
     assert "Casa Verde" in html and html.count("F-20") >= 20
     with seeded.app_context():
-        reference = demo_db.session.scalars(select(Ticket.reference).where(Ticket.kind == "complaint")).first()
+        reference = demo_db.session.scalars(
+            select(Ticket.reference).where(Ticket.kind == "complaint")
+        ).first()
     assert client.get(f"/care/staff/feedback/{reference}").status_code == 200

@@ -27,10 +27,14 @@ def receive(app: Any, message: EmailMessage | bytes) -> Any:
     raw = message if isinstance(message, bytes) else message.as_bytes()
     runner = CliRunner()
     # as a host's CLI runs it: no app context pushed by the caller
-    return runner.invoke(app.cli, ["shopcare", "mail", "receive"], input=raw, catch_exceptions=False)
+    return runner.invoke(
+        app.cli, ["shopcare", "mail", "receive"], input=raw, catch_exceptions=False
+    )
 
 
-def mail(body: str = "Hello, where is my order?", *, to: str = "care@shop.example", **headers: str) -> EmailMessage:
+def mail(
+    body: str = "Hello, where is my order?", *, to: str = "care@shop.example", **headers: str
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = headers.pop("From", "Ann <ann@example.com>")
     message["To"] = to
@@ -65,7 +69,9 @@ def test_a_reply_by_token_lands_on_the_ticket(app: Any, care: Any, db: Any) -> N
     ticket = care.feedback.submit("complaint", "Late", "Where?", email="ann@example.com")
     db.session.commit()
     to = f"Care <care+{reply_token(ticket.reference)}@shop.example>"
-    result = receive(app, mail("Any news?\n\nOn Mon, 30 Nov 2026, Care wrote:\n> We are on it", to=to))
+    result = receive(
+        app, mail("Any news?\n\nOn Mon, 30 Nov 2026, Care wrote:\n> We are on it", to=to)
+    )
     assert result.exit_code == 0 and "replied" in result.output
     (found,) = tickets(db)
     assert [m.body for m in found.messages] == ["Where?", "Any news?"]
@@ -92,12 +98,16 @@ def test_threading_by_references_only(app: Any, care: Any, db: Any) -> None:
     assert tickets(db)[0].messages[-1].body == "Follow-up"
 
 
-def test_in_reply_to_names_the_shoppers_own_mail_but_references_ours(app: Any, care: Any, db: Any) -> None:
+def test_in_reply_to_names_the_shoppers_own_mail_but_references_ours(
+    app: Any, care: Any, db: Any
+) -> None:
     ticket = care.feedback.submit("question", "Q", "M", email="ann@example.com")
     care.feedback.reply(ticket.reference, "Answer", actor=_staff())
     db.session.commit()
     staff_id = ticket.messages[-1].message_id
-    result = receive(app, mail("And one more thing", In_Reply_To="<my-earlier@example.com>", References=staff_id))
+    result = receive(
+        app, mail("And one more thing", In_Reply_To="<my-earlier@example.com>", References=staff_id)
+    )
     assert result.exit_code == 0 and len(tickets(db)) == 1
     assert tickets(db)[0].messages[-1].body == "And one more thing"
 
@@ -129,7 +139,9 @@ def test_the_same_message_twice_is_kept_once(app: Any, db: Any) -> None:
         {"From": "MAILER-DAEMON@mx.example.com"},
     ],
 )
-def test_automatic_mail_opens_nothing(app: Any, db: Any, smtp_server: Any, headers: dict[str, str]) -> None:
+def test_automatic_mail_opens_nothing(
+    app: Any, db: Any, smtp_server: Any, headers: dict[str, str]
+) -> None:
     for _ in range(50 if headers.get("Auto_Submitted") == "auto-replied" else 3):
         result = receive(app, mail("I am out of the office", **headers))
         assert result.exit_code == 0 and "ignored" in result.output
@@ -227,7 +239,9 @@ def test_past_the_reopen_window_a_new_ticket_opens(app: Any, care: Any, db: Any)
     from datetime import UTC, datetime, timedelta
 
     ticket = care.feedback.submit("question", "Q", "M", email="ann@example.com")
-    care.feedback.resolve(ticket.reference, actor=_staff(), now=datetime.now(UTC) - timedelta(days=30))
+    care.feedback.resolve(
+        ticket.reference, actor=_staff(), now=datetime.now(UTC) - timedelta(days=30)
+    )
     db.session.commit()
     to = f"care+{reply_token(ticket.reference)}@shop.example"
     assert receive(app, mail("New problem", to=to)).exit_code == 0

@@ -40,7 +40,9 @@ def only_ticket(db: Any) -> Ticket:
     return tickets[0]
 
 
-def test_reachable_from_the_index_and_the_order_page(client: FlaskClient, care: Any, db: Any) -> None:
+def test_reachable_from_the_index_and_the_order_page(
+    client: FlaskClient, care: Any, db: Any
+) -> None:
     order(care)
     db.session.commit()
     assert "/care/feedback/new" in client.get("/care/").text
@@ -49,16 +51,24 @@ def test_reachable_from_the_index_and_the_order_page(client: FlaskClient, care: 
     assert "/care/feedback/new?order=SO-1" in page
 
 
-def test_guest_proves_the_order_with_number_and_email(client: FlaskClient, care: Any, db: Any, smtp_server: Any) -> None:
+def test_guest_proves_the_order_with_number_and_email(
+    client: FlaskClient, care: Any, db: Any, smtp_server: Any
+) -> None:
     order(care)
     db.session.commit()
-    wrong = post_new(client, order_reference="SO-1", order_email="eve@example.com", email="eve@example.com")
-    unknown = post_new(client, order_reference="SO-404", order_email="ann@example.com", email="eve@example.com")
+    wrong = post_new(
+        client, order_reference="SO-1", order_email="eve@example.com", email="eve@example.com"
+    )
+    unknown = post_new(
+        client, order_reference="SO-404", order_email="ann@example.com", email="eve@example.com"
+    )
     message = "We could not find an order with this number and e-mail."
     assert wrong.status_code == unknown.status_code == 200
     assert message in wrong.text and message in unknown.text
     assert db.session.query(Ticket).count() == 0
-    done = post_new(client, order_reference=" so-1 ", order_email="ANN@example.com", email="ann@example.com")
+    done = post_new(
+        client, order_reference=" so-1 ", order_email="ANN@example.com", email="ann@example.com"
+    )
     assert done.status_code == 302
     ticket = only_ticket(db)
     assert ticket.order.reference == "SO-1" and ticket.remedy == "replacement"
@@ -72,7 +82,9 @@ def test_guest_proves_the_order_with_number_and_email(client: FlaskClient, care:
     assert ticket_key(ticket) in mail.get_body(("plain",)).get_content()
 
 
-def test_guest_arrives_through_the_orders_signed_link(client: FlaskClient, care: Any, db: Any) -> None:
+def test_guest_arrives_through_the_orders_signed_link(
+    client: FlaskClient, care: Any, db: Any
+) -> None:
     order(care)
     db.session.commit()
     key = care.tracking.guest_token(care.orders.get("SO-1"))
@@ -95,7 +107,9 @@ def test_a_shopper_names_only_their_own_order(client: FlaskClient, care: Any, db
     assert ticket.subject in client.get("/care/feedback/").text
 
 
-def test_a_guest_follows_their_ticket_by_link_and_nobody_else_can(client: FlaskClient, care: Any, db: Any, app: Any) -> None:
+def test_a_guest_follows_their_ticket_by_link_and_nobody_else_can(
+    client: FlaskClient, care: Any, db: Any, app: Any
+) -> None:
     mine = care.feedback.submit("question", "Mine", "M", email="guest@example.com")
     other = care.feedback.submit("question", "Other", "M", email="other@example.com")
     db.session.commit()
@@ -109,7 +123,9 @@ def test_a_guest_follows_their_ticket_by_link_and_nobody_else_can(client: FlaskC
     assert client.get(url).status_code == 404
 
 
-def test_conversation_reply_and_rating(client: FlaskClient, care: Any, db: Any, smtp_server: Any) -> None:
+def test_conversation_reply_and_rating(
+    client: FlaskClient, care: Any, db: Any, smtp_server: Any
+) -> None:
     ticket = care.feedback.submit("complaint", "Late", "Where is it?", email="guest@example.com")
     db.session.commit()
     staff = login(client.application.test_client(), "sam")
@@ -133,7 +149,9 @@ def test_conversation_reply_and_rating(client: FlaskClient, care: Any, db: Any, 
     sent = client.post(url, data={"csrf_token": token(shown), "body": "Thanks!"})
     assert sent.status_code == 302
     db.session.expire_all()
-    assert [m.body for m in care.feedback.messages(care.feedback.get(ticket.reference))][-1] == "Thanks!"
+    assert [m.body for m in care.feedback.messages(care.feedback.get(ticket.reference))][
+        -1
+    ] == "Thanks!"
     # staff resolve; the shopper rates and it closes
     g.pop("csrf_token", None)
     page = staff.get(f"/care/staff/feedback/{ticket.reference}")
@@ -160,7 +178,10 @@ def test_stale_staff_action_is_refused(client: FlaskClient, care: Any, db: Any) 
     old = ticket.version
     care.feedback.start(ticket.reference, actor=None)
     db.session.commit()
-    client.post(f"/care/staff/feedback/{ticket.reference}/resolve", data={"csrf_token": token(page.text), "version": old})
+    client.post(
+        f"/care/staff/feedback/{ticket.reference}/resolve",
+        data={"csrf_token": token(page.text), "version": old},
+    )
     db.session.expire_all()
     assert care.feedback.get(ticket.reference).status == "in_progress"
 
@@ -196,7 +217,9 @@ def test_public_submit_is_rate_limited(database_url: str, app: Any) -> None:
     assert codes == [302, 302, 429]
 
 
-def test_script_is_inert_in_every_page_and_email(client: FlaskClient, care: Any, db: Any, smtp_server: Any) -> None:
+def test_script_is_inert_in_every_page_and_email(
+    client: FlaskClient, care: Any, db: Any, smtp_server: Any
+) -> None:
     order(care, "SO-1", user_id="ann")
     db.session.commit()
     login(client, "ann")
@@ -244,13 +267,22 @@ def test_staff_pages_need_staff(client: FlaskClient, care: Any, db: Any) -> None
 
 
 def test_staff_queue_filters_bulk_assign_and_csv(client: FlaskClient, care: Any, db: Any) -> None:
-    a = care.feedback.submit("complaint", "=cmd|' /C calc'!A0", "M", email="g@example.com", area="product")
+    a = care.feedback.submit(
+        "complaint", "=cmd|' /C calc'!A0", "M", email="g@example.com", area="product"
+    )
     b = care.feedback.submit("suggestion", "Idea", "M", email="g@example.com")
     db.session.commit()
     login(client, "sam")
     page = client.get("/care/staff/feedback?kind=complaint")
     assert a.reference in page.text and b.reference not in page.text
-    client.post("/care/staff/feedback/assign", data={"csrf_token": token(page.text), "reference": [a.reference, b.reference], "assignee_id": "sam"})
+    client.post(
+        "/care/staff/feedback/assign",
+        data={
+            "csrf_token": token(page.text),
+            "reference": [a.reference, b.reference],
+            "assignee_id": "sam",
+        },
+    )
     db.session.expire_all()
     assert {t.assignee_id for t in db.session.query(Ticket)} == {"sam"}
     csv_text = client.get("/care/staff/feedback.csv?assignee=sam").text
@@ -263,7 +295,11 @@ def test_staff_log_a_phone_call(client: FlaskClient, care: Any, db: Any) -> None
     response = post_new(client, email="caller@example.com", channel="phone")
     assert response.status_code == 302
     ticket = only_ticket(db)
-    assert ticket.channel == "phone" and ticket.user_id is None and ticket.email == "caller@example.com"
+    assert (
+        ticket.channel == "phone"
+        and ticket.user_id is None
+        and ticket.email == "caller@example.com"
+    )
     assert f"/care/staff/feedback/{ticket.reference}" in response.location
 
 

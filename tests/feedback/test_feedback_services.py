@@ -29,11 +29,22 @@ def test_the_public_signature() -> None:
     sig = inspect.signature(FeedbackDesk.submit)
     names = list(sig.parameters)
     assert names[:4] == ["self", "kind", "subject", "message"]
-    for name, default in {"area": None, "reference": None, "email": None, "remedy": None,
-                          "channel": "web", "anonymous": False, "actor": None}.items():
+    for name, default in {
+        "area": None,
+        "reference": None,
+        "email": None,
+        "remedy": None,
+        "channel": "web",
+        "anonymous": False,
+        "actor": None,
+    }.items():
         assert sig.parameters[name].default == default
         assert sig.parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
-    assert list(inspect.signature(FeedbackDesk.reply).parameters)[:3] == ["self", "reference", "body"]
+    assert list(inspect.signature(FeedbackDesk.reply).parameters)[:3] == [
+        "self",
+        "reference",
+        "body",
+    ]
     assert "comment" in inspect.signature(FeedbackDesk.rate_handling).parameters
 
 
@@ -44,7 +55,12 @@ def test_submit_a_survey_follow_up(care: Any, db: Any) -> None:
         area="processes", reference="SO-1", channel="survey", actor=Actor.system("survey"),
     )  # fmt: skip
     db.session.commit()
-    assert (ticket.kind, ticket.channel, ticket.area, ticket.status) == ("complaint", "survey", "processes", "acknowledged")
+    assert (ticket.kind, ticket.channel, ticket.area, ticket.status) == (
+        "complaint",
+        "survey",
+        "processes",
+        "acknowledged",
+    )
     assert ticket.email == "ann@example.com" and ticket.user_id == "ann"
     assert care.feedback.get(ticket.reference.lower()) is ticket
     assert care.feedback.get("F-0000-000000") is None
@@ -68,7 +84,9 @@ def test_submit_a_survey_follow_up(care: Any, db: Any) -> None:
         ({"email": None}, "email"),
     ],
 )
-def test_submit_refuses_with_the_field(care: Any, db: Any, kwargs: dict[str, Any], field: str) -> None:
+def test_submit_refuses_with_the_field(
+    care: Any, db: Any, kwargs: dict[str, Any], field: str
+) -> None:
     args = {"kind": "complaint", "subject": "S", "message": "M", "email": "a@example.com", **kwargs}
     with pytest.raises(ValidationError) as caught:
         care.feedback.submit(args.pop("kind"), args.pop("subject"), args.pop("message"), **args)
@@ -83,9 +101,20 @@ def test_a_double_submit_gives_one_ticket(care: Any, db: Any) -> None:
 
 
 def test_safety_complaints_are_urgent(care: Any) -> None:
-    assert care.feedback.submit("complaint", "Charger", "It caught fire", email="a@example.com").priority == "urgent"
-    assert care.feedback.submit("complaint", "Cargador", "Salió humo", email="a@example.com").priority == "urgent"
-    assert care.feedback.submit("complaint", "Late", "Two days late", email="a@example.com").priority == "normal"
+    assert (
+        care.feedback.submit(
+            "complaint", "Charger", "It caught fire", email="a@example.com"
+        ).priority
+        == "urgent"
+    )
+    assert (
+        care.feedback.submit("complaint", "Cargador", "Salió humo", email="a@example.com").priority
+        == "urgent"
+    )
+    assert (
+        care.feedback.submit("complaint", "Late", "Two days late", email="a@example.com").priority
+        == "normal"
+    )
 
 
 def _in_state(care: Any, state: str) -> Ticket:
@@ -104,7 +133,12 @@ def _in_state(care: Any, state: str) -> Ticket:
         care.feedback.submit  # noqa: B018 - a ticket without e-mail stays new
         return care.feedback.submit("complaint", "S", "M", user_id="ann")
     for target in path:
-        care.feedback._move(ticket, target, actor=STAFF, values={"resolved_at": datetime.now(UTC)} if target == "resolved" else None)
+        care.feedback._move(
+            ticket,
+            target,
+            actor=STAFF,
+            values={"resolved_at": datetime.now(UTC)} if target == "resolved" else None,
+        )
     return ticket
 
 
@@ -129,7 +163,9 @@ def test_reopen_window(app: Any, care: Any, db: Any) -> None:
     assert care.feedback.reopen_until(ticket) == resolved + timedelta(days=14)
     # the shopper writes within the window: reopened
     care.feedback.reply(ticket.reference, "Not fixed", actor=SHOPPER)
-    assert ticket.status == "in_progress" and ticket.reopened_count == 1 and ticket.resolved_at is None
+    assert (
+        ticket.status == "in_progress" and ticket.reopened_count == 1 and ticket.resolved_at is None
+    )
     care.feedback.resolve(ticket.reference, actor=STAFF, now=datetime.now(UTC) - timedelta(days=15))
     with pytest.raises(TransitionError):
         care.feedback.reply(ticket.reference, "Again", actor=SHOPPER)
@@ -150,7 +186,11 @@ def test_internal_notes_are_kept_apart(care: Any, db: Any) -> None:
     assert len(care.feedback.messages(ticket, internal=True)) == 3
     with pytest.raises(ValidationError):
         care.feedback.reply(ticket.reference, "x", internal=True, actor=SHOPPER)
-    assert not any(e.public for e in care.feedback.timeline(ticket, public_only=False) if e.action == "ticket.noted")
+    assert not any(
+        e.public
+        for e in care.feedback.timeline(ticket, public_only=False)
+        if e.action == "ticket.noted"
+    )
 
 
 def test_rating(care: Any, db: Any) -> None:
@@ -162,12 +202,18 @@ def test_rating(care: Any, db: Any) -> None:
         with pytest.raises(ValidationError):
             care.feedback.rate_handling(ticket.reference, bad)
     care.feedback.rate_handling(ticket.reference, 4, "Quick")
-    assert (ticket.satisfaction_score, ticket.satisfaction_comment, ticket.status) == (4, "Quick", "closed")
+    assert (ticket.satisfaction_score, ticket.satisfaction_comment, ticket.status) == (
+        4,
+        "Quick",
+        "closed",
+    )
     assert care.feedback.figures().satisfied == 100.0
 
 
 def _suggestion(care: Any, subject: str, user_id: str | None = None) -> Ticket:
-    ticket = care.feedback.submit("suggestion", subject, "Please", email="a@example.com", user_id=user_id)
+    ticket = care.feedback.submit(
+        "suggestion", subject, "Please", email="a@example.com", user_id=user_id
+    )
     care.feedback.publish(ticket.reference, actor=STAFF)
     return ticket
 
@@ -200,11 +246,17 @@ def test_merge_keeps_every_vote_once(care: Any, db: Any) -> None:
     db.session.commit()
     assert merged.vote_count == 4  # ann, bob (once), cy, di
     duplicate = care.feedback.get(dup.reference)
-    assert duplicate.merged_into_id == keep.id and not duplicate.published and duplicate.vote_count == 0
+    assert (
+        duplicate.merged_into_id == keep.id
+        and not duplicate.published
+        and duplicate.vote_count == 0
+    )
     assert [t.reference for t in care.feedback.board().items] == [keep.reference]
 
 
-@pytest.mark.parametrize("typed", ["T-Shirt", "don't", "size: 42", '"', "@home", "NEAR(", "OR", "", "%_\\", "a" * 500])
+@pytest.mark.parametrize(
+    "typed", ["T-Shirt", "don't", "size: 42", '"', "@home", "NEAR(", "OR", "", "%_\\", "a" * 500]
+)
 def test_search_syntax_from_shoppers_never_fails(care: Any, db: Any, typed: str) -> None:
     _suggestion(care, "T-Shirt too small")
     found = care.feedback.similar(typed)
@@ -224,7 +276,10 @@ def test_assign_priority_and_figures(care: Any, db: Any) -> None:
     a = care.feedback.submit("complaint", "S", "M", email="a@example.com", area="product")
     b = care.feedback.submit("question", "S", "M", email="a@example.com")
     care.feedback.assign(a.reference, "sam", actor=STAFF)
-    assert care.feedback.assign_many([a.reference, b.reference, "F-1999-000001"], "lee", actor=STAFF) == 2
+    assert (
+        care.feedback.assign_many([a.reference, b.reference, "F-1999-000001"], "lee", actor=STAFF)
+        == 2
+    )
     db.session.commit()
     assert {t.assignee_id for t in care.feedback.queue(assignee_id="lee").items} == {"lee"}
     care.feedback.prioritise(b.reference, "urgent", actor=STAFF)

@@ -66,17 +66,26 @@ def test_calendar_hours(app: Any) -> None:
 
 def test_targets_at_intake_and_the_pause(app: Any, care: Any, db: Any) -> None:
     start = madrid(2026, 11, 27, 16, 0)  # a Friday
-    ticket = care.feedback.submit("question", "Sizes?", "Which size?", email="a@example.com", now=start)
+    ticket = care.feedback.submit(
+        "question", "Sizes?", "Which size?", email="a@example.com", now=start
+    )
     assert ticket.priority == "normal"
-    # normal: first response 8 h → Monday 16:00 (1 h Friday, 7 h Monday 09–16)
+    # normal: first response 8 h → Monday 16:00 (1 h Friday, 7 h Monday 09-16)
     assert ticket.first_response_due_at == madrid(2026, 11, 30, 16, 0)
     # staff answer Monday 10:00 and wait for the shopper (6 resolution hours used of 40)
-    care.feedback.reply(ticket.reference, "Which one?", waiting=True, now=madrid(2026, 11, 30, 10, 0),
-                        actor=_staff())
+    care.feedback.reply(
+        ticket.reference,
+        "Which one?",
+        waiting=True,
+        now=madrid(2026, 11, 30, 10, 0),
+        actor=_staff(),
+    )
     assert ticket.status == "waiting_on_customer" and ticket.sla_paused_at is not None
     due_before = ticket.resolution_due_at
     # the shopper answers two business days later: the due time moves on by the pause
-    care.feedback.reply(ticket.reference, "Size M", now=madrid(2026, 12, 2, 10, 0), actor=_shopper())
+    care.feedback.reply(
+        ticket.reference, "Size M", now=madrid(2026, 12, 2, 10, 0), actor=_shopper()
+    )
     assert ticket.status == "in_progress" and ticket.sla_paused_at is None
     assert sla.seconds_between(due_before, ticket.resolution_due_at) == 16 * 3600
     db.session.commit()
@@ -108,14 +117,21 @@ def test_breach_fires_once_and_once_more_after_a_reopen(app: Any, care: Any, db:
     got = _breaches(app)
     try:
         start = datetime.now(UTC) - timedelta(days=30)
-        ticket = care.feedback.submit("complaint", "Late", "Still waiting", email="a@example.com", now=start)
+        ticket = care.feedback.submit(
+            "complaint", "Late", "Still waiting", email="a@example.com", now=start
+        )
         db.session.commit()
         assert care.feedback.sweep_sla() == 2
         assert care.feedback.sweep_sla() == 0  # five minutes later: nothing new
         db.session.commit()
-        assert sorted(got) == [(ticket.reference, "first_response"), (ticket.reference, "resolution")]
+        assert sorted(got) == [
+            (ticket.reference, "first_response"),
+            (ticket.reference, "resolution"),
+        ]
         care.feedback.resolve(ticket.reference, "Sorry, refunded.", actor=_staff())
-        care.feedback.reopen(ticket.reference, actor=_staff(), now=datetime.now(UTC) - timedelta(days=20))
+        care.feedback.reopen(
+            ticket.reference, actor=_staff(), now=datetime.now(UTC) - timedelta(days=20)
+        )
         db.session.commit()
         assert care.feedback.sweep_sla() == 1  # the new resolution target, once
         assert care.feedback.sweep_sla() == 0
@@ -126,12 +142,16 @@ def test_breach_fires_once_and_once_more_after_a_reopen(app: Any, care: Any, db:
         signals.complaint_sla_breached.receivers.clear()
 
 
-def test_two_workers_sweeping_at_once_notify_once(app: Any, care: Any, db: Any, is_postgres: bool) -> None:
+def test_two_workers_sweeping_at_once_notify_once(
+    app: Any, care: Any, db: Any, is_postgres: bool
+) -> None:
     got = _breaches(app)
     try:
         start = datetime.now(UTC) - timedelta(days=30)
         for n in range(5):
-            care.feedback.submit("complaint", f"Late {n}", "Still waiting", email="a@example.com", now=start)
+            care.feedback.submit(
+                "complaint", f"Late {n}", "Still waiting", email="a@example.com", now=start
+            )
         db.session.commit()
         barrier = threading.Barrier(2)
         counts: list[int] = []
@@ -159,7 +179,9 @@ def test_two_workers_sweeping_at_once_notify_once(app: Any, care: Any, db: Any, 
             db.session.commit()
         assert sum(counts) == 10
         assert len(got) == 10 and len(set(got)) == 10
-        assert db.session.query(Ticket).filter(Ticket.resolution_breached_at.is_not(None)).count() == 5
+        assert (
+            db.session.query(Ticket).filter(Ticket.resolution_breached_at.is_not(None)).count() == 5
+        )
     finally:
         signals.complaint_sla_breached.receivers.clear()
 
@@ -167,7 +189,13 @@ def test_two_workers_sweeping_at_once_notify_once(app: Any, care: Any, db: Any, 
 def test_a_paused_ticket_is_not_breached(app: Any, care: Any, db: Any) -> None:
     start = datetime.now(UTC) - timedelta(days=30)
     ticket = care.feedback.submit("question", "Q", "Q?", email="a@example.com", now=start)
-    care.feedback.reply(ticket.reference, "Tell us more", waiting=True, actor=_staff(), now=start + timedelta(minutes=5))
+    care.feedback.reply(
+        ticket.reference,
+        "Tell us more",
+        waiting=True,
+        actor=_staff(),
+        now=start + timedelta(minutes=5),
+    )
     db.session.commit()
     assert care.feedback.sweep_sla() == 0
     assert care.feedback.sla_state(ticket) == "paused"
