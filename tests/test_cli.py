@@ -34,6 +34,8 @@ INVOCATIONS: dict[tuple[str, ...], tuple[list[str], str]] = {
     ("tracking", "flag-late"): ([], "0 shipment(s) newly late"),
     ("mail", "receive"): ([], "opened F-"),
     ("feedback", "sla"): ([], "0 breach(es) flagged"),
+    ("privacy", "export"): (["nobody@example.com"], '"orders": []'),
+    ("privacy", "erase"): (["nobody@example.com", "--yes"], "Nothing is held about"),
     ("db", "downgrade"): (["base"], "shopcare tables downgraded to base"),
 }
 

@@ -37,7 +37,15 @@ from shopcare.cases.forms import (
 from shopcare.cases.machine import CASE
 from shopcare.cases.models import FLAGS, KINDS, OUTCOMES, STATUSES, Case
 from shopcare.cases.services import REMEDY_OUTCOME, current_desk, order_facts
-from shopcare.core.access import current_user, current_user_id, login_required, staff_required
+from shopcare.core import web
+from shopcare.core.access import (
+    current_user,
+    current_user_id,
+    login_required,
+    owner_of,
+    safe_next,
+    staff_required,
+)
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.i18n import _, _l, formats
@@ -215,6 +223,8 @@ def mine() -> str:
 
 @blueprint.route("/orders/<reference>/<kind>", methods=["GET", "POST"])
 @limit("public_submit", methods=("POST",))
+@owner_of("order")
+@web.form_view
 def new(reference: str, kind: str) -> Response | str:
     """Open a return or a guarantee claim for some lines of an order."""
     if kind not in ("return", "guarantee"):
@@ -240,6 +250,7 @@ def new(reference: str, kind: str) -> Response | str:
                 wanted,
                 reason=form.reason.data,
                 remedy=form.remedy.data,
+                exchange_for=form.exchange_for.data,
                 description=form.description.data or "",
                 photos=uploads,
                 name=getattr(current_user(), "name", None),
@@ -266,12 +277,15 @@ def new(reference: str, kind: str) -> Response | str:
             eligibility=eligibility,
             line_errors=line_errors,
             key=key,
+            desk_remedies=desk.remedies(kind),
         )
     )
 
 
 @blueprint.route("/orders/<reference>/withdraw", methods=["GET", "POST"])
 @limit("public_submit", methods=("POST",))
+@owner_of("order")
+@web.form_view
 def withdraw(reference: str) -> Response | str:
     """The withdrawal function, step one: name, e-mail, optionally which lines.
     Posting it shows step two (:func:`withdraw_confirm`), which alone withdraws."""
@@ -326,6 +340,7 @@ def withdraw(reference: str) -> Response | str:
 
 @blueprint.route("/orders/<reference>/withdraw/confirm", methods=["POST"])
 @limit("public_submit")
+@owner_of("order")
 def withdraw_confirm(reference: str) -> Response | str:
     """The withdrawal function, step two ("Confirm withdrawal"): records the withdrawal
     and queues its acknowledgement. Pressed twice, it gives one case."""
@@ -359,6 +374,7 @@ def withdraw_confirm(reference: str) -> Response | str:
 
 
 @blueprint.route("/<number>")
+@owner_of("case")
 def case(number: str) -> Response:
     """One case for its shopper: status, next step, lines, photos, timeline."""
     found, key = _case(number)
@@ -377,6 +393,7 @@ def case(number: str) -> Response:
 
 
 @blueprint.route("/<number>/cancel", methods=["POST"])
+@owner_of("case")
 def cancel(number: str) -> Response:
     found, key = _case(number)
     form = ActionForm()
@@ -393,6 +410,7 @@ def cancel(number: str) -> Response:
 
 
 @blueprint.route("/<number>/slip")
+@owner_of("case")
 def slip(number: str) -> Response:
     """The printable return slip with a QR code of the case number."""
     import segno
@@ -406,7 +424,10 @@ def slip(number: str) -> Response:
     base = str(read_setting("SHOPCARE_EXTERNAL_URL") or request.host_url).rstrip("/")
     payload = base + url_for("shopcare.staff.case", number=found.number)
     qr = segno.make(payload, error="m")
-    svg = Markup(qr.svg_inline(scale=4, title=found.number))
+    # a viewBox and no fixed size, so the stylesheet scales the whole code (with its quiet
+    # zone) instead of cropping it
+    # segno draws it; the title is the case number shopcare made (R-2026-000042)
+    svg = Markup(qr.svg_inline(scale=4, title=found.number, omitsize=True))  # nosec B704
     from shopcare.core.config import setting
 
     address = str(setting("SHOPCARE_RETURN_ADDRESS") or "").splitlines()
@@ -423,6 +444,7 @@ def slip(number: str) -> Response:
 
 
 @blueprint.route("/<number>/photos/<token>")
+@owner_of("case")
 def photo(number: str, token: str) -> Response:
     """A case's photo, for the case's shopper and staff only; always an attachment with
     ``nosniff``, so a browser never runs it as anything but an image download."""
@@ -528,7 +550,10 @@ def cases_approve() -> Response:
             ),
             "ok",
         )
-    return redirect(request.form.get("next") or url_for("shopcare.staff.cases"))
+    else:
+        flash(_("This form had expired. Please send it again."), "error")
+    # Back to the queue page the list was on (its filters kept); never off the site.
+    return redirect(safe_next(request.form.get("next"), url_for("shopcare.staff.cases")))
 
 
 @staff_pages.route("/cases/<number>", endpoint="case")
