@@ -23,12 +23,15 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from shopcare.core import web
 from shopcare.core.access import (
     current_user,
     current_user_id,
     is_staff,
     login_required,
+    owner_of,
     owns_order,
+    public,
     staff_required,
 )
 from shopcare.core.areas import AREAS
@@ -142,6 +145,8 @@ def _guest_order(reference: str | None, key: str | None) -> Order | None:
 
 @blueprint.route("/new", methods=["GET", "POST"])
 @limit("public_submit", methods=("POST",))
+@public
+@web.form_view
 def new() -> Response | str:
     """The intake: any kind, any area, optionally about one of the shopper's orders.
 
@@ -207,10 +212,8 @@ def new() -> Response | str:
                     "ok",
                 )
                 if staff:
-                    return redirect(url_for("shopcare.staff.ticket", reference=ticket.reference))
-                return redirect(
-                    url_for(".ticket", reference=ticket.reference, key=ticket_key(ticket))
-                )
+                    return redirect(url_for("shopcare.staff.ticket", ticket=ticket.reference))
+                return redirect(url_for(".ticket", ticket=ticket.reference, key=ticket_key(ticket)))
     return _private(
         render_template(
             "shopcare/feedback/new.html",
@@ -262,16 +265,18 @@ def mine() -> str:
 
 
 def _ticket() -> tuple[Ticket, str | None]:
-    reference = request.view_args["reference"] if request.view_args else ""
+    reference = request.view_args["ticket"] if request.view_args else ""
     ticket = current_desk().get(reference)
     key = require_ticket(ticket)
     assert ticket is not None
     return ticket, key
 
 
-@blueprint.route("/t/<reference>", methods=["GET", "POST"])
+@blueprint.route("/t/<ticket>", methods=["GET", "POST"])
 @limit("public_submit", methods=("POST",))
-def ticket(reference: str) -> Response | str:
+@owner_of("ticket")
+@web.form_view
+def ticket(ticket: str) -> Response | str:
     """A ticket's private page: the conversation (no internal notes), a reply box,
     and, once resolved, the question about the handling."""
     found, key = _ticket()
@@ -290,7 +295,7 @@ def ticket(reference: str) -> Response | str:
         else:
             session().commit()
             flash(_("Thank you, your answer was sent."), "ok")
-            return redirect(url_for(".ticket", reference=found.reference, key=key))
+            return redirect(url_for(".ticket", ticket=found.reference, key=key))
     until = desk.reopen_until(found)
     can_write = found.status not in ("resolved", "closed") or (
         until is not None and utcnow() <= until
@@ -315,9 +320,10 @@ def _shopper(ticket: Ticket) -> Actor:
     return Actor.shopper(ticket.user_id, ticket.email)
 
 
-@blueprint.route("/t/<reference>/rate", methods=["POST"])
+@blueprint.route("/t/<ticket>/rate", methods=["POST"])
 @limit("public_submit")
-def rate(reference: str) -> Response:
+@owner_of("ticket")
+def rate(ticket: str) -> Response:
     """Rate the handling (1-5 and a comment); a resolved ticket is closed by it."""
     found, key = _ticket()
     form = RateForm()
@@ -337,7 +343,7 @@ def rate(reference: str) -> Response:
         for errors in form.errors.values():
             for message in errors:
                 flash(str(message), "error")
-    return redirect(url_for(".ticket", reference=found.reference, key=key))
+    return redirect(url_for(".ticket", ticket=found.reference, key=key))
 
 
 def feedback_card() -> HomeCard | None:
@@ -364,6 +370,7 @@ def _board_on() -> None:
 
 
 @blueprint.route("/board")
+@public
 def board() -> str:
     """Published suggestions, by votes or newest, with their status and staff note."""
     _board_on()
@@ -378,9 +385,10 @@ def board() -> str:
     )  # fmt: skip
 
 
-@blueprint.route("/board/<reference>/vote", methods=["POST"])
+@blueprint.route("/board/<ticket>/vote", methods=["POST"])
 @limit("public_submit")
-def vote(reference: str) -> Response:
+@public
+def vote(ticket: str) -> Response:
     """A verified buyer's vote (once each)."""
     _board_on()
     user_id = current_user_id()
@@ -389,7 +397,7 @@ def vote(reference: str) -> Response:
         flash(_("Log in to vote."), "error")
     elif form.validate_on_submit():
         try:
-            added = current_desk().vote(reference, user_id)
+            added = current_desk().vote(ticket, user_id)
         except (ValidationError, NotFound) as error:
             session().rollback()
             flash(
@@ -409,6 +417,7 @@ def vote(reference: str) -> Response:
 
 
 @blueprint.route("/similar")
+@public
 def similar() -> Response:
     """Published suggestions like the words typed so far (JSON, for the intake)."""
     if not setting("SHOPCARE_FEEDBACK_BOARD"):
@@ -510,20 +519,29 @@ def staff_assign() -> Response:
     form = ActionForm()
     if form.validate_on_submit():
         references = request.form.getlist("reference")[:500]
-        done = current_desk().assign_many(references, form.assignee_id.data or None)
-        session().commit()
-        flash(_("Assigned %(n)d tickets.", n=done), "ok")
+        try:
+            done = current_desk().assign_many(references, form.assignee_id.data or None)
+        except ValidationError as error:
+            session().rollback()
+            flash(str(error), "error")
+        else:
+            session().commit()
+            flash(_("Assigned %(n)d tickets.", n=done), "ok")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
     kept: dict[str, Any] = dict(request.args.items())
     return redirect(url_for("shopcare.staff.feedback", **kept))
 
 
-@staff_pages.route("/feedback/<reference>", endpoint="ticket")
+@staff_pages.route("/feedback/<ticket>", endpoint="ticket")
 @staff_required
-def staff_ticket(reference: str) -> str:
+def staff_ticket(ticket: str) -> str:
     """One ticket for staff: the conversation with internal notes, the actions, the
     SLA clocks, assignment, priority, canned replies and (suggestions) the board."""
     desk = current_desk()
-    found = desk.get(reference)
+    found = desk.get(ticket)
     if found is None:
         abort(404)
     action = ActionForm()
@@ -548,10 +566,11 @@ def staff_ticket(reference: str) -> str:
     )
 
 
-@staff_pages.route("/feedback/<reference>/<action>", methods=["POST"], endpoint="ticket_action")
+@staff_pages.route("/feedback/<ticket>/<action>", methods=["POST"], endpoint="ticket_action")
 @staff_required
-def staff_action(reference: str, action: str) -> Response:
+def staff_action(ticket: str, action: str) -> Response:
     """Reply, note, start, wait, resolve, close, reopen, assign, prioritise, board."""
+    reference = ticket
     desk = current_desk()
     found = desk.get(reference)
     if found is None:
@@ -561,7 +580,7 @@ def staff_action(reference: str, action: str) -> Response:
         for errors in form.errors.values():
             for message in errors:
                 flash(str(message), "error")
-        return redirect(url_for("shopcare.staff.ticket", reference=reference))
+        return redirect(url_for("shopcare.staff.ticket", ticket=reference))
     version = request.form.get("version", type=int)
     ref = found.reference or ""
     try:
@@ -617,7 +636,7 @@ def staff_action(reference: str, action: str) -> Response:
     else:
         session().commit()
         flash(_("Done."), "ok")
-    return redirect(url_for("shopcare.staff.ticket", reference=reference))
+    return redirect(url_for("shopcare.staff.ticket", ticket=reference))
 
 
 def open_count() -> int:

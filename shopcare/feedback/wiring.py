@@ -8,7 +8,7 @@ from flask import Flask
 
 from shopcare.core.i18n import _l
 from shopcare.core.state import State
-from shopcare.feedback import api, cli, events, views
+from shopcare.feedback import api, cli, events, privacy, views
 from shopcare.feedback.settings import SETTINGS
 
 
@@ -25,3 +25,4 @@ def init_app(app: Flask, state: State) -> None:
     state.add_command(cli.feedback_group)  # flask shopcare feedback sla
     state.add_periodic("feedback.sla", cli.sweep_task, every=timedelta(minutes=1))
     state.add_api(api.routes, schemas=api.schemas)
+    state.add_privacy_part(privacy.PART)
