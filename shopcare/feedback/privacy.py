@@ -71,7 +71,7 @@ def erase(email: str, alias: str) -> Erased:
                 satisfaction_comment=None,
                 board_note=None,
                 published=False,
-            )  # fmt: skip
+            )
             .execution_options(synchronize_session="fetch")
         )
         # what the person wrote goes; staff replies and notes about them too (they quote them)
