@@ -306,3 +306,23 @@ def test_staff_log_a_phone_call(client: FlaskClient, care: Any, db: Any) -> None
 def test_in_spanish(client: FlaskClient) -> None:
     page = client.get("/care/feedback/new", headers={"Accept-Language": "es"})
     assert "Escríbenos" in page.text or "Escribe" in page.text
+
+
+def test_the_queue_page_in_a_few_statements(
+    client: FlaskClient, care: Any, db: Any, count_queries: Any
+) -> None:
+    for n in range(60):
+        ticket = care.feedback.submit(
+            "complaint", f"S{n}", "M", email="g@example.com", area="product"
+        )
+        if n % 3 == 0:
+            care.feedback.resolve(ticket.reference, "Done", actor=care_staff())
+    db.session.commit()
+    login(client, "sam")
+    with count_queries() as cold:
+        page = client.get("/care/staff/feedback?kind=complaint")
+    assert page.status_code == 200 and page.text.count("/care/staff/feedback/F-") == 50
+    assert len(cold) <= 3  # the page of tickets, the counts, the percentiles
+    with count_queries() as warm:
+        client.get("/care/staff/feedback?kind=complaint")
+    assert len(warm) == 1  # the figures come from the page cache for a minute

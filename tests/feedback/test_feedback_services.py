@@ -287,3 +287,25 @@ def test_assign_priority_and_figures(care: Any, db: Any) -> None:
     figures = care.feedback.figures()
     assert figures.total == 2 and figures.by_kind == {"complaint": 1, "question": 1}
     assert figures.by_area == {"product": 1, "other": 1}
+
+
+def test_figures_percentiles_nearest_rank(care: Any, db: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    app_sla = care.feedback
+    for hours in range(1, 11):  # first responses after 1 … 10 hours
+        t = app_sla.submit("question", "Q", "M", email="a@example.com", now=start)
+        app_sla.reply(t.reference, "A", actor=STAFF, now=start + timedelta(hours=hours))
+        if hours <= 4:
+            app_sla.resolve(t.reference, actor=STAFF, now=start + timedelta(hours=hours * 2))
+            app_sla.rate_handling(t.reference, 5 if hours % 2 else 3)
+    db.session.commit()
+    figures = care.feedback.figures()
+    assert round(figures.first_response_median, 6) == 5.0  # rank ceil(10/2) = 5
+    assert round(figures.first_response_p90, 6) == 9.0  # rank ceil(9) = 9
+    assert round(figures.resolution_median, 6) == 4.0  # 2,4,6,8: rank 2
+    assert round(figures.resolution_p90, 6) == 8.0
+    assert figures.within_sla == 100.0 and figures.rated == 4
+    assert figures.satisfied == 50.0 and figures.satisfaction == 4.0
+    assert care.feedback.figures(kind="complaint").total == 0
