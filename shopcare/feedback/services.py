@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, delete, func, literal, or_, select, union_all, update
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from shopcare.core import signals
 from shopcare.core.areas import AREAS
@@ -915,6 +915,8 @@ class FeedbackDesk:
     def _page(
         self, query: Select[Any], page: int, per_page: int, *, messages: bool = True
     ) -> Page[Ticket]:
+        # the order's reference only: not its lines (Order.lines loads by selectin)
+        query = query.options(joinedload(Ticket.order).lazyload(Order.lines))
         if not messages:
             query = query.options(lazyload(Ticket.messages))
         rows = list(
