@@ -956,15 +956,16 @@ class FeedbackDesk:
         people = list(dict.fromkeys(voters))
         if people:
             when = utcnow()
-            result = db.execute(
+            # RETURNING counts what was inserted (a row count is not reliable across drivers)
+            inserted = db.execute(
                 dialect_insert(TicketVote)
                 .values(
                     [{"ticket_id": ticket_id, "user_id": who, "created_at": when} for who in people]
                 )
                 .on_conflict_do_nothing(index_elements=["ticket_id", "user_id"])
-            )
-            added = max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
-        db = session()
+                .returning(TicketVote.id)
+            ).all()
+            added = len(inserted)
         db.execute(
             update(Ticket)
             .where(Ticket.id == ticket_id)
