@@ -10,11 +10,13 @@ from shopcare.cases.models import Case, CaseLine, CasePhoto
 from shopcare.core.api.models import ApiKey
 from shopcare.core.events.models import Event
 from shopcare.core.outbox.models import OutboxItem, PeriodicTask
+from shopcare.feedback.models import CannedReply, Ticket, TicketMessage, TicketVote
 from shopcare.orders.models import Order, OrderLine
 from shopcare.tracking.models import Shipment, ShipmentLine
 
 __all__ = [
     "ApiKey",
+    "CannedReply",
     "Case",
     "CaseLine",
     "CasePhoto",
@@ -25,4 +27,7 @@ __all__ = [
     "PeriodicTask",
     "Shipment",
     "ShipmentLine",
+    "Ticket",
+    "TicketMessage",
+    "TicketVote",
 ]

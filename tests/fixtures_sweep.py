@@ -30,6 +30,9 @@ def world(care: Any, db: Any) -> dict[str, Any]:
     )
     care.cases.approve(case.number)
     shipment = care.tracking.add_shipment("SO-2", carrier="dhl", tracking_number="JD1")
+    ticket = care.feedback.submit(
+        "complaint", "Broken", "It broke", reference="SO-1", user_id="ann", email="ann@example.com"
+    )
     db.session.commit()
     return {
         "values": {
@@ -41,6 +44,7 @@ def world(care: Any, db: Any) -> dict[str, Any]:
             "item_id": db.session.scalars(select(OutboxItem.id)).first(),
             "action": "approve",
             "filename": "shopcare/shopcare.css",
+            "ticket": ticket.reference,
         },
         "ann_key": guest_key(ann.id, ann.reference),
         "bob_key": guest_key(bob.id, bob.reference),

@@ -33,6 +33,7 @@ def app_config() -> dict[str, Any]:
         "SHOPCARE_EXTERNAL_URL": "https://shop.example",
         "SHOPCARE_RATELIMIT_GUEST_LOOKUP": "3/minute",
         "SHOPCARE_RETURN_ADDRESS": f"{HOSTILE}\n{HOSTILE}",
+        "SHOPCARE_FEEDBACK_BOARD": True,
         "SHOPCARE_CARRIERS": {
             "evil": {"name": HOSTILE, "tracking_url": "javascript:alert(3)//{tracking_number}"},
             "kind": {"name": HOSTILE, "tracking_url": "https://track.example/{tracking_number}"},
@@ -152,6 +153,7 @@ def test_every_page_and_e_mail_shows_hostile_text_as_text(app, care, db, client,
     pages["privacy"] = privacy
     pages["privacy refused"] = refused
     pages.update(case_pages(app, care, db, client, order))
+    pages.update(feedback_pages(care, db, client))
     for name, response in pages.items():
         assert response.status_code in (200, 422, 429), name
         html = response.get_data(as_text=True)
@@ -164,6 +166,9 @@ def test_every_page_and_e_mail_shows_hostile_text_as_text(app, care, db, client,
         "tracking/status_changed",
         "cases/withdrawal_received",
         "cases/status_changed",
+        "feedback/acknowledged",
+        "feedback/replied",
+        "feedback/resolved",
     }
     assert {context.get("status") for _, context in mails} >= {"available_for_pickup", "delivered"}
     for template, context in [*mails, ("test", {})]:
@@ -228,6 +233,44 @@ def case_pages(app: Flask, care: Any, db: Any, client: Any, late_order: Any) -> 
     pages["api docs"] = client.get("/care/api/v1/docs")
     assert pages["error"].status_code == 404
     pages["error"].status_code = 200  # an error page, rendered: checked like the others
+    return pages
+
+
+def feedback_pages(care: Any, db: Any, client: Any) -> dict[str, Any]:
+    """The suggestion box's pages and e-mails, with hostile text in every field a
+    shopper or staff member types."""
+    from shopcare.core.events import Actor
+    from shopcare.feedback.access import ticket_key
+
+    staff = Actor.staff("sam")
+    ticket = care.feedback.submit(
+        "suggestion", HOSTILE, HOSTILE, email="ann@example.com", name=HOSTILE, user_id="ann"
+    )
+    care.feedback.reply(ticket.reference, HOSTILE, internal=True, actor=staff)
+    care.feedback.reply(ticket.reference, HOSTILE, actor=staff)
+    care.feedback.publish(ticket.reference, "planned", HOSTILE, actor=staff)
+    care.feedback.resolve(ticket.reference, actor=staff)
+    care.feedback.rate_handling(ticket.reference, 3, HOSTILE)
+    care.feedback.assign(ticket.reference, HOSTILE[:60], actor=staff)
+    db.session.add(
+        __import__("shopcare.feedback.models", fromlist=["CannedReply"]).CannedReply(
+            key="x", locale="en", title=HOSTILE, body=HOSTILE
+        )
+    )
+    db.session.commit()
+    with client.application.test_request_context():
+        key = ticket_key(ticket)
+    pages = {}
+    client.post("/logout")
+    pages["feedback new"] = client.get(f"/care/feedback/new?order={HOSTILE}")
+    pages["feedback ticket"] = client.get(f"/care/feedback/t/{ticket.reference}?key={key}")
+    pages["feedback board"] = client.get("/care/feedback/board")
+    login(client, "ann")
+    pages["feedback mine"] = client.get("/care/feedback/")
+    client.post("/logout")
+    login(client, "sam")
+    pages["staff feedback"] = client.get(f"/care/staff/feedback?assignee={HOSTILE[:60]}")
+    pages["staff ticket"] = client.get(f"/care/staff/feedback/{ticket.reference}")
     return pages
 
 

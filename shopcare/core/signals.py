@@ -65,3 +65,16 @@ exchange_due = namespace.signal("exchange-due")
 
 #: Store credit must be issued; same kwargs as ``refund-due``.
 store_credit_due = namespace.signal("store-credit-due")
+
+# -- the suggestion box (shopcare.feedback)
+
+#: A ticket was submitted (``care.feedback.submit``, any channel). kwargs: ``ticket``.
+feedback_submitted = namespace.signal("feedback-submitted")
+
+#: A ticket's SLA target passed unmet; sent once per ticket and target (and once more
+#: after a reopen sets a new target). kwargs: ``ticket``, ``target``
+#: (``"first_response"`` or ``"resolution"``), ``due_at`` (aware datetime).
+complaint_sla_breached = namespace.signal("complaint-sla-breached")
+
+#: The shopper rated how their ticket was handled. kwargs: ``ticket``, ``score`` (1-5).
+feedback_rated = namespace.signal("feedback-rated")

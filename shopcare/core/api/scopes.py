@@ -13,4 +13,6 @@ SCOPES: dict[str, str] = {
     "tracking:write": "add shipment events",
     "cases:read": "read after-sales cases",
     "cases:write": "open after-sales cases and act on them as staff",
+    "feedback:read": "read suggestion-box tickets",
+    "feedback:write": "submit tickets and reply; act on them as staff",
 }

@@ -304,7 +304,7 @@ class Worker:
     def _message(self, item: Claimed) -> Any:
         payload = item.payload
         rendered = render_mail(payload["template"], payload.get("context") or {}, payload["locale"])
-        return build_message(payload["to"], rendered, item.dedupe_key)
+        return build_message(payload["to"], rendered, item.dedupe_key, payload.get("headers"))
 
     def _mark_sent(self, item: Claimed) -> None:
         """Record that the SMTP server accepted the e-mail: right away, a few tries.
