@@ -17,5 +17,4 @@ SETTINGS: dict[str, Any] = {
     "SHOPCARE_SURVEY_REMINDERS": 1,  # at most this many reminders per invitation
     "SHOPCARE_SURVEY_REMINDER_DAYS": 4,  # days between the invitation (or last reminder) and a reminder
     "SHOPCARE_SURVEY_EXPIRY_DAYS": 21,  # an invitation can be answered this many days
-    "SHOPCARE_SURVEY_PASS_MINUTES": 15,  # how often the workers' periodic invitation pass runs
 }
