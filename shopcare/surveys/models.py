@@ -106,10 +106,10 @@ class SurveyVersion(Base):
     __table_args__ = (UniqueConstraint("survey_id", "number"),)
 
     def title(self, locale: str | None = None) -> str:
-        return self.title_es if (locale or "").startswith("es") else self.title_en
+        return self.title_es if str(locale or "").startswith("es") else self.title_en
 
     def intro(self, locale: str | None = None) -> str:
-        return self.intro_es if (locale or "").startswith("es") else self.intro_en
+        return self.intro_es if str(locale or "").startswith("es") else self.intro_en
 
     @property
     def pages(self) -> list[list[Question]]:
@@ -158,12 +158,12 @@ class Question(Base):
     )
 
     def text(self, locale: str | None = None) -> str:
-        return self.text_es if (locale or "").startswith("es") else self.text_en
+        return self.text_es if str(locale or "").startswith("es") else self.text_en
 
     def option_label(self, value: str, locale: str | None = None) -> str:
         for option in self.options or ():
             if option["value"] == value:
-                return str(option["es"] if (locale or "").startswith("es") else option["en"])
+                return str(option["es"] if str(locale or "").startswith("es") else option["en"])
         return value
 
     @property

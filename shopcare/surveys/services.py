@@ -907,7 +907,9 @@ def check_questions(questions: Iterable[Mapping[str, Any]]) -> list[dict[str, An
                 "dimension": dimension,
                 "weight": weight,
                 "required": bool(question.get("required", False)),
-                "page": check_int(question.get("page", 1), f"{where}.page", minimum=1, maximum=20),
+                "page": check_int(
+                    _whole(question.get("page", 1)), f"{where}.page", minimum=1, maximum=20
+                ),
                 "text_en": text(question.get("text_en"), f"{where}.text_en", 500),
                 "text_es": text(question.get("text_es"), f"{where}.text_es", 500),
                 "options": options,
@@ -916,6 +918,13 @@ def check_questions(questions: Iterable[Mapping[str, Any]]) -> list[dict[str, An
     if not checked:
         raise ValidationError("questions", "a survey needs at least one question")
     return checked
+
+
+def _whole(value: Any) -> Any:
+    """``"3"`` → ``3`` (a form's number); anything else as it is."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
 
 
 def check_answers(

@@ -37,6 +37,7 @@ from shopcare.surveys.models import QUESTION_TYPES, SCALES, Answer, Response, Su
 from shopcare.surveys.services import (
     OPEN,
     answer_label,
+    check_answers,
     current_desk,
     read_unsubscribe_token,
 )
@@ -128,7 +129,7 @@ def answer_page(token: str) -> HttpResponse:
     errors: dict[str, str] = {}
     form = CsrfForm()
     may_contact = bool(response.may_contact) if response is not None else False
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD: show, record nothing
         picked = request.args.get("v")
         first = version.questions[0] if version.questions else None
         if picked is not None and first is not None and number == 1 and first.type in SCALES:
@@ -156,6 +157,12 @@ def answer_page(token: str) -> HttpResponse:
                 if q.required and not going_back and given.get(q.key) in (None, "", [])
             }
             try:
+                check_answers(version, given)
+            except ValidationError as error:
+                missing.update(
+                    {key: _("Please choose one of the answers.") for key in error.fields}
+                )
+            try:
                 if missing:
                     raise ValidationError(missing)
                 desk.answer(
@@ -168,8 +175,8 @@ def answer_page(token: str) -> HttpResponse:
             except ValidationError as error:
                 session().rollback()
                 errors = {
-                    key: (message if key in missing else _("Please choose one of the answers."))
-                    for key, message in error.fields.items()
+                    key: missing.get(key) or _("Please choose one of the answers.")
+                    for key in error.fields
                 }
             except TransitionError:
                 session().rollback()

@@ -34,8 +34,15 @@ def delivered(
         reference,
         email,
         at - timedelta(days=3),
-        [{"sku": "MUG-1", "name": "Blue mug", "quantity": 1, "unit_price": "12.50",
-          "category": category}],
+        [
+            {
+                "sku": "MUG-1",
+                "name": "Blue mug",
+                "quantity": 1,
+                "unit_price": "12.50",
+                "category": category,
+            }
+        ],
         user_id=None,
         delivered_at=at,
         locale=locale,
@@ -58,6 +65,15 @@ def csrf(html: str) -> str:
 
 
 FULL = {
-    "nps": 9, "csat": 5, "ces": 6, "delivery": 4, "product": 5, "site": 4,
-    "information": 4, "trust": 5, "after_sale": 4, "competition": "3", "comment": "Great",
+    "nps": 9,
+    "csat": 5,
+    "ces": 6,
+    "delivery": 4,
+    "product": 5,
+    "site": 4,
+    "information": 4,
+    "trust": 5,
+    "after_sale": 4,
+    "competition": "3",
+    "comment": "Great",
 }

@@ -105,9 +105,16 @@ def test_edit_with_answers_makes_a_new_version_and_old_answers_keep_their_meanin
     old = survey.current
     questions = [
         {
-            "key": q.key, "type": q.type, "area": q.area, "dimension": q.dimension,
-            "weight": q.weight, "required": q.required, "page": q.page,
-            "text_en": q.text_en, "text_es": q.text_es, "options": q.options,
+            "key": q.key,
+            "type": q.type,
+            "area": q.area,
+            "dimension": q.dimension,
+            "weight": q.weight,
+            "required": q.required,
+            "page": q.page,
+            "text_en": q.text_en,
+            "text_es": q.text_es,
+            "options": q.options,
         }
         for q in old.questions
     ]
@@ -131,8 +138,16 @@ def test_edit_with_answers_makes_a_new_version_and_old_answers_keep_their_meanin
 
 def test_edit_without_answers_changes_in_place(care: Any, db: Any) -> None:
     survey = care.surveys.default_survey()
-    questions = [{"key": "nps", "type": "nps", "area": "satisfaction", "text_en": "R?",
-                  "text_es": "¿R?", "required": True}]
+    questions = [
+        {
+            "key": "nps",
+            "type": "nps",
+            "area": "satisfaction",
+            "text_en": "R?",
+            "text_es": "¿R?",
+            "required": True,
+        }
+    ]
     version = care.surveys.edit(survey, questions=questions)
     assert version.number == 1 and [q.key for q in version.questions] == ["nps"]
 
