@@ -56,7 +56,9 @@ def count(db: Any, model: Any) -> int:
     return int(db.session.scalar(select(func.count()).select_from(model)))
 
 
-def test_two_worker_passes_at_once_make_one_invitation_per_order(app: Any, care: Any, db: Any) -> None:
+def test_two_worker_passes_at_once_make_one_invitation_per_order(
+    app: Any, care: Any, db: Any
+) -> None:
     for number in range(40):
         delivered(care, f"SO-{number}", email=f"shopper{number}@example.com")
     care.surveys.default_survey()
@@ -83,8 +85,6 @@ def test_two_final_posts_at_once_make_one_response(app: Any, care: Any, db: Any)
     [invitation] = care.surveys.invite_due()
     db.session.commit()
     token = invitation.token
-    results = race(
-        app, db, *[lambda c: c.surveys.answer(token, {"nps": 8, "csat": 4}).id] * 3
-    )
+    results = race(app, db, *[lambda c: c.surveys.answer(token, {"nps": 8, "csat": 4}).id] * 3)
     assert count(db, Response) == 1
     assert len([r for r in results if isinstance(r, int)]) >= 1
