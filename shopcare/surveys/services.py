@@ -61,7 +61,7 @@ UNSUBSCRIBE_SALT = "shopcare.surveys.unsubscribe"
 #: not import another domain).
 OPEN_CASE_STATUSES = ("requested", "approved", "received")
 #: Ticket statuses of the complaint queue that count as open.
-OPEN_TICKET_STATUSES = ("new", "open", "waiting", "answered", "reopened")
+OPEN_TICKET_STATUSES = ("new", "acknowledged", "in_progress", "waiting_on_customer")
 TEXT_LIMIT = 4000
 
 
@@ -682,9 +682,9 @@ class SurveyDesk:
                 signals.survey_detractor, response=response, invitation=invitation, answers=low
             )
             if response.may_contact:
-                self.follow_up(response)
+                self.follow_up(response, now=now)
 
-    def follow_up(self, response: Response) -> str | None:
+    def follow_up(self, response: Response, *, now: datetime | None = None) -> str | None:
         """Open a follow-up ticket in the complaint queue for a low response (channel
         ``"survey"``, the answers in its message), once; returns its reference.
 
@@ -708,6 +708,7 @@ class SurveyDesk:
             email=response.invitation.email if response.invitation else None,
             channel="survey",
             actor=Actor.system("surveys"),
+            now=now,
         )
         reference = str(getattr(ticket, "reference", None) or getattr(ticket, "number", ticket.id))
         response.followup_reference = reference[:64]
@@ -1086,11 +1087,15 @@ def _no_open_cases_or_complaints() -> list[Any]:
                 and_(cases.c.order_id == Order.id, cases.c.status.in_(OPEN_CASE_STATUSES))
             )
         )
-    tickets = metadata.tables.get("shopcare_feedback_tickets")
-    if tickets is not None and "order_id" in tickets.c and "status" in tickets.c:
+    if "shopcare_tickets" in metadata.tables:  # the complaint queue (shopcare.feedback)
+        tickets = table("shopcare_tickets", column("order_id"), column("kind"), column("status"))
         conditions.append(
             ~exists().where(
-                and_(tickets.c.order_id == Order.id, tickets.c.status.in_(OPEN_TICKET_STATUSES))
+                and_(
+                    tickets.c.order_id == Order.id,
+                    tickets.c.kind == "complaint",
+                    tickets.c.status.in_(OPEN_TICKET_STATUSES),
+                )
             )
         )
     return conditions

@@ -14,4 +14,6 @@ SCOPES: dict[str, str] = {
     "cases:read": "read after-sales cases",
     "cases:write": "open after-sales cases and act on them as staff",
     "surveys:read": "read surveys, their questions and responses",
+    "feedback:read": "read suggestion-box tickets",
+    "feedback:write": "submit tickets and reply; act on them as staff",
 }
