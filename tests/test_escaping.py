@@ -274,7 +274,7 @@ def survey_pages(app: Flask, care: Any, db: Any, client: Any) -> dict[str, Any]:
     care.surveys.answer(
         answered.token, {"nps": 2, "pick": "x", "many": ["x"], "comment": HOSTILE}, final=False
     )
-    expired.status = "expired"
+    db.session.get(type(expired), expired.id).status = "expired"  # not a session entry
     care.orders.record(f"{HOSTILE}-5", "agency@example.com", now - timedelta(days=10), lines)
     audit = care.surveys.audit_survey()
     checks = {q.key: 1 for q in audit.questions if q.type == "check"}
