@@ -33,9 +33,23 @@ def world(care: Any, db: Any) -> dict[str, Any]:
     ticket = care.feedback.submit(
         "complaint", "Broken", "It broke", reference="SO-1", user_id="ann", email="ann@example.com"
     )
+    from datetime import UTC, datetime, timedelta
+
+    from shopcare.surveys.services import unsubscribe_token
+
+    delivered_order(
+        care, "SO-9", email="cy@example.com", user_id=None,
+        delivered=datetime.now(UTC) - timedelta(days=8),
+    )  # fmt: skip
+    [invitation] = care.surveys.invite_due()
+    response = care.surveys.answer(invitation.token, {"nps": 9}, final=False)
     db.session.commit()
     return {
         "values": {
+            "invitation": invitation.token,
+            "signature": unsubscribe_token("cy@example.com"),
+            "survey": "post_purchase",
+            "response_id": response.id,
             "reference": "SO-1",
             "number": case.number,
             "token": db.session.scalars(select(CasePhoto.token)).one(),
