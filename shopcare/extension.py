@@ -13,9 +13,13 @@ from shopcare.cases import wiring as cases
 from shopcare.cases.services import CaseDesk
 from shopcare.core import wiring as core
 from shopcare.core.state import State, get_state
+from shopcare.feedback import wiring as feedback
+from shopcare.feedback.services import FeedbackDesk
 from shopcare.orders import wiring as orders
 from shopcare.orders.services import OrderBook
 from shopcare.staff import wiring as staff
+from shopcare.surveys import wiring as surveys
+from shopcare.surveys.services import SurveyDesk
 from shopcare.tracking import wiring as tracking
 from shopcare.tracking.services import ShipmentTracker
 
@@ -23,7 +27,7 @@ from shopcare.tracking.services import ShipmentTracker
 #: ``init_app(app, state)`` declares that part's settings, blueprint, CLI commands,
 #: jobs, home cards, staff pages, API operations and templates on the app's
 #: :class:`~shopcare.core.state.State`. A new domain adds its ``wiring`` module here.
-FEATURES: tuple[ModuleType, ...] = (core, orders, staff, tracking, cases)
+FEATURES: tuple[ModuleType, ...] = (core, orders, staff, tracking, cases, feedback, surveys)
 
 
 class ShopCare:
@@ -46,6 +50,8 @@ class ShopCare:
         self.orders = OrderBook()
         self.tracking = ShipmentTracker()
         self.cases = CaseDesk()
+        self.feedback = FeedbackDesk()
+        self.surveys = SurveyDesk()
         if app is not None:
             self.init_app(app, db=db)
 

@@ -10,19 +10,40 @@ from shopcare.cases.models import Case, CaseLine, CasePhoto
 from shopcare.core.api.models import ApiKey
 from shopcare.core.events.models import Event
 from shopcare.core.outbox.models import OutboxItem, PeriodicTask
+from shopcare.feedback.models import CannedReply, Ticket, TicketMessage, TicketVote
 from shopcare.orders.models import Order, OrderLine
+from shopcare.surveys.models import (
+    Answer,
+    Invitation,
+    Question,
+    Response,
+    Survey,
+    SurveyVersion,
+    Unsubscribe,
+)
 from shopcare.tracking.models import Shipment, ShipmentLine
 
 __all__ = [
+    "Answer",
     "ApiKey",
+    "CannedReply",
     "Case",
     "CaseLine",
     "CasePhoto",
     "Event",
+    "Invitation",
     "Order",
     "OrderLine",
     "OutboxItem",
     "PeriodicTask",
+    "Question",
+    "Response",
     "Shipment",
     "ShipmentLine",
+    "Survey",
+    "SurveyVersion",
+    "Ticket",
+    "TicketMessage",
+    "TicketVote",
+    "Unsubscribe",
 ]

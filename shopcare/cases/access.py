@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request
+from flask import abort, flash, redirect, request
 
 from shopcare.core import access
 from shopcare.core.errors import NotFound
+from shopcare.core.i18n import _
 from shopcare.core.state import get_state
 
 
@@ -33,12 +34,12 @@ def guest_grant(key: str | None) -> tuple[int, str] | None:
     try:
         grant: tuple[int, str] = tracker.read_guest_token(key)
         return grant
-    except NotFound:
-        return None
-    except Exception as error:  # GuestLinkExpired, without importing the tracking domain
+    except NotFound as error:
+        # GuestLinkExpired is a NotFound: told apart by name, without importing the
+        # tracking domain
         if type(error).__name__ == "GuestLinkExpired":
             raise LinkExpired(str(error)) from None
-        raise
+        return None
 
 
 def guest_key(order: Any) -> str:
@@ -59,11 +60,25 @@ def may_see_case(case: Any, grant: tuple[int, str] | None = None) -> bool:
 
 
 def require_order(order: Any | None) -> tuple[int, str] | None:
-    """404 unless the current visitor may see ``order``; returns the guest grant used."""
+    """404 unless the current visitor may see ``order``; returns the guest grant used.
+
+    A genuine but expired guest link (an old e-mail's "See your request") sends a
+    visitor who may not see ``order`` otherwise to the order look-up, saying so, as
+    the order page does; whether ``order`` exists plays no part in that.
+    """
     try:
         grant = guest_grant(request.args.get("key") or request.form.get("key"))
     except LinkExpired:
         grant = None
+        if order is None or not may_see_order(order, grant):
+            again = access.guest_url()
+            if again is None:
+                abort(404)
+            flash(
+                _("This link has expired. Enter your order number and e-mail address again."),
+                "error",
+            )
+            abort(redirect(again))
     if order is None or not may_see_order(order, grant):
         abort(404)
     return grant

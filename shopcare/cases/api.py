@@ -23,7 +23,7 @@ from shopcare.core.api.openapi import Schemas, operation
 from shopcare.core.api.parsing import json_body
 from shopcare.core.api.schemas import iso
 from shopcare.core.db import session
-from shopcare.core.errors import NotFound
+from shopcare.core.errors import NotFound, ValidationError
 from shopcare.core.state import Routes, get_state
 from shopcare.orders.models import minor_to_decimal
 
@@ -263,7 +263,7 @@ def open_case() -> tuple[Response, int]:
     care = get_state().care
     order = care.orders.get(data["order"])
     if order is None or (g.get("shopcare_api_key") is None and not may_see_order(order)):
-        raise ApiError(422, "validation_error", "no such order", {"order": "no such order"})
+        raise ValidationError("order", "no such order")
     case = current_desk().open(
         order.reference,
         data["kind"],
@@ -317,9 +317,7 @@ def _staff_action(action: str) -> Any:
             desk.receive(case.number, data.get("lines"), version=version)
         elif action == "resolve":
             if "outcome" not in data:
-                raise ApiError(
-                    422, "validation_error", "outcome is required", {"outcome": "required"}
-                )
+                raise ValidationError("outcome", "required")
             desk.resolve(
                 case.number,
                 data["outcome"],

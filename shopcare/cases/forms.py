@@ -47,7 +47,7 @@ class CaseForm(FlaskForm):
         _l("Photos (up to 5; JPEG, PNG or WebP, 5 MB each)"),
         render_kw={"accept": "image/jpeg,image/png,image/webp"},
     )
-    # One key per form shown: the same form sent twice (a double click) opens one case.
+    #: one per drawn form, so that sending it twice opens one case
     request_key = HiddenField()
 
 

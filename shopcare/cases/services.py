@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime, format_skeleton
 from babel.numbers import get_currency_precision
 from flask_babel import force_locale, get_locale, get_timezone
 from sqlalchemy import (
@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    false,
     func,
     literal,
     null,
@@ -43,7 +44,7 @@ from shopcare.core.events import Actor, Event, events_for, record_event
 from shopcare.core.i18n import _
 from shopcare.core.paging import Page
 from shopcare.core.state import get_state
-from shopcare.core.validation import check_text
+from shopcare.core.validation import check_text, has_control_characters
 from shopcare.orders.models import Order, OrderLine
 from shopcare.orders.services import lock_orders, normalize_email, reference_key
 
@@ -112,10 +113,13 @@ class Eligibility:
         return next((line for line in self.lines if line.sku == sku), None)
 
 
-def _day_text(moment: datetime) -> str:
-    """The last day of a period, as the shopper reads it ("3 March")."""
-    day = (moment - timedelta(microseconds=1)).astimezone(clocks.shop_zone()).date()
-    return str(format_date(day, "d MMMM", locale=get_locale() or "en"))
+def _day_text(moment: datetime, now: datetime) -> str:
+    """The last day of a period, as the shopper reads it in their language ("March 3",
+    "3 de marzo"), with the year when it is not this year's ("March 3, 2025")."""
+    zone = clocks.shop_zone()
+    day = (moment - timedelta(microseconds=1)).astimezone(zone).date()
+    skeleton = "MMMMd" if day.year == now.astimezone(zone).year else "yMMMMd"
+    return str(format_skeleton(skeleton, day, locale=get_locale() or "en"))
 
 
 def shipping_skus() -> set[str]:
@@ -226,7 +230,9 @@ def _eligibility(
                 until = clocks.end_of_day(last)
                 if now >= until:
                     refusal = "window_closed"
-                    message = _("The withdrawal period ended on %(day)s.", day=_day_text(until))
+                    message = _(
+                        "The withdrawal period ended on %(day)s.", day=_day_text(until, now)
+                    )
         elif kind == "return":
             limit = delivery.delivered.get(line.id, 0)
             days = clocks.return_days(line.sku, line.category)
@@ -242,7 +248,7 @@ def _eligibility(
                 until = clocks.end_of_day(line_day + timedelta(days=days))
                 if now >= until:
                     refusal = "window_closed"
-                    message = _("The return window closed on %(day)s.", day=_day_text(until))
+                    message = _("The return window closed on %(day)s.", day=_day_text(until, now))
         else:
             limit = delivery.delivered.get(line.id, 0)
             started_at = delivery.line_delivered_at.get(line.id)
@@ -257,7 +263,7 @@ def _eligibility(
                 until = clocks.end_of_day(clocks.add_months(first, months))
                 if now >= until:
                     refusal = "expired"
-                    message = _("The guarantee ended on %(day)s.", day=_day_text(until))
+                    message = _("The guarantee ended on %(day)s.", day=_day_text(until, now))
         available = max(0, min(limit, line.quantity) - covered.get(line.id, 0))
         if refusal is None and available == 0 and left <= 0:
             refusal = "already_covered"
@@ -323,25 +329,30 @@ def _text(value: Any, field: str, limit: int) -> str:
         return ""
     if not isinstance(value, str):
         raise ValidationError(field, "must be text")
-    value = check_text(value.strip(), field)
+    try:
+        value = check_text(value.strip(), field)
+    except ValidationError:
+        # shown beside the field on the shopper's pages: in their language
+        raise ValidationError(field, _("Remove the control characters from this text.")) from None
     if len(value) > limit:
-        raise ValidationError(field, f"at most {limit} characters")
+        raise ValidationError(field, _("At most %(n)d characters.", n=limit))
     return value
 
 
 def _quantities(lines: Any) -> dict[str, int]:
+    # The shopper reads these beside the items (a form) or in a message (the withdrawal).
     if not isinstance(lines, Mapping) or not lines:
-        raise ValidationError("lines", "give the lines as {sku: quantity}, at least one")
+        raise ValidationError("lines", _("Choose at least one item."))
     clean: dict[str, int] = {}
     for sku, quantity in lines.items():
         if not isinstance(sku, str) or not sku.strip():
-            raise ValidationError("lines", "each key is an SKU")
+            raise ValidationError("lines", _("Choose at least one item."))
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-            raise ValidationError(f"lines.{sku}", "must be a whole number of at least 1")
+            raise ValidationError(f"lines.{sku}", _("Enter a whole number."))
         if quantity:
             clean[sku] = quantity
     if not clean:
-        raise ValidationError("lines", "choose at least one item")
+        raise ValidationError("lines", _("Choose at least one item."))
     return clean
 
 
@@ -628,7 +639,7 @@ class CaseDesk:
         data: dict[str, Any] = {"outcome": outcome}
         if amount is not None:
             paid = to_minor(amount, case.currency, "amount")
-            if case.due_minor is not None and paid > case.due_minor:
+            if paid > self._ceiling(case):
                 raise ValidationError("amount", "is more than the money due")
             values["paid_minor"] = paid
             data["amount_minor"] = paid
@@ -705,6 +716,9 @@ class CaseDesk:
         """The staff queue: filtered, sorted, one page (two SQL statements whatever the page
         size: the cases with their orders, then their lines)."""
         query = select(Case).join(Order, Order.id == Case.order_id)
+        if any(has_control_characters(text) for text in (reason or "", search or "")):
+            # no case holds them, and PostgreSQL refuses a NUL in a query outright
+            query = query.where(false())
         if kind:
             query = query.where(Case.kind == kind)
         if status:
@@ -968,6 +982,21 @@ class CaseDesk:
                 idempotency_key=key,
                 **({"exchange_for": case.exchange_for} if case.remedy == "exchange" else {}),
             )
+
+    def _ceiling(self, case: Case) -> int:
+        """The most a resolution may pay: the money due once the parcel came back; before
+        that (resolved straight from ``approved``), what the case's lines are worth, with
+        the delivery charge for a withdrawal that may still refund it."""
+        if case.due_minor is not None:
+            return case.due_minor
+        ceiling = case.value_minor
+        if case.kind == "withdrawal" and not self._shipping_refunded(case):
+            ceiling += sum(
+                line.unit_price_minor * line.quantity
+                for line in case.order.lines
+                if line.sku in shipping_skus()
+            )
+        return ceiling
 
     def _settled(self, case: Case) -> dict[int, int]:
         rows = session().execute(

@@ -240,7 +240,8 @@ def new(reference: str, kind: str) -> Response | str:
         (code, str(REMEDY_LABELS.get(code, code))) for code in desk.remedies(kind)
     ]
     eligibility = desk.eligibility(order.reference, kind)
-    if request.method == "GET":
+    if not form.request_key.data:
+        # One key per drawn form: sent twice (a double click, a reload), it opens one case.
         form.request_key.data = secrets.token_urlsafe(24)
     line_errors: dict[str, str] = {}
     if form.validate_on_submit():
@@ -353,7 +354,7 @@ def withdraw_confirm(reference: str) -> Response | str:
     if not form.validate_on_submit():
         return redirect(url_for(".withdraw", reference=order.reference, key=key))
     try:
-        lines = json.loads(form.lines.data or "{}")
+        lines = _chosen_lines(form.lines.data)
         case = current_desk().open(
             order.reference,
             "withdrawal",
@@ -362,9 +363,11 @@ def withdraw_confirm(reference: str) -> Response | str:
             email=form.email.data,
             request_key=(form.request_key.data or "")[:64] or None,
         )
-    except (ValidationError, ValueError) as error:
+    except ValidationError as error:
         session().rollback()
-        flash(str(error), "error")
+        # the sentences only: the shopper has no use for the field names (lines.SKU)
+        for message in dict.fromkeys(error.fields.values()):
+            flash(message, "error")
         return redirect(url_for(".withdraw", reference=order.reference, key=key))
     session().commit()
     flash(
@@ -375,6 +378,16 @@ def withdraw_confirm(reference: str) -> Response | str:
         "ok",
     )
     return redirect(url_for(".case", number=case.number, key=key))
+
+
+def _chosen_lines(raw: str | None) -> Any:
+    """The lines step one chose (``{sku: quantity}`` as JSON in a hidden field). The
+    field comes back from the browser, so anything else is read as no choice at all
+    and the service refuses it with a sentence for the shopper."""
+    try:
+        return json.loads(raw or "{}")
+    except (ValueError, RecursionError):
+        return None
 
 
 @blueprint.route("/<number>")
@@ -462,14 +475,10 @@ def photo(number: str, token: str) -> Response:
     response = send_file(
         path,
         mimetype=match.content_type,
-        as_attachment=request.args.get("inline") != "1",
+        as_attachment=True,  # always: no query string turns shopper content inline
         download_name=f"{found.number}-{match.id}.{match.extension}",
         max_age=0,
     )
-    if request.args.get("inline") == "1":
-        response.headers["Content-Disposition"] = (
-            f'inline; filename="{found.number}-{match.id}.{match.extension}"'
-        )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
@@ -505,7 +514,8 @@ def cases() -> str:
         "status": args.get("status") if args.get("status") in STATUSES else None,
         "reason": (args.get("reason") or None),
         "flag": args.get("flag") if args.get("flag") in FLAGS else None,
-        "older_than_days": args.get("age", type=int) or None,
+        # days, within reason: a huge number would overflow the date arithmetic
+        "older_than_days": age if 0 < (age := args.get("age", 0, type=int)) <= 36500 else None,
         "search": (args.get("q") or "").strip()[:254] or None,
     }
     sort = args.get("sort", "newest")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TextIO
 
 import click
 from flask.cli import AppGroup
@@ -26,7 +27,7 @@ def privacy_group() -> None:
     default="-",
     help="Write the JSON document here (default: standard output).",
 )
-def export_command(email: str, output: click.utils.LazyFile) -> None:
+def export_command(email: str, output: TextIO) -> None:
     """Write everything shopcare holds about EMAIL as one JSON document."""
     try:
         document = privacy.export(email)

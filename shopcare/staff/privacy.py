@@ -7,6 +7,7 @@ import json
 
 from flask import Response, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Length
 
@@ -82,7 +83,7 @@ def privacy_export() -> Response | tuple[str, int]:
 
 @pages.post("/privacy/erase")
 @staff_required
-def privacy_erase() -> Response | tuple[str, int]:
+def privacy_erase() -> BaseResponse | tuple[str, int]:
     """Anonymise the person everywhere; the figures stay."""
     form = EraseForm(prefix="erase")
     if form.validate_on_submit():

@@ -13,4 +13,7 @@ SCOPES: dict[str, str] = {
     "tracking:write": "add shipment events",
     "cases:read": "read after-sales cases",
     "cases:write": "open after-sales cases and act on them as staff",
+    "surveys:read": "read surveys, their questions and responses",
+    "feedback:read": "read suggestion-box tickets",
+    "feedback:write": "submit tickets and reply; act on them as staff",
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, or_, select, text, tuple_, update
 
 from shopcare.core.db import session
 from shopcare.core.events.models import Event
@@ -34,7 +34,7 @@ def blank(changes: Mapping[int, Mapping[str, Any]]) -> int:
     "actor_id": ...}}`` (each key required), in one statement. Returns how many."""
     if not changes:
         return 0
-    table = Event.__table__
+    table: Table = Event.__table__  # type: ignore[assignment]
     connection = session().connection()
     postgres = connection.dialect.name == "postgresql"
     if postgres:
@@ -60,7 +60,7 @@ def blank(changes: Mapping[int, Mapping[str, Any]]) -> int:
     if postgres:
         connection.execute(text("SET LOCAL shopcare.erasure = 'off'"))
     for event_id in changes:  # the session's copies are stale now
-        cached = session().identity_map.get(session().identity_key(Event, event_id))  # type: ignore[arg-type]
+        cached = session().identity_map.get(session().identity_key(Event, event_id))
         if cached is not None:
             session().expire(cached)
     return len(changes)
