@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from shopcare.core import signals
 from shopcare.core.areas import AREAS
 from shopcare.core.config import setting
-from shopcare.core.db import session, utcnow
+from shopcare.core.db import session, take_sqlite_write_lock, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor, Event, events_for, record_event
 from shopcare.core.i18n import _
@@ -246,7 +246,12 @@ class FeedbackDesk:
         if address is None and channel == "web" and user_id is None:
             raise ValidationError("email", _("Give an e-mail address for our answer."))
         db = session()
-        existing = db.scalars(select(Ticket).where(Ticket.request_key == key)).first()
+        _lock_request_key(key)
+        existing = db.scalars(
+            select(Ticket)
+            .where(Ticket.request_key == key)
+            .execution_options(populate_existing=True)
+        ).first()
         if existing is not None:
             return existing
         actor = actor if actor is not None else Actor.current()
@@ -1063,6 +1068,19 @@ class FeedbackDesk:
             dedupe_key=dedupe_key,
             headers=headers,
         )
+
+
+def _lock_request_key(key: str) -> None:
+    """Serialise submissions with the same ``request_key`` (a form sent twice at once,
+    a double click): the second waits until the first commits, then finds its ticket,
+    instead of inserting the same key again (a unique violation). PostgreSQL: a
+    transaction-level advisory lock on the key; SQLite: its one write lock."""
+    db = session()
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"shopcare-ticket:{key}"))))
+    elif dialect == "sqlite":
+        take_sqlite_write_lock("shopcare_tickets")
 
 
 def _current_locale() -> str | None:

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from shopcare.core import signals
 from shopcare.core.areas import AREAS, DIMENSIONS
 from shopcare.core.config import setting
-from shopcare.core.db import session, utcnow
+from shopcare.core.db import lock_rows, session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor, record_event
 from shopcare.core.i18n import shop_zone
@@ -576,6 +576,11 @@ class SurveyDesk:
         """
         now = utcnow() if now is None else aware_datetime(now, "now")
         invitation = self.invitation(token)
+        # One answer at a time per invitation: a page sent twice at once (a double
+        # click) would otherwise insert the same answers twice (a unique violation).
+        # The second waits for the first to commit, then reads its answers and
+        # replaces them; a final page sent twice finds the invitation completed.
+        [invitation] = lock_rows(select(Invitation).where(Invitation.id == invitation.id))
         if invitation.status not in OPEN:
             raise TransitionError("invitation", invitation.status, "completed")
         if invitation.expires_at <= now:
@@ -618,6 +623,7 @@ class SurveyDesk:
         response = self.response_for(invitation)
         if response is None:  # pragma: no cover - made above in this transaction
             raise NotFound("no response")
+        db.expire(response)  # perhaps read before the lock: what is stored now
         self._store(response, checked, now)
         if may_contact is not None:
             response.may_contact = bool(may_contact)

@@ -4,6 +4,7 @@ invitation per order, one reminder, one response."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopcare.core.outbox import OutboxItem
-from shopcare.surveys.models import Invitation, Response
+from shopcare.surveys.models import Answer, Invitation, Response
 from tests.surveys.helpers import CONFIG, delivered
 
 
@@ -88,3 +89,28 @@ def test_two_final_posts_at_once_make_one_response(app: Any, care: Any, db: Any)
     results = race(app, db, *[lambda c: c.surveys.answer(token, {"nps": 8, "csat": 4}).id] * 3)
     assert count(db, Response) == 1
     assert len([r for r in results if isinstance(r, int)]) >= 1
+
+
+def test_a_page_sent_twice_at_once_keeps_one_answer_per_question(
+    app: Any, care: Any, db: Any
+) -> None:
+    """A double click on a later page: every post is kept, as one answer per question
+    (bench/load.py found the second insert of the same answers answering 500)."""
+    delivered(care, "SO-1")
+    [invitation] = care.surveys.invite_due()
+    db.session.commit()
+    token = invitation.token
+    care.surveys.answer(token, {"nps": 8}, final=False)
+    db.session.commit()
+    page = {"csat": 4, "ces": 6, "delivery": 4}
+
+    def send(c: Any) -> int:
+        shown = c.surveys.response_for(c.surveys.invitation(token))  # as the page does
+        assert len(shown.answers) == 1
+        time.sleep(0.3)  # both requests have read the page before either writes
+        return int(c.surveys.answer(token, page, final=False).id)
+
+    results = race(app, db, send, send, send)
+    assert all(isinstance(r, int) for r in results), results
+    assert count(db, Response) == 1
+    assert count(db, Answer) == 4
