@@ -13,4 +13,5 @@ SCOPES: dict[str, str] = {
     "tracking:write": "add shipment events",
     "cases:read": "read after-sales cases",
     "cases:write": "open after-sales cases and act on them as staff",
+    "insights:read": "read the satisfaction dashboard's figures",
 }
