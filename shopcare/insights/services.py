@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, and_, case, cast, distinct, func, literal, select
+from sqlalchemy import and_, case, distinct, func, literal, literal_column, select
 from sqlalchemy.sql import Select
 
 from shopcare.cases.models import COUNTING, Case, CaseLine
@@ -330,7 +330,7 @@ class Insights:
 
         def nearest(p: float) -> Any:
             # ⌈p·n⌉ without CEIL (SQLite lacks it before 3.35): n·p rounded up with integers
-            wanted = cast((ranked.c.n * int(p * 100) + 99) / 100, Integer)
+            wanted = (ranked.c.n * int(p * 100) + 99) // 100
             return func.max(case((ranked.c.rank == wanted, ranked.c.hours)))
 
         percentiles = dict(
@@ -416,7 +416,7 @@ class Insights:
             session()
             .execute(
                 select(func.avg(ranked.c.gap)).where(
-                    ranked.c.rank.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2])
+                    ranked.c.rank.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
                 )
             )
             .scalar()
@@ -452,7 +452,7 @@ class Insights:
         )
         medians = (
             select(ranked.c.customer, func.avg(ranked.c.gap).label("median"))
-            .where(ranked.c.rank.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2]))
+            .where(ranked.c.rank.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
             .group_by(ranked.c.customer)
             .subquery("medians")
         )
@@ -558,7 +558,7 @@ class Insights:
                 counts[reason] = counts.get(reason, 0) + 1
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
-    def _rfm(self, until: datetime) -> Any:
+    def _rfm(self, until: datetime, name: str) -> Any:
         """Per customer with an order before ``until``: recency (days), frequency
         (orders), monetary (minor units) and their quintile scores 1-5, and the segment."""
         money = (
@@ -566,7 +566,7 @@ class Insights:
                 OrderLine.order_id.label("order_id"), func.sum(OrderLine.paid_minor).label("paid")
             )
             .group_by(OrderLine.order_id)
-            .subquery("money")
+            .subquery(f"{name}_money")
         )
         base = (
             select(
@@ -578,7 +578,7 @@ class Insights:
             .outerjoin(money, money.c.order_id == Order.id)
             .where(Order.placed_at < until)
             .group_by(_customer())
-            .subquery("rfm_base")
+            .subquery(f"{name}_rfm_base")
         )
         scored = select(
             base.c.customer,
@@ -586,8 +586,8 @@ class Insights:
             func.ntile(5).over(order_by=(base.c.last_at, base.c.customer)).label("r"),
             func.ntile(5).over(order_by=(base.c.frequency, base.c.customer)).label("f"),
             func.ntile(5).over(order_by=(base.c.monetary, base.c.customer)).label("m"),
-        ).subquery("rfm_scored")
-        fm = (scored.c.f + scored.c.m + 1) / 2  # integer division: the rounded-up mean
+        ).subquery(f"{name}_rfm_scored")
+        fm = (scored.c.f + scored.c.m + 1) // 2  # integer division: the rounded-up mean
         r = scored.c.r
         segment = case(
             (and_(r >= 4, fm >= 4), "champions"),
@@ -600,7 +600,7 @@ class Insights:
             else_="lost",
         )
         return select(scored.c.customer, scored.c.monetary, segment.label("segment")).subquery(
-            "rfm"
+            f"{name}_rfm"
         )
 
     def segments(self, start: date | Period, end: date | None = None) -> dict[str, Any]:
@@ -618,7 +618,7 @@ class Insights:
             comparison period's end (``"none"``: no order then) to this one's}.
         """
         period = self.period(start, end)
-        now = self._rfm(period.end_utc)
+        now = self._rfm(period.end_utc, "now")
         rows = (
             session()
             .execute(
@@ -630,18 +630,18 @@ class Insights:
         )
         total = sum(int(revenue or 0) for _, _, revenue in rows)
         counted = {segment: (int(count), int(revenue or 0)) for segment, count, revenue in rows}
-        before = self._rfm(period.start_utc)
+        before = self._rfm(period.start_utc, "before")
         moves = (
             session()
             .execute(
                 select(
-                    func.coalesce(before.c.segment, "none").label("source"),
+                    func.coalesce(before.c.segment, literal_column("'none'")).label("source"),
                     now.c.segment,
                     func.count(),
                 )
                 .select_from(now)
                 .outerjoin(before, before.c.customer == now.c.customer)
-                .group_by(func.coalesce(before.c.segment, "none"), now.c.segment)
+                .group_by(func.coalesce(before.c.segment, literal_column("'none'")), now.c.segment)
                 .order_by("source", now.c.segment)
             )
             .all()
@@ -692,11 +692,11 @@ class Insights:
             session()
             .execute(
                 select(
-                    func.coalesce(before.c.step, "none").label("source"), now.c.step, func.count()
+                    func.coalesce(before.c.step, literal_column("'none'")).label("source"), now.c.step, func.count()
                 )
                 .select_from(now)
                 .outerjoin(before, before.c.customer == now.c.customer)
-                .group_by(func.coalesce(before.c.step, "none"), now.c.step)
+                .group_by(func.coalesce(before.c.step, literal_column("'none'")), now.c.step)
                 .order_by("source", now.c.step)
             )
             .all()

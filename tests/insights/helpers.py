@@ -81,7 +81,9 @@ def case(
         currency=the_order.currency,
         reason=reason,
         opened_at=opened or utc(2026, 3, 15),
-        lines=[CaseLine(order_line_id=by_sku[sku].id, quantity=units) for sku, units in lines.items()],
+        lines=[
+            CaseLine(order_line_id=by_sku[sku].id, quantity=units) for sku, units in lines.items()
+        ],
         **extra,
     )
     session().add(made)
