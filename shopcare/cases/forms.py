@@ -35,6 +35,11 @@ class CaseForm(FlaskForm):
 
     reason = SelectField(_l("Reason"), validators=[DataRequired(_l("Choose a reason."))])
     remedy = SelectField(_l("What would you like?"), validators=[DataRequired(_l("Choose one."))])
+    exchange_for = StringField(
+        _l("For an exchange: which size, colour or item would you like instead?"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "off"},
+    )
     description = TextAreaField(
         _l("Tell us more"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 4}
     )

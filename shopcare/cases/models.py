@@ -47,6 +47,9 @@ class Case(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(40))
     remedy: Mapped[str | None] = mapped_column(String(20))
+    #: for an exchange: the variant the shopper wants instead (size, colour or product
+    #: code, as they wrote it); None for other remedies
+    exchange_for: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     reject_reason: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(16))

@@ -35,6 +35,8 @@ from shopcare.orders.services import lock_orders, normalize_email, reference_key
 
 MAX_DESCRIPTION = 4000
 MAX_NAME = 200
+#: the longest exchange wish (``Case.exchange_for``), one line
+MAX_EXCHANGE_FOR = 200
 #: the resolution each remedy leads to, and the signal money for it goes out on
 REMEDY_OUTCOME = {
     "refund": "refunded",
@@ -382,6 +384,7 @@ class CaseDesk:
         *,
         reason: str | None = None,
         remedy: str | None = None,
+        exchange_for: str | None = None,
         description: str = "",
         photos: Iterable[Any] = (),
         name: str | None = None,
@@ -396,6 +399,9 @@ class CaseDesk:
         UPDATE`` on PostgreSQL), so two requests at once never cover more than was
         delivered. A withdrawal is approved at once and its acknowledgement e-mail queued.
 
+        :param exchange_for: with ``remedy="exchange"`` (and only then) the variant
+            wanted instead, free text up to 200 characters (``"Size M, blue"``,
+            ``"MUG-2"``); it travels with the ``exchange-due`` signal.
         :param request_key: makes a repeat of the same submission (a double click)
             return the first case instead of opening a second one.
         :raises ValidationError: naming the field (``lines.MUG-1``, ``reason``,
@@ -412,6 +418,14 @@ class CaseDesk:
         remedy = remedy or (allowed[0] if allowed else None)
         if remedy not in allowed:
             raise ValidationError("remedy", _("Choose what you would like."))
+        if remedy == "exchange":
+            exchange_for = " ".join(_text(exchange_for, "exchange_for", MAX_EXCHANGE_FOR).split())
+            if not exchange_for:
+                raise ValidationError(
+                    "exchange_for", _("Tell us which size, colour or item you would like instead.")
+                )
+        else:
+            exchange_for = None  # only an exchange asks for it; never kept unread
         description = _text(description, "description", MAX_DESCRIPTION)
         clean_name = _text(name, "name", MAX_NAME) or None
         uploads = list(photos or ())
@@ -459,6 +473,7 @@ class CaseDesk:
             timezone=str(get_timezone() or clocks.shop_zone()),
             reason=reason,
             remedy=remedy,
+            exchange_for=exchange_for,
             description=description,
             currency=order.currency,
             value_minor=sum(by_sku[sku].unit_price_minor * q for sku, q in wanted.items()),
@@ -927,6 +942,7 @@ class CaseDesk:
                 fees=fee,
                 shipping=shipping,
                 idempotency_key=key,
+                **({"exchange_for": case.exchange_for} if case.remedy == "exchange" else {}),
             )
 
     def _settled(self, case: Case) -> dict[int, int]:

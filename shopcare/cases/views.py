@@ -240,6 +240,7 @@ def new(reference: str, kind: str) -> Response | str:
                 wanted,
                 reason=form.reason.data,
                 remedy=form.remedy.data,
+                exchange_for=form.exchange_for.data,
                 description=form.description.data or "",
                 photos=uploads,
                 name=getattr(current_user(), "name", None),
@@ -266,6 +267,7 @@ def new(reference: str, kind: str) -> Response | str:
             eligibility=eligibility,
             line_errors=line_errors,
             key=key,
+            desk_remedies=desk.remedies(kind),
         )
     )
 
@@ -406,7 +408,9 @@ def slip(number: str) -> Response:
     base = str(read_setting("SHOPCARE_EXTERNAL_URL") or request.host_url).rstrip("/")
     payload = base + url_for("shopcare.staff.case", number=found.number)
     qr = segno.make(payload, error="m")
-    svg = Markup(qr.svg_inline(scale=4, title=found.number))
+    # a viewBox and no fixed size, so the stylesheet scales the whole code (with its quiet
+    # zone) instead of cropping it
+    svg = Markup(qr.svg_inline(scale=4, title=found.number, omitsize=True))
     from shopcare.core.config import setting
 
     address = str(setting("SHOPCARE_RETURN_ADDRESS") or "").splitlines()

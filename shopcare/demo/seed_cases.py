@@ -37,6 +37,8 @@ REMEDIES = {
     "guarantee": ["repair", "replacement", "refund"],
     "withdrawal": ["refund"],
 }
+#: what shoppers ask for instead, in an exchange
+EXCHANGE_WISHES = ("Size M", "Size L, same colour", "The blue one", "Talla 42", "MUG-2")
 OUTCOMES = {
     "refund": "refunded",
     "exchange": "exchanged",
@@ -93,6 +95,7 @@ def seed_cases(ctx: SeedContext) -> None:
             {sku: 1},
             reason=ctx.rng.choice(REASONS[kind]) if kind in REASONS else None,
             remedy=remedy,
+            exchange_for=ctx.rng.choice(EXCHANGE_WISHES) if remedy == "exchange" else None,
             description=DESCRIPTIONS[kind],
             photos=[photo((40 + 9 * index, 110, 90), f"{kind} {index}")]
             if kind != "withdrawal"

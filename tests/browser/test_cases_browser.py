@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import zxingcpp
 from flask import Flask
 from PIL import Image
 from playwright.sync_api import Page, expect
@@ -20,7 +21,7 @@ from shopcare.demo.extensions import care as demo_care
 from shopcare.demo.extensions import db as demo_db
 from shopcare.demo.seed import STAFF, seed
 from shopcare.orders.models import Order
-from tests.fixtures_browser import PHONE, serve_app
+from tests.fixtures_browser import DESKTOP, PHONE, serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +81,12 @@ def test_guest_partial_return_with_a_photo_staff_approve_shopper_sees_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Return or exchange")
     page.locator("input[name^=qty-]").first.fill("1")  # part of the order only
     page.get_by_label("Reason").select_option("too_small")
+    wish = page.get_by_label("For an exchange: which size, colour or item would you like instead?")
     page.get_by_label("What would you like?").select_option("refund")
+    expect(wish).to_be_hidden()  # asked only once an exchange is chosen
+    page.get_by_label("What would you like?").select_option("exchange")
+    expect(wish).to_be_visible()
+    wish.fill("Size M")
     photo = tmp_path / "parcel.jpg"
     buffer = io.BytesIO()
     Image.new("RGB", (120, 80), (200, 90, 40)).save(buffer, "JPEG")
@@ -114,8 +120,26 @@ def test_guest_partial_return_with_a_photo_staff_approve_shopper_sees_it(
     page.goto(case_url)
     expect(page.locator(".sc-case-status")).to_have_text("Approved")
     expect(page.get_by_role("link", name="Print the return slip")).to_be_visible()
+    expect(page.get_by_text("Size M")).to_be_visible()
     page.set_viewport_size(PHONE)
     no_sideways_scroll(page)
+
+    # The slip's QR code, drawn by Chromium at a printer's resolution (the slip is for
+    # printing), decodes to the staff page of this case.
+    slip_url = page.get_by_role("link", name="Print the return slip").get_attribute("href")
+    printer = browser.new_context(
+        storage_state=page.context.storage_state(), viewport=DESKTOP, device_scale_factor=3
+    )
+    try:
+        sheet = printer.new_page()
+        sheet.goto(base + slip_url if slip_url.startswith("/") else slip_url)
+        shot = sheet.locator(".sc-slip-qr svg").screenshot()
+    finally:
+        printer.close()
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))
+    assert [(code.format.name, code.text) for code in decoded] == [
+        ("QRCode", f"{base}/care/staff/cases/{number}")
+    ]
 
 
 def test_the_withdrawal_button_in_spanish(browser, demo: tuple[str, Flask]) -> None:

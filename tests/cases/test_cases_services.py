@@ -57,6 +57,10 @@ def test_open_gives_a_numbered_case_with_lines(care: Any, db: Any) -> None:
         ({"photos": [b"#!/bin/sh\necho hi"]}, "photos[0]"),
         ({"description": "x" * 5000}, "description"),
         ({"email": "not-an-email"}, "email"),
+        ({"remedy": "exchange"}, "exchange_for"),
+        ({"remedy": "exchange", "exchange_for": "   "}, "exchange_for"),
+        ({"remedy": "exchange", "exchange_for": "M" * 201}, "exchange_for"),
+        ({"remedy": "exchange", "exchange_for": "size\x00M"}, "exchange_for"),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(
@@ -143,6 +147,32 @@ def test_refund_due_is_sent_once_with_a_stable_key(
         care.cases.receive(case.number)
         care.cases._money_due(case, case.order)  # a retry of the computation
     assert len(received) == 1
+
+
+def test_an_exchange_names_the_variant_and_the_signal_carries_it(
+    care: Any, db: Any, signals_recorder: Any
+) -> None:
+    delivered_order(care)
+    case = care.cases.open(
+        "SO-1", "return", {"MUG-1": 1}, reason="too_small", remedy="exchange",
+        exchange_for="  Size M,\n  blue  ",
+    )
+    db.session.commit()
+    assert care.cases.get(case.number).exchange_for == "Size M, blue"
+    care.cases.approve(case.number)
+    with signals_recorder("exchange-due") as received:
+        care.cases.receive(case.number)
+    ((_, _, kwargs),) = received
+    assert kwargs["exchange_for"] == "Size M, blue" and kwargs["amount"] == 8999
+
+
+def test_the_exchange_wish_is_kept_only_for_an_exchange(care: Any, db: Any) -> None:
+    delivered_order(care)
+    case = care.cases.open(
+        "SO-1", "return", {"MUG-1": 1}, reason="too_small", remedy="refund", exchange_for="Size M"
+    )
+    db.session.commit()
+    assert case.exchange_for is None
 
 
 def test_three_partial_refunds_add_up_to_what_was_paid(

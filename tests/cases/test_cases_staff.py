@@ -174,3 +174,15 @@ def test_bulk_approve(care: Any, db: Any, client: FlaskClient) -> None:
     assert "Approved 2; 0 skipped" in response.get_data(as_text=True)
     db.session.expire_all()
     assert {care.cases.get(n).status for n in (a.number, b.number)} == {"approved"}
+
+
+def test_staff_see_the_exchange_wish_as_text(care: Any, db: Any, client: FlaskClient) -> None:
+    delivered_order(care)
+    case = care.cases.open(
+        "SO-1", "return", {"MUG-1": 1}, reason="too_small", remedy="exchange",
+        exchange_for="<i>Size L</i>",
+    )
+    db.session.commit()
+    login(client, "sam")
+    html = client.get(f"/care/staff/cases/{case.number}").get_data(as_text=True)
+    assert '<strong class="sc-exchange-wish">&lt;i&gt;Size L&lt;/i&gt;</strong>' in html
