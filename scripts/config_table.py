@@ -17,6 +17,7 @@ SOURCES = [
     (PACKAGE / "core" / "config.py", "DEFAULTS"),
     (PACKAGE / "tracking" / "settings.py", "SETTINGS"),
     (PACKAGE / "cases" / "settings.py", "SETTINGS"),
+    (PACKAGE / "surveys" / "settings.py", "SETTINGS"),
     (PACKAGE / "insights" / "settings.py", "SETTINGS"),
 ]
 

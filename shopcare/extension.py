@@ -18,6 +18,8 @@ from shopcare.insights.services import Insights
 from shopcare.orders import wiring as orders
 from shopcare.orders.services import OrderBook
 from shopcare.staff import wiring as staff
+from shopcare.surveys import wiring as surveys
+from shopcare.surveys.services import SurveyDesk
 from shopcare.tracking import wiring as tracking
 from shopcare.tracking.services import ShipmentTracker
 
@@ -25,7 +27,7 @@ from shopcare.tracking.services import ShipmentTracker
 #: ``init_app(app, state)`` declares that part's settings, blueprint, CLI commands,
 #: jobs, home cards, staff pages, API operations and templates on the app's
 #: :class:`~shopcare.core.state.State`. A new domain adds its ``wiring`` module here.
-FEATURES: tuple[ModuleType, ...] = (core, orders, staff, tracking, cases, insights)
+FEATURES: tuple[ModuleType, ...] = (core, orders, staff, tracking, cases, surveys, insights)
 
 
 class ShopCare:
@@ -48,6 +50,7 @@ class ShopCare:
         self.orders = OrderBook()
         self.tracking = ShipmentTracker()
         self.cases = CaseDesk()
+        self.surveys = SurveyDesk()
         self.insights = Insights()
         if app is not None:
             self.init_app(app, db=db)

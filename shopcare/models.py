@@ -11,18 +11,34 @@ from shopcare.core.api.models import ApiKey
 from shopcare.core.events.models import Event
 from shopcare.core.outbox.models import OutboxItem, PeriodicTask
 from shopcare.orders.models import Order, OrderLine
+from shopcare.surveys.models import (
+    Answer,
+    Invitation,
+    Question,
+    Response,
+    Survey,
+    SurveyVersion,
+    Unsubscribe,
+)
 from shopcare.tracking.models import Shipment, ShipmentLine
 
 __all__ = [
+    "Answer",
     "ApiKey",
     "Case",
     "CaseLine",
     "CasePhoto",
     "Event",
+    "Invitation",
     "Order",
     "OrderLine",
     "OutboxItem",
     "PeriodicTask",
+    "Question",
+    "Response",
     "Shipment",
     "ShipmentLine",
+    "Survey",
+    "SurveyVersion",
+    "Unsubscribe",
 ]

@@ -65,3 +65,13 @@ exchange_due = namespace.signal("exchange-due")
 
 #: Store credit must be issued; same kwargs as ``refund-due``.
 store_credit_due = namespace.signal("store-credit-due")
+
+# -- surveys (shopcare.surveys)
+
+#: A shopper finished a survey (``care.surveys.answer(..., final=True)``); sent for every
+#: finished response, whatever its answers. kwargs: ``response``, ``invitation``.
+survey_completed = namespace.signal("survey-completed")
+
+#: A finished response has a low answer: an NPS of 0-6 or a rating of 1-2. kwargs:
+#: ``response``, ``invitation``, ``answers`` (the low ``Answer`` rows).
+survey_detractor = namespace.signal("survey-detractor")

@@ -29,6 +29,9 @@ Schema = dict[str, Any]
 JobHandler = Callable[[dict[str, Any]], None]
 #: A periodic task: runs with no arguments, in an app context.
 Task = Callable[[], None]
+#: A mail hook: called by the worker just before it sends an e-mail queued with
+#: ``hook=`` (its payload as argument); returns extra headers, or ``None`` not to send it.
+MailHook = Callable[[dict[str, Any]], "dict[str, str] | None"]
 
 #: The ``kind`` of an outbox e-mail item; every other kind is a job (``State.add_job``).
 MAIL_KIND = "mail"
@@ -159,6 +162,8 @@ class State:
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     #: periodic task kind -> the task
     periodic_tasks: dict[str, Periodic] = field(default_factory=dict)
+    #: mail hook name -> the function the worker asks before sending (``add_mail_hook``)
+    mail_hooks: dict[str, MailHook] = field(default_factory=dict)
     home_cards: list[Callable[[], HomeCard | None]] = field(default_factory=list)
     order_panels: dict[str, list[Callable[[Any], OrderPanel | None]]] = field(
         default_factory=lambda: {slot: [] for slot in ORDER_PANEL_SLOTS}
@@ -245,6 +250,22 @@ class State:
         if known is not None and known.run is not task:
             raise ValueError(f"periodic task {kind!r} is already {known.run.__qualname__}")
         self.periodic_tasks[kind] = Periodic(kind, every, task)
+
+    def add_mail_hook(self, name: str, hook: MailHook) -> None:
+        """Let ``hook(payload)`` decide, at send time, whether an e-mail queued with
+        ``enqueue_mail(..., hook=name)`` still goes out (``None``: it is dropped, marked
+        done unsent) and which extra headers it carries (``List-Unsubscribe`` …).
+
+        What was true when the mail was queued may no longer be when a worker sends it
+        (the survey was answered, the address unsubscribed meanwhile).
+
+        :raises ValueError: if another function already has ``name``.
+        """
+        check_kind(name)
+        known = self.mail_hooks.get(name)
+        if known is not None and known is not hook:
+            raise ValueError(f"mail hook {name!r} is already {known.__qualname__}")
+        self.mail_hooks[name] = hook
 
     def add_home_card(self, factory: Callable[[], HomeCard | None]) -> None:
         """Show a card on the care home page: ``factory()`` returns it (``None`` hides it)."""

@@ -13,5 +13,6 @@ SCOPES: dict[str, str] = {
     "tracking:write": "add shipment events",
     "cases:read": "read after-sales cases",
     "cases:write": "open after-sales cases and act on them as staff",
+    "surveys:read": "read surveys, their questions and responses",
     "insights:read": "read the satisfaction dashboard's figures",
 }

@@ -126,9 +126,15 @@ def sender_address() -> str:
     return str(sender)
 
 
-def build_message(to: str, rendered: RenderedMail, dedupe_key: str | None) -> Message:
-    """A Flask-Mail message with text and HTML parts and shopcare's headers."""
-    headers = {"Auto-Submitted": "auto-generated"}
+def build_message(
+    to: str,
+    rendered: RenderedMail,
+    dedupe_key: str | None,
+    extra_headers: dict[str, str] | None = None,
+) -> Message:
+    """A Flask-Mail message with text and HTML parts and shopcare's headers (plus
+    ``extra_headers``, such as a mail hook's ``List-Unsubscribe``)."""
+    headers = {**(extra_headers or {}), "Auto-Submitted": "auto-generated"}
     if dedupe_key is not None:
         headers["X-Shopcare-Dedupe"] = dedupe_key
     message = Message(

@@ -71,6 +71,7 @@ def enqueue_mail(
     locale: str | None = None,
     dedupe_key: str,
     run_at: datetime | None = None,
+    hook: str | None = None,
 ) -> OutboxItem | None:
     """Queue an e-mail, in the caller's transaction (sent only if the caller commits).
 
@@ -82,6 +83,8 @@ def enqueue_mail(
         returns ``None``); it also becomes the Message-ID, so that a receiver can
         drop the rare duplicate delivery. Keys are global: prefix them with your domain.
     :param run_at: send no earlier than this (aware datetime).
+    :param hook: the name of a mail hook (``state.add_mail_hook``) the worker asks just
+        before sending: whether the e-mail is still wanted, and its extra headers.
     :raises ValidationError: naming the bad argument; nothing is queued.
     """
     address = email_address(to, "to", lower=False)
@@ -100,11 +103,68 @@ def enqueue_mail(
                 "template": template,
                 "context": _json(context, "context"),
                 "locale": resolve_locale(locale),
+                **({"hook": check_kind(hook)} if hook is not None else {}),
             },
             "dedupe_key": _dedupe_key(dedupe_key, required=True),
             "due_at": _run_at(run_at),
         }
     )
+
+
+def enqueue_mails(template: str, mails: list[dict[str, Any]], *, hook: str | None = None) -> int:
+    """Queue many e-mails of one ``template`` in a few statements (a periodic pass that
+    invites a hundred thousand shoppers), in the caller's transaction.
+
+    :param mails: each ``{"to", "context", "locale", "dedupe_key"}`` as for
+        :func:`enqueue_mail` (addresses as shopcare stored them: already checked); a
+        mail whose key is already queued is skipped.
+    :returns: how many were queued.
+    :raises ValidationError: for a template that does not exist; nothing is queued.
+    """
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from shopcare.core.outbox.mail import template_names
+
+    for name in template_names(template, required_only=True):
+        if not _template_exists(name):
+            raise ValidationError("template", f"no template {name!r}")
+    db = session()
+    dialect = db.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = OutboxItem.__table__
+    statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    now = utcnow()
+    locales: dict[str | None, str] = {}
+    queued = 0
+    for start in range(0, len(mails), 2000):
+        rows = []
+        for mail in mails[start : start + 2000]:
+            locale = mail.get("locale")
+            if locale not in locales:
+                locales[locale] = resolve_locale(locale)
+            payload = {
+                "to": mail["to"],
+                "template": template,
+                "context": mail["context"],
+                "locale": locales[locale],
+            }
+            if hook is not None:
+                payload["hook"] = hook
+            rows.append(
+                {
+                    "kind": MAIL_KIND,
+                    "payload": payload,
+                    "dedupe_key": _dedupe_key(mail["dedupe_key"], required=True),
+                    "status": QUEUED,
+                    "attempts": 0,
+                    "due_at": now,
+                    "created_at": now,
+                }
+            )
+        result = db.execute(statement.returning(table.c.id), rows)
+        queued += len(result.all())
+    return queued
 
 
 def _template_exists(name: str) -> bool:

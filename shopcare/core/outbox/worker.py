@@ -254,7 +254,12 @@ class Worker:
             return self._fail(item, f"gave up after {item.attempts - 1} attempts: {reason}")
         if item.kind == MAIL_KIND:
             try:
-                sender.send(self._message(item))
+                headers = self._hook(item)
+                if headers is None:  # no longer wanted (the hook said so): done, unsent
+                    self._move(item, DONE, finished_at=utcnow(), claimed_by=None)
+                    db.commit()
+                    return "done"
+                sender.send(self._message(item, headers))
             except Exception as error:
                 db.rollback()
                 if is_permanent(error):
@@ -301,10 +306,20 @@ class Worker:
             record=False,
         )
 
-    def _message(self, item: Claimed) -> Any:
+    def _hook(self, item: Claimed) -> dict[str, str] | None:
+        """The extra headers of a mail queued with a hook, or ``None`` if it must not go."""
+        name = item.payload.get("hook")
+        if not name:
+            return {}
+        hook = get_state().mail_hooks.get(name)
+        if hook is None:
+            raise LookupError(f"no mail hook {name!r}: declare it with state.add_mail_hook")
+        return hook(dict(item.payload))
+
+    def _message(self, item: Claimed, headers: dict[str, str] | None = None) -> Any:
         payload = item.payload
         rendered = render_mail(payload["template"], payload.get("context") or {}, payload["locale"])
-        return build_message(payload["to"], rendered, item.dedupe_key)
+        return build_message(payload["to"], rendered, item.dedupe_key, headers)
 
     def _mark_sent(self, item: Claimed) -> None:
         """Record that the SMTP server accepted the e-mail: right away, a few tries.

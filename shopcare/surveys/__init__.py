@@ -1,0 +1,1 @@
+"""Post-purchase surveys and mystery-shopper audits (``care.surveys``; issue 13)."""

@@ -1,0 +1,561 @@
+"""The shopper's survey pages (``shopcare.surveys.*``: answering by a link, no login;
+the unsubscribe) and the staff's survey pages (``shopcare.staff.surveys`` …)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response as HttpResponse
+
+from shopcare.core.access import staff_required
+from shopcare.core.areas import AREAS, DIMENSIONS, area_label
+from shopcare.core.db import session, utcnow
+from shopcare.core.errors import NotFound, TransitionError, ValidationError
+from shopcare.core.events import Actor
+from shopcare.core.i18n import _, _l, select_locale
+from shopcare.core.paging import page_number
+from shopcare.core.ratelimit import limit
+from shopcare.core.state import Routes
+from shopcare.orders.models import Order
+from shopcare.surveys.models import QUESTION_TYPES, SCALES, Answer, Response, Survey
+from shopcare.surveys.services import (
+    OPEN,
+    answer_label,
+    check_answers,
+    current_desk,
+    read_unsubscribe_token,
+)
+
+blueprint = Blueprint("surveys", __name__, url_prefix="/surveys")
+#: The surveys' pages in the staff area (``state.add_staff_pages`` in the wiring).
+staff_pages = Routes()
+
+TYPE_LABELS = {
+    "rating": _l("Rating 1-5"),
+    "nps": _l("Recommendation 0-10 (NPS)"),
+    "ces": _l("Ease 1-7 (CES)"),
+    "choice": _l("One choice"),
+    "multi": _l("Several choices"),
+    "comparison": _l("Compared with other shops"),
+    "text": _l("Free text"),
+    "check": _l("Audit check (met / not met)"),
+}
+RATING_WORDS = {
+    1: _l("Very poor"),
+    2: _l("Poor"),
+    3: _l("Fair"),
+    4: _l("Good"),
+    5: _l("Very good"),
+}
+
+
+class CsrfForm(FlaskForm):
+    """A form with only the CSRF token; the answers are read from ``request.form``."""
+
+
+def _private(html: str, status: int = 200) -> HttpResponse:
+    response = make_response(html, status)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _invitation(token: str) -> Any:
+    try:
+        return current_desk().invitation(token)
+    except NotFound:
+        abort(404)
+
+
+def _language(invitation: Any) -> str:
+    return select_locale()
+
+
+# -- answering -------------------------------------------------------------------------
+
+
+@blueprint.route("/s/<token>", methods=["GET", "POST"], endpoint="answer")
+@limit("public_submit", methods=("POST",))
+def answer_page(token: str) -> HttpResponse:
+    """One page of the survey. A GET records nothing (mail scanners open every link):
+    ``?v=9`` only preselects the first question's value. A POST keeps the page's
+    answers (a partial response) and goes on; the last page's POST finishes."""
+    invitation = _invitation(token)
+    desk = current_desk()
+    version = invitation.version
+    pages = version.pages
+    response = desk.response_for(invitation)
+    if invitation.status == "completed":
+        return redirect(url_for("shopcare.surveys.done", token=token))
+    if invitation.status not in OPEN or invitation.expires_at <= utcnow():
+        return _private(render_template("shopcare/surveys/closed.html", invitation=invitation), 410)
+    try:
+        number = int(request.values.get("page", "1"))
+    except ValueError:
+        number = 1
+    number = min(max(number, 1), len(pages))
+    questions = pages[number - 1]
+    values: dict[str, Any] = {}
+    if response is not None:
+        for saved in response.answers:
+            values[saved.question.key] = (
+                saved.value
+                if saved.value is not None
+                else (
+                    saved.choice.split()
+                    if saved.question.type == "multi" and saved.choice
+                    else saved.choice
+                    if saved.choice is not None
+                    else saved.text
+                )
+            )
+    errors: dict[str, str] = {}
+    form = CsrfForm()
+    may_contact = bool(response.may_contact) if response is not None else False
+    if request.method != "POST":  # GET and HEAD: show, record nothing
+        picked = request.args.get("v")
+        first = version.questions[0] if version.questions else None
+        if picked is not None and first is not None and number == 1 and first.type in SCALES:
+            low, high = SCALES[first.type]
+            if picked.isdigit() and low <= int(picked) <= high:
+                values[first.key] = int(picked)
+    else:
+        if not form.validate_on_submit():
+            errors["form"] = _("The form expired. Please send it again.")
+        given: dict[str, Any] = {}
+        for question in questions:
+            if question.type == "multi":
+                given[question.key] = request.form.getlist(question.key)
+            else:
+                given[question.key] = request.form.get(question.key)
+        values.update({key: value for key, value in given.items()})
+        last = number == len(pages)
+        going_back = request.form.get("action") == "back"
+        if last:
+            may_contact = request.form.get("may_contact") == "yes"
+        if not errors:
+            missing = {
+                q.key: _("Please answer this question.")
+                for q in questions
+                if q.required and not going_back and given.get(q.key) in (None, "", [])
+            }
+            try:
+                check_answers(version, given)
+            except ValidationError as error:
+                missing.update(
+                    {key: _("Please choose one of the answers.") for key in error.fields}
+                )
+            try:
+                if missing:
+                    raise ValidationError(missing)
+                desk.answer(
+                    token,
+                    given,
+                    final=last and not going_back,
+                    may_contact=may_contact if last else None,
+                )
+                session().commit()
+            except ValidationError as error:
+                session().rollback()
+                errors = {
+                    key: missing.get(key) or _("Please choose one of the answers.")
+                    for key in error.fields
+                }
+            except TransitionError:
+                session().rollback()
+                return redirect(url_for("shopcare.surveys.done", token=token))
+            else:
+                if going_back:
+                    return redirect(
+                        url_for("shopcare.surveys.answer", token=token, page=number - 1)
+                    )
+                if last:
+                    return redirect(url_for("shopcare.surveys.done", token=token))
+                return redirect(url_for("shopcare.surveys.answer", token=token, page=number + 1))
+    html = render_template(
+        "shopcare/surveys/answer.html",
+        invitation=invitation,
+        version=version,
+        questions=questions,
+        page=number,
+        pages=len(pages),
+        values=values,
+        errors=errors,
+        form=form,
+        may_contact=may_contact,
+        token=token,
+        locale=_language(invitation),
+        scales=SCALES,
+        rating_words=RATING_WORDS,
+    )
+    return _private(html, 400 if errors else 200)
+
+
+@blueprint.route("/s/<token>/done")
+def done(token: str) -> HttpResponse:
+    """Thanks, once the survey is finished (or if it was already)."""
+    invitation = _invitation(token)
+    return _private(render_template("shopcare/surveys/done.html", invitation=invitation))
+
+
+@blueprint.route("/unsubscribe/<key>", methods=["GET", "POST"])
+def unsubscribe(key: str) -> HttpResponse:
+    """No more surveys for an address. A GET (or HEAD: mail scanners) only shows the
+    button; a POST unsubscribes — the page's button, or a mail client's RFC 8058
+    one-click POST (``List-Unsubscribe=One-Click``). The signed key is the credential,
+    so the host's CSRF check does not apply here (a mail client has no token)."""
+    try:
+        email = read_unsubscribe_token(key)
+    except NotFound:
+        abort(404)
+    desk = current_desk()
+    if request.method == "POST":
+        desk.unsubscribe(email)
+        session().commit()
+        if request.form.get("List-Unsubscribe") == "One-Click":
+            return make_response("", 204)
+        return _private(render_template("shopcare/surveys/unsubscribed.html", done=True))
+    return _private(
+        render_template(
+            "shopcare/surveys/unsubscribed.html", done=desk.is_unsubscribed(email), key=key
+        )
+    )
+
+
+def exempt_unsubscribe_from_csrf() -> None:
+    """The one-click unsubscribe POST carries no CSRF token (RFC 8058)."""
+    csrf = current_app.extensions.get("csrf")
+    if csrf is not None:
+        name = "shopcare.surveys.unsubscribe"
+        view = current_app.view_functions.get(name)
+        if view is not None and name not in csrf._exempt_views:
+            csrf._exempt_views.add(name)
+
+
+# -- staff -----------------------------------------------------------------------------
+
+
+def _survey(key: str) -> Survey:
+    current_desk().list()
+    survey = current_desk().get(key)
+    if survey is None:
+        abort(404)
+    return survey
+
+
+@staff_pages.route("/surveys", endpoint="surveys")
+@staff_required
+def staff_surveys() -> str:
+    """Every survey with its response rate per version; the audits beside them."""
+    desk = current_desk()
+    surveys = desk.list()
+    rates = {survey.id: desk.response_rates(survey) for survey in surveys}
+    audits = list(
+        session().scalars(
+            select(Response)
+            .where(Response.kind == "audit")
+            .order_by(Response.completed_at.desc())
+            .limit(20)
+        )
+    )
+    return render_template(
+        "shopcare/staff/surveys/index.html", surveys=surveys, rates=rates, audits=audits
+    )
+
+
+@staff_pages.route("/surveys/<key>/responses", endpoint="survey_responses")
+@staff_required
+def staff_responses(key: str) -> str:
+    """The answers browser: one survey's responses, newest first, filtered by version,
+    status, area of a low answer, and kind."""
+    survey = _survey(key)
+    query = select(Response).where(Response.survey_id == survey.id)
+    version = request.args.get("version", "")
+    status = request.args.get("status", "")
+    low = request.args.get("low", "")
+    if version.isdigit():
+        query = query.where(
+            Response.version_id.in_([v.id for v in survey.versions if v.number == int(version)])
+        )
+    if status in ("partial", "complete"):
+        query = query.where(Response.status == status)
+    if low == "yes":
+        query = query.where(
+            Response.id.in_(
+                select(Answer.response_id).where(
+                    ((Answer.type == "nps") & (Answer.value <= 6))
+                    | ((Answer.type == "rating") & (Answer.value <= 2))
+                )
+            )
+        )
+    page = page_number()
+    per_page = 25
+    total = session().scalar(select(func.count()).select_from(query.subquery())) or 0
+    responses = list(
+        session().scalars(
+            query.order_by(Response.updated_at.desc(), Response.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return render_template(
+        "shopcare/staff/surveys/responses.html",
+        survey=survey,
+        responses=responses,
+        total=total,
+        page=page,
+        pages=max(1, (total + per_page - 1) // per_page),
+        filters={"version": version, "status": status, "low": low},
+        answer_label=answer_label,
+        form=CsrfForm(),
+    )
+
+
+@staff_pages.post("/surveys/responses/<int:response_id>/anonymise", endpoint="survey_anonymise")
+@staff_required
+def staff_anonymise(response_id: int) -> HttpResponse:
+    """Blank a response's free text (GDPR request)."""
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        response = current_desk().anonymise(response_id, actor=Actor.current())
+    except NotFound:
+        abort(404)
+    session().commit()
+    flash(_("The response's free text was removed."))
+    return redirect(url_for("shopcare.staff.survey_responses", key=response.survey.key))
+
+
+#: Characters that make a spreadsheet read a cell as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a string starting with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return gets a leading apostrophe (OWASP, "CSV
+    injection"); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export_rows(survey: Survey) -> tuple[list[str], list[list[Any]]]:
+    """The CSV of ``survey``'s responses: one row per response, one column per question
+    key in a stable order across versions (each key where it first appeared, by
+    version then position); a key a version lacks is empty."""
+    keys: list[str] = []
+    for version in survey.versions:
+        for question in version.questions:
+            if question.key not in keys:
+                keys.append(question.key)
+    header = [
+        "response",
+        "version",
+        "kind",
+        "status",
+        "order",
+        "completed_at",
+        "may_contact",
+        *keys,
+    ]
+    rows: list[list[Any]] = []
+    responses = session().scalars(
+        select(Response).where(Response.survey_id == survey.id).order_by(Response.id)
+    )
+    numbers = {version.id: version.number for version in survey.versions}
+    orders = dict(
+        session()
+        .execute(
+            select(Order.id, Order.reference).where(
+                Order.id.in_(select(Response.order_id).where(Response.survey_id == survey.id))
+            )
+        )
+        .all()
+    )
+    for response in responses:
+        by_key = {answer.question.key: answer for answer in response.answers}
+        cells: list[Any] = [
+            response.id,
+            numbers.get(response.version_id),
+            response.kind,
+            response.status,
+            orders.get(response.order_id, ""),
+            response.completed_at.isoformat() if response.completed_at else "",
+            "yes" if response.may_contact else "no",
+        ]
+        for key in keys:
+            answer = by_key.get(key)
+            if answer is None:
+                cells.append("")
+            elif answer.value is not None:
+                cells.append(answer.value)  # a number stays a number
+            else:
+                cells.append(answer_label(answer, "en"))
+        rows.append(cells)
+    return header, rows
+
+
+@staff_pages.route("/surveys/<key>/export.csv", endpoint="survey_export")
+@staff_required
+def staff_export(key: str) -> HttpResponse:
+    """The responses as CSV: UTF-8 with a BOM (accents intact in a spreadsheet), text
+    cells made inert against formulas."""
+    survey = _survey(key)
+    header, rows = export_rows(survey)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([inert(cell) for cell in header])
+    for row in rows:
+        writer.writerow([inert(cell) for cell in row])
+    response = make_response("\ufeff" + buffer.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="survey-{survey.key}.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_pages.route("/surveys/<key>/edit", methods=["GET", "POST"], endpoint="survey_edit")
+@staff_required
+def staff_edit(key: str) -> HttpResponse | str:
+    """The survey editor: titles and the questions as a table. Saving a survey that
+    has answers makes a new version; the old answers keep theirs."""
+    survey = _survey(key)
+    form = CsrfForm()
+    errors: dict[str, str] = {}
+    current = survey.current
+    questions = [
+        {
+            "key": q.key,
+            "type": q.type,
+            "area": q.area,
+            "dimension": q.dimension or "",
+            "weight": q.weight,
+            "required": q.required,
+            "page": q.page,
+            "text_en": q.text_en,
+            "text_es": q.text_es,
+            "options": json.dumps(q.options, ensure_ascii=False) if q.options else "",
+        }
+        for q in current.questions
+    ]
+    titles = {"title_en": current.title_en, "title_es": current.title_es}
+    if request.method == "POST":
+        titles = {name: request.form.get(name, "") for name in titles}
+        questions = []
+        for index in range(int(request.form.get("count", "0") or 0) + 1):
+            prefix = f"q{index}-"
+            if not request.form.get(prefix + "key", "").strip():
+                continue
+            if request.form.get(prefix + "remove") == "yes":
+                continue
+            questions.append(
+                {
+                    "key": request.form.get(prefix + "key", "").strip(),
+                    "type": request.form.get(prefix + "type"),
+                    "area": request.form.get(prefix + "area"),
+                    "dimension": request.form.get(prefix + "dimension") or None,
+                    "weight": request.form.get(prefix + "weight", "1"),
+                    "required": request.form.get(prefix + "required") == "yes",
+                    "page": request.form.get(prefix + "page", "1"),
+                    "text_en": request.form.get(prefix + "text_en"),
+                    "text_es": request.form.get(prefix + "text_es"),
+                    "options": request.form.get(prefix + "options", ""),
+                }
+            )
+        if not form.validate_on_submit():
+            errors["form"] = _("The form expired. Please send it again.")
+        else:
+            try:
+                parsed = []
+                for index, question in enumerate(questions):
+                    raw = question["options"]
+                    try:
+                        options = json.loads(raw) if raw.strip() else None
+                    except ValueError:
+                        raise ValidationError(
+                            f"questions[{index}].options", _("Options must be a JSON list.")
+                        ) from None
+                    parsed.append({**question, "options": options})
+                version = current_desk().edit(
+                    survey, questions=parsed, actor=Actor.current(), **titles
+                )
+                session().commit()
+            except ValidationError as error:
+                session().rollback()
+                errors = dict(error.fields)
+            else:
+                flash(_("Saved as version %(number)s.", number=version.number))
+                return redirect(url_for("shopcare.staff.survey_edit", key=survey.key))
+    return render_template(
+        "shopcare/staff/surveys/edit.html",
+        survey=survey,
+        form=form,
+        titles=titles,
+        questions=questions,
+        errors=errors,
+        types=QUESTION_TYPES,
+        type_labels=TYPE_LABELS,
+        areas=AREAS,
+        dimensions=DIMENSIONS,
+        area_label=area_label,
+    )
+
+
+@staff_pages.route("/surveys/audits/new", methods=["GET", "POST"], endpoint="survey_audit")
+@staff_required
+def staff_audit() -> HttpResponse | str:
+    """Record a mystery-shopper audit of an order placed as a normal customer."""
+    survey = current_desk().audit_survey()
+    form = CsrfForm()
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = {q.key: request.form.get(q.key) for q in survey.current.questions}
+        values["order"] = request.form.get("order", "")
+        values["auditor"] = request.form.get("auditor", "")
+        if not form.validate_on_submit():
+            errors["form"] = _("The form expired. Please send it again.")
+        else:
+            try:
+                current_desk().record_audit(
+                    values["order"],
+                    {q.key: values[q.key] for q in survey.current.questions},
+                    auditor=values["auditor"],
+                    actor=Actor.current(),
+                )
+                session().commit()
+            except NotFound:
+                session().rollback()
+                errors["order"] = _("No order with this number.")
+            except ValidationError as error:
+                session().rollback()
+                errors = dict(error.fields)
+            else:
+                flash(_("The audit was recorded."))
+                return redirect(url_for("shopcare.staff.surveys"))
+    return render_template(
+        "shopcare/staff/surveys/audit.html",
+        survey=survey,
+        form=form,
+        errors=errors,
+        values=values,
+        area_label=area_label,
+    )
