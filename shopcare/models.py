@@ -10,6 +10,7 @@ from shopcare.cases.models import Case, CaseLine, CasePhoto
 from shopcare.core.api.models import ApiKey
 from shopcare.core.events.models import Event
 from shopcare.core.outbox.models import OutboxItem, PeriodicTask
+from shopcare.feedback.models import CannedReply, Ticket, TicketMessage, TicketVote
 from shopcare.orders.models import Order, OrderLine
 from shopcare.surveys.models import (
     Answer,
@@ -25,6 +26,7 @@ from shopcare.tracking.models import Shipment, ShipmentLine
 __all__ = [
     "Answer",
     "ApiKey",
+    "CannedReply",
     "Case",
     "CaseLine",
     "CasePhoto",
@@ -40,5 +42,8 @@ __all__ = [
     "ShipmentLine",
     "Survey",
     "SurveyVersion",
+    "Ticket",
+    "TicketMessage",
+    "TicketVote",
     "Unsubscribe",
 ]

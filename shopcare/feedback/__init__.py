@@ -1,0 +1,1 @@
+"""The suggestion box: complaints, suggestions, compliments and questions (``care.feedback``)."""
