@@ -1,7 +1,7 @@
 """feedback tickets, messages, votes and canned replies
 
 Revision ID: e430a962e2a7
-Revises: 7367072666ad
+Revises: 92b76132636f
 Create Date: 2026-11-30 21:56:02.623921
 """
 
@@ -14,7 +14,7 @@ import shopcare.core.db
 
 
 revision = 'e430a962e2a7'
-down_revision = '7367072666ad'
+down_revision = '92b76132636f'
 branch_labels = None
 depends_on = None
 
