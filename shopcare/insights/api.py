@@ -70,7 +70,7 @@ TABLE = schemas.add(
                     "properties": {
                         "key": {"type": "string"},
                         "label": {"type": "string"},
-                        "kind": {"type": "string", "enum": ["text", "int", "percent", "hours"]},
+                        "kind": {"type": "string", "enum": ["text", "int", "percent", "score", "hours"]},
                     },
                 },
             },

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from shopcare.core.areas import AREAS
 from shopcare.core.i18n import _l
 from shopcare.insights import stats
 from shopcare.insights.periods import Period
@@ -23,7 +24,7 @@ from shopcare.insights.stats import Figure
 class Column:
     key: str
     label: Any
-    #: ``text``, ``int``, ``percent`` (a number shown with %), ``hours``
+    #: ``text``, ``int``, ``percent`` (a number shown with %), ``score`` (0-100), ``hours``
     kind: str = "text"
 
 
@@ -304,11 +305,14 @@ def loyalty(insights: Insights, period: Period) -> tuple[Table, Table]:
                 "customers": now["steps"][step],
                 "previous": before["steps"][step],
             }
-            for step in ("purchase", "repurchase")
+            for step in ("purchase", "repurchase", "recommendation")
         ],
         x="step",
         y=["customers", "previous"],
-        note=_l("Recommendation (promoters) appears once surveys are answered."),
+        note=_l(
+            "Purchase: one order; repurchase: two or more; recommendation: the "
+            "customer's latest NPS answer was 9 or 10 (a promoter)."
+        ),
     )
     flows = Table(
         "loyalty_flows",
@@ -331,9 +335,202 @@ def loyalty(insights: Insights, period: Period) -> tuple[Table, Table]:
     return ladder, flows
 
 
+def _fig_row(fig: Figure) -> dict[str, Any]:
+    data = fig.as_dict()
+    return {"value": data["value"], "n": data["n"], "low": data["low"], "high": data["high"]}
+
+
+def _fig_columns(label: Any, kind: str = "percent") -> list[Column]:
+    return [
+        Column("value", label, kind),
+        Column("n", _l("n"), "int"),
+        Column("low", _l("95 % interval, low"), kind),
+        Column("high", _l("95 % interval, high"), kind),
+    ]
+
+
+def indices(insights: Insights, period: Period) -> Table:
+    found = insights.indices(period)
+    audits = insights.audits(period)
+    rows = []
+    for area, label in AREAS.items():
+        audit = audits[area].as_dict()
+        rows.append(
+            {
+                "area": str(label),
+                **_fig_row(found[area]),
+                "audit": audit["value"],
+                "audit_n": audit["n"],
+            }
+        )
+    return Table(
+        "indices",
+        _l("The eight indices"),
+        [
+            Column("area", _l("Area")),
+            *_fig_columns(_l("Index (0-100)"), "score"),
+            Column("audit", _l("Mystery shopper (0-100)"), "score"),
+            Column("audit_n", _l("Audit answers"), "int"),
+        ],
+        rows,
+        x="area",
+        y=["value", "audit"],
+        note=_l(
+            "Each answer scored 100 · (v - 1)/(k - 1) on its scale; an index is the weighted "
+            "mean of its area's answers. Hidden below %(n)s answers.",
+            n=insights.minimum(),
+        ),
+    )
+
+
+def index_trend(insights: Insights, period: Period) -> Table:
+    rows = []
+    for bucket, figures in insights.index_trend(period):
+        row: dict[str, Any] = {"bucket": bucket.label}
+        for area in AREAS:
+            row[area] = figures[area].as_dict()["value"]
+        rows.append(row)
+    return Table(
+        "index_trend",
+        _l("The indices by month"),
+        [
+            Column("bucket", _l("Month")),
+            *[Column(area, label, "score") for area, label in AREAS.items()],
+        ],
+        rows,
+        chart="line",
+        x="bucket",
+        y=list(AREAS),
+        note=_l("A month with too few answers for an area is a gap, not a zero."),
+    )
+
+
+def distribution(insights: Insights, period: Period, question_type: str) -> Table:
+    counts = insights.distribution(question_type, period)
+    titles = {
+        "nps": _l("NPS answers (0-10)"),
+        "rating": _l("CSAT answers (1-5)"),
+        "ces": _l("CES answers (1-7)"),
+    }
+    return Table(
+        f"{question_type}_distribution" if question_type != "rating" else "csat_distribution",
+        titles[question_type],
+        [Column("value", _l("Answer")), Column("answers", _l("Answers"), "int")],
+        [{"value": str(value), "answers": count} for value, count in counts.items()],
+        x="value",
+        y=["answers"],
+    )
+
+
+def complaints_tables(insights: Insights, period: Period) -> list[Table]:
+    found = insights.complaints(period)
+    kinds = kind_labels()
+    volume = Table(
+        "complaints_volume",
+        _l("Tickets by kind and area"),
+        [
+            Column("kind", _l("Kind")),
+            Column("area", _l("Area")),
+            Column("tickets", _l("Tickets"), "int"),
+        ],
+        [
+            {
+                "kind": str(kinds.get(row["kind"], row["kind"])),
+                "area": str(AREAS.get(row["area"], _l("Other"))),
+                "tickets": row["tickets"],
+            }
+            for row in found["volume"]
+        ],
+        x="kind",
+        y=["tickets"],
+        note=_l("Tickets opened in the period."),
+    )
+    times = Table(
+        "complaints_times",
+        _l("Response and resolution times"),
+        [
+            Column("measure", _l("Measure")),
+            Column("n", _l("Tickets"), "int"),
+            Column("median_hours", _l("Median (hours)"), "hours"),
+            Column("p90_hours", _l("90th percentile (hours)"), "hours"),
+        ],
+        [
+            {"measure": str(_l("First response")), **found["first_response"]},
+            {"measure": str(_l("Resolution")), **found["resolution"]},
+        ],
+        x="measure",
+        y=["median_hours", "p90_hours"],
+        note=_l("Calendar hours from the ticket's opening, for tickets that have it."),
+    )
+    sla_rows = []
+    for key, label in (
+        ("first_response_sla", _l("First response")),
+        ("resolution_sla", _l("Resolution")),
+    ):
+        share = found[key]
+        data = share.figure.as_dict()
+        sla_rows.append(
+            {
+                "target": str(label),
+                "met": share.met,
+                "with_target": share.denominator,
+                "share": data["value"],
+                "low": data["low"],
+                "high": data["high"],
+            }
+        )
+    sla = Table(
+        "complaints_sla",
+        _l("Share within target"),
+        [
+            Column("target", _l("Target")),
+            Column("met", _l("Met"), "int"),
+            Column("with_target", _l("Tickets with this target, due"), "int"),
+            Column("share", _l("Within target (%)"), "percent"),
+            Column("low", _l("95 % interval, low"), "percent"),
+            Column("high", _l("95 % interval, high"), "percent"),
+        ],
+        sla_rows,
+        x="target",
+        y=["share"],
+        note=_l(
+            "Met out of the tickets opened in the period that have this target and are "
+            "done or past due: late ones and open ones past due count as missed; tickets "
+            "without a target are not counted."
+        ),
+    )
+    handling = Table(
+        "complaints_handling",
+        _l("Satisfaction with the handling (1-5)"),
+        [Column("value", _l("Answer")), Column("answers", _l("Answers"), "int")],
+        [{"value": str(v), "answers": n} for v, n in found["handling_distribution"].items()],
+        x="value",
+        y=["answers"],
+    )
+    return [volume, times, sla, handling]
+
+
+def kind_labels() -> dict[str, Any]:
+    return {
+        "complaint": _l("Complaint"),
+        "suggestion": _l("Suggestion"),
+        "compliment": _l("Compliment"),
+        "question": _l("Question"),
+    }
+
+
 #: Every table the dashboard shows, by key: what builds it (CSV downloads look here).
 def builders(grain: str) -> dict[str, Callable[[Insights, Period], Table]]:
     return {
+        "indices": indices,
+        "index_trend": index_trend,
+        "nps_distribution": lambda i, p: distribution(i, p, "nps"),
+        "csat_distribution": lambda i, p: distribution(i, p, "rating"),
+        "ces_distribution": lambda i, p: distribution(i, p, "ces"),
+        "complaints_volume": lambda i, p: complaints_tables(i, p)[0],
+        "complaints_times": lambda i, p: complaints_tables(i, p)[1],
+        "complaints_sla": lambda i, p: complaints_tables(i, p)[2],
+        "complaints_handling": lambda i, p: complaints_tables(i, p)[3],
         "returns_trend": lambda i, p: returns_trend(i, p, grain),
         "returns_by_product": lambda i, p: returns_by(i, p, "product", limit=_top()),
         "returns_by_category": lambda i, p: returns_by(i, p, "category"),
@@ -362,6 +559,12 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
     seg, moves = segments(insights, period)
     ladder, flows = loyalty(insights, period)
     tables = [
+        indices(insights, period),
+        index_trend(insights, period),
+        distribution(insights, period, "nps"),
+        distribution(insights, period, "rating"),
+        distribution(insights, period, "ces"),
+        *complaints_tables(insights, period),
         returns_trend(insights, period, grain),
         returns_by(insights, period, "product", limit=_top()),
         returns_by(insights, period, "category"),
@@ -378,6 +581,15 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
         "comparison": previous.as_dict(),
         "grain": grain,
         "headlines": {
+            "nps": headline(insights.nps(period), insights.nps(previous)),
+            "csat": headline(insights.csat(period), insights.csat(previous)),
+            "ces": headline(insights.ces(period), insights.ces(previous)),
+            "response_rate": headline(
+                insights.response_rate(period), insights.response_rate(previous)
+            ),
+            "handling": headline(
+                insights.complaints(period)["handling"], insights.complaints(previous)["handling"]
+            ),
             "return_rate": headline(insights.return_rate(period), insights.return_rate(previous)),
         },
         "refunded": {

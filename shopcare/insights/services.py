@@ -22,11 +22,13 @@ from shopcare.cases.models import COUNTING, Case, CaseLine
 from shopcare.core.config import setting
 from shopcare.core.db import session
 from shopcare.core.i18n import shop_zone
-from shopcare.insights import stats
+from shopcare.feedback.models import Ticket
+from shopcare.insights import answers, complaints, stats
 from shopcare.insights.periods import Period
 from shopcare.insights.sql import bucket_index, days_between, seconds_between
 from shopcare.insights.stats import Figure
 from shopcare.orders.models import Order, OrderLine, minor_to_decimal
+from shopcare.surveys.models import Answer, Response
 from shopcare.tracking.models import Shipment
 
 #: Case kinds that send units back (their lines count as returned units).
@@ -665,21 +667,57 @@ class Insights:
         }
 
     def _steps(self, until: datetime) -> Select[Any]:
-        return (
+        """Each customer's step at ``until``: recommendation when their latest NPS answer
+        before then was 9 or 10 (a promoter), else repurchase (two orders or more) or
+        purchase (one)."""
+        latest_nps = (
             select(
-                _customer().label("customer"),
-                case((func.count(Order.id) >= 2, "repurchase"), else_="purchase").label("step"),
+                func.lower(Order.email).label("customer"),
+                Answer.value.label("value"),
+                func.row_number()
+                .over(
+                    partition_by=func.lower(Order.email),
+                    order_by=(Answer.created_at.desc(), Answer.id.desc()),
+                )
+                .label("newest"),
             )
+            .join(Response, Response.id == Answer.response_id)
+            .join(Order, Order.id == Response.order_id)
+            .where(
+                Answer.type == "nps",
+                Answer.kind == "customer",
+                Answer.value.is_not(None),
+                Answer.created_at < until,
+            )
+            .subquery("latest_nps")
+        )
+        promoters = (
+            select(latest_nps.c.customer)
+            .where(latest_nps.c.newest == 1, latest_nps.c.value >= 9)
+            .subquery("promoters")
+        )
+        orders = (
+            select(_customer().label("customer"), func.count(Order.id).label("orders"))
             .where(Order.placed_at < until)
             .group_by(_customer())
+            .subquery("customer_orders")
         )
+        return select(
+            orders.c.customer,
+            case(
+                (promoters.c.customer.is_not(None), "recommendation"),
+                (orders.c.orders >= 2, "repurchase"),
+                else_="purchase",
+            ).label("step"),
+        ).outerjoin(promoters, promoters.c.customer == orders.c.customer)
 
     def loyalty(self, start: date | Period, end: date | None = None) -> dict[str, Any]:
         """The loyalty ladder at the end of the period: how many customers stand at
-        purchase (one order), repurchase (two or more) — and the flows from where they
+        purchase (one order), repurchase (two or more), recommendation (their latest NPS
+        answer a 9 or 10) — and the flows from where they
         stood at the end of the comparison period (``"none"``: no order yet).
 
-        :returns: ``{"steps": {"purchase": n, "repurchase": n}, "flows": [{"from", "to",
+        :returns: ``{"steps": {"purchase": n, "repurchase": n, "recommendation": n}, "flows": [{"from", "to",
             "customers"}]}``.
         """
         period = self.period(start, end)
@@ -692,7 +730,9 @@ class Insights:
             session()
             .execute(
                 select(
-                    func.coalesce(before.c.step, literal_column("'none'")).label("source"), now.c.step, func.count()
+                    func.coalesce(before.c.step, literal_column("'none'")).label("source"),
+                    now.c.step,
+                    func.count(),
                 )
                 .select_from(now)
                 .outerjoin(before, before.c.customer == now.c.customer)
@@ -702,11 +742,81 @@ class Insights:
             .all()
         )
         return {
-            "steps": {step: int(counts.get(step, 0)) for step in ("purchase", "repurchase")},
+            "steps": {step: int(counts.get(step, 0)) for step in STEPS[1:]},
             "flows": [
                 {"from": source, "to": target, "customers": int(count)}
                 for source, target, count in flows
             ],
+        }
+
+    # -- surveys --------------------------------------------------------------------
+
+    def indices(self, start: date | Period, end: date | None = None) -> dict[str, Figure]:
+        """The eight indices: ``{area: Figure}`` on 0-100 (DOMAIN.md: each answer scored
+        100·(v - 1)/(k - 1), the weighted mean of an area's answers; t interval), hidden
+        below ``SHOPCARE_INSIGHTS_MIN_N`` answers."""
+        return answers.indices(self.period(start, end), self.minimum())
+
+    def audits(self, start: date | Period, end: date | None = None) -> dict[str, Figure]:
+        """The mystery-shopper audits' score per area, as :meth:`indices` (shown from
+        one audit answer: audits are few and each is a deliberate check)."""
+        return answers.indices(self.period(start, end), 1, kind="audit")
+
+    def index_trend(
+        self, start: date | Period, end: date | None = None
+    ) -> list[tuple[Any, dict[str, Figure]]]:
+        """The indices month by month: ``[(Bucket, {area: Figure})]``."""
+        return answers.index_trend(self.period(start, end), self.minimum())
+
+    def nps(self, start: date | Period, end: date | None = None) -> Figure:
+        """NPS in points, -100 to 100, with its adjusted-Wald 95 % interval."""
+        return answers.nps(self.period(start, end), self.minimum())
+
+    def csat(self, start: date | Period, end: date | None = None) -> Figure:
+        """CSAT in percent (answers of 4 or 5 to the overall 1-5 question), Wilson."""
+        return answers.csat(self.period(start, end), self.minimum())
+
+    def ces(self, start: date | Period, end: date | None = None) -> Figure:
+        """CES, the mean of the 1-7 answers, with a t interval."""
+        return answers.ces(self.period(start, end), self.minimum())
+
+    def distribution(
+        self, question_type: str, start: date | Period, end: date | None = None
+    ) -> dict[int, int]:
+        """``{value: answers}`` over the whole scale of ``nps`` (0-10), ``rating`` (the
+        CSAT question, 1-5) or ``ces`` (1-7)."""
+        key = "csat" if question_type == "rating" else None
+        return answers.distribution(self.period(start, end), question_type, key)
+
+    def response_rate(self, start: date | Period, end: date | None = None) -> Figure:
+        """Answered / delivered invitations, in percent, for invitations sent in the period."""
+        return answers.response_rate(self.period(start, end))
+
+    # -- complaints -----------------------------------------------------------------
+
+    def complaints(
+        self, start: date | Period, end: date | None = None, *, now: datetime | None = None
+    ) -> dict[str, Any]:
+        """Tickets opened in the period: ``{"volume": [{"kind", "area", "tickets"}],
+        "first_response": {"n", "median_hours", "p90_hours"}, "resolution": {…},
+        "first_response_sla": SlaShare, "resolution_sla": SlaShare, "handling": Figure
+        (share of 4-5 on 1-5), "handling_distribution": {1..5: n}}``. Times are calendar
+        hours from opening; an SLA share counts only tickets with that target."""
+        period = self.period(start, end)
+        now = now or datetime.now(UTC)
+        handling, spread = complaints.handling(period, self.minimum())
+        return {
+            "volume": complaints.volume(period),
+            "first_response": complaints.times(period, Ticket.first_response_at),
+            "resolution": complaints.times(period, Ticket.resolved_at),
+            "first_response_sla": complaints.sla(
+                period, Ticket.first_response_at, Ticket.first_response_due_at, now
+            ),
+            "resolution_sla": complaints.sla(
+                period, Ticket.resolved_at, Ticket.resolution_due_at, now
+            ),
+            "handling": handling,
+            "handling_distribution": spread,
         }
 
     # -- one product ----------------------------------------------------------------

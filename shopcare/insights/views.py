@@ -141,6 +141,22 @@ def dashboard() -> str:
         presets=preset_labels(),
         grains={"week": _l("Weeks"), "month": _l("Months")},
         change_labels=change_labels(),
+        headline_labels={
+            "nps": _l("NPS"),
+            "csat": _l("CSAT"),
+            "ces": _l("CES (1-7)"),
+            "response_rate": _l("Survey response rate"),
+            "handling": _l("Satisfied with complaint handling"),
+            "return_rate": _l("Return rate"),
+        },
+        headline_units={
+            "nps": "",
+            "csat": " %",
+            "ces": "",
+            "response_rate": " %",
+            "handling": " %",
+            "return_rate": " %",
+        },
     )
 
 
