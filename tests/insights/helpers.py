@@ -110,3 +110,76 @@ def shipment(
     session().add(made)
     session().flush()
     return made
+
+
+def survey_fixture() -> Any:
+    """A survey with one version and questions nps, csat (rating), ces, and one rating
+    question per other area key used by the tests (``q_<area>``), plus an audit check."""
+    from shopcare.surveys.models import Question, Survey, SurveyVersion
+
+    survey = Survey(key=f"s{next(_numbers)}", kind="post_purchase")
+    version = SurveyVersion(survey=survey, number=1, title_en="T", title_es="T")
+    questions = {}
+    for position, (key, kind, area) in enumerate(
+        [
+            ("nps", "nps", "satisfaction"),
+            ("csat", "rating", "satisfaction"),
+            ("ces", "ces", "processes"),
+            ("product", "rating", "product"),
+            ("check", "check", "infrastructure"),
+        ]
+    ):
+        questions[key] = Question(
+            version=version,
+            position=position,
+            key=key,
+            type=kind,
+            area=area,
+            text_en=key,
+            text_es=key,
+        )
+    session().add(survey)
+    session().flush()
+    return survey, version, questions
+
+
+def answers(
+    fixture: Any,
+    key: str,
+    values: list[int],
+    *,
+    when: datetime,
+    the_order: Order | None = None,
+    kind: str = "customer",
+    weight: float = 1.0,
+) -> None:
+    """One response per value, each answering question ``key`` with it."""
+    from shopcare.surveys.models import SCALES, Answer, Response
+
+    survey, version, questions = fixture
+    question = questions[key]
+    low, high = SCALES[question.type]
+    for value in values:
+        response = Response(
+            survey_id=survey.id,
+            version_id=version.id,
+            order_id=the_order.id if the_order else None,
+            kind=kind,
+            status="complete",
+            created_at=when,
+            completed_at=when,
+        )
+        response.answers.append(
+            Answer(
+                question_id=question.id,
+                kind=kind,
+                type=question.type,
+                area=question.area,
+                weight=weight,
+                value=value,
+                score=100.0 * (value - low) / (high - low),
+                created_at=when,
+            )
+        )
+        session().add(response)
+    session().flush()

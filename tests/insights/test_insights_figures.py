@@ -124,7 +124,10 @@ def test_empty_shop_has_no_data_anywhere(care: Any) -> None:
     assert care.insights.deliveries(*MARCH) == []
     assert care.insights.lost_customers(now=utc(2026, 6, 1)) == []
     assert care.insights.segments(*MARCH)["moves"] == []
-    assert care.insights.loyalty(*MARCH) == {"steps": {"purchase": 0, "repurchase": 0, "recommendation": 0}, "flows": []}
+    assert care.insights.loyalty(*MARCH) == {
+        "steps": {"purchase": 0, "repurchase": 0, "recommendation": 0},
+        "flows": [],
+    }
 
 
 def test_weeks_are_cut_in_the_shops_zone(care: Any) -> None:
