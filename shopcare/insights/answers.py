@@ -58,7 +58,9 @@ def _sums() -> tuple[Any, ...]:
     )
 
 
-def indices(period: Period, minimum: int, *, kind: str = "customer") -> dict[str, Figure]:
+def indices(
+    period: Period, minimum: int, *, kind: str = "customer", orders: Any = None
+) -> dict[str, Figure]:
     """``{area: Figure}`` for the eight areas (DOMAIN.md: the weighted mean of the 0-100
     scores of the answers tagged with the area), ``kind="audit"`` for the
     mystery-shopper audits' answers. Hidden below ``minimum`` answers."""

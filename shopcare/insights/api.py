@@ -70,7 +70,10 @@ TABLE = schemas.add(
                     "properties": {
                         "key": {"type": "string"},
                         "label": {"type": "string"},
-                        "kind": {"type": "string", "enum": ["text", "int", "percent", "score", "hours"]},
+                        "kind": {
+                            "type": "string",
+                            "enum": ["text", "int", "percent", "score", "hours"],
+                        },
                     },
                 },
             },
@@ -156,6 +159,8 @@ PRODUCT = schemas.add(
             },
             "guarantee_claims": {"type": "integer"},
             "guarantee_units": {"type": "integer"},
+            "indices": {"type": "object", "additionalProperties": FIGURE},
+            "tickets": {"type": "object", "additionalProperties": {"type": "integer"}},
         },
     },
 )
@@ -269,4 +274,5 @@ def insights_product(sku: str) -> Response:
     if found is None:
         raise NotFound("No such product.")
     found["return_rate"] = found["return_rate"].as_dict()
+    found["indices"] = {area: fig.as_dict() for area, fig in found["indices"].items()}
     return jsonify(found)

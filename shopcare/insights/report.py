@@ -422,8 +422,10 @@ def distribution(insights: Insights, period: Period, question_type: str) -> Tabl
     )
 
 
-def complaints_tables(insights: Insights, period: Period) -> list[Table]:
-    found = insights.complaints(period)
+def complaints_tables(
+    insights: Insights, period: Period, found: dict[str, Any] | None = None
+) -> list[Table]:
+    found = found or insights.complaints(period)
     kinds = kind_labels()
     volume = Table(
         "complaints_volume",
@@ -556,6 +558,7 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
     {"current", "previous", "change"}}, "refunded": {"current": {currency: str},
     "previous": …}, "tables": [Table.as_dict()]}``."""
     previous = period.previous()
+    tickets, tickets_before = insights.complaints(period), insights.complaints(previous)
     seg, moves = segments(insights, period)
     ladder, flows = loyalty(insights, period)
     tables = [
@@ -564,7 +567,7 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
         distribution(insights, period, "nps"),
         distribution(insights, period, "rating"),
         distribution(insights, period, "ces"),
-        *complaints_tables(insights, period),
+        *complaints_tables(insights, period, tickets),
         returns_trend(insights, period, grain),
         returns_by(insights, period, "product", limit=_top()),
         returns_by(insights, period, "category"),
@@ -587,9 +590,7 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
             "response_rate": headline(
                 insights.response_rate(period), insights.response_rate(previous)
             ),
-            "handling": headline(
-                insights.complaints(period)["handling"], insights.complaints(previous)["handling"]
-            ),
+            "handling": headline(tickets["handling"], tickets_before["handling"]),
             "return_rate": headline(insights.return_rate(period), insights.return_rate(previous)),
         },
         "refunded": {

@@ -825,8 +825,9 @@ class Insights:
         self, sku: str, start: date | Period, end: date | None = None
     ) -> dict[str, Any] | None:
         """One product's page: ``{"sku", "name", "delivered", "returned", "return_rate":
-        Figure, "reasons": [{"reason", "units"}], "guarantee_claims", "guarantee_units"}``,
-        or ``None`` for a SKU never ordered."""
+        Figure, "reasons": [{"reason", "units"}], "guarantee_claims", "guarantee_units",
+        "indices": {area: Figure} (answers about orders with the product), "tickets":
+        {kind: n} (tickets about those orders)}``, or ``None`` for a SKU never ordered."""
         period = self.period(start, end)
         name = (
             session().execute(select(func.max(OrderLine.name)).where(OrderLine.sku == sku)).scalar()
@@ -869,6 +870,21 @@ class Insights:
             .all()
         )
         claims = self.guarantee_claims(period, sku=sku)
+        orders = select(OrderLine.order_id).where(OrderLine.sku == sku)
+        tickets = (
+            session()
+            .execute(
+                select(Ticket.kind, func.count())
+                .where(
+                    Ticket.order_id.in_(orders),
+                    Ticket.created_at >= period.start_utc,
+                    Ticket.created_at < period.end_utc,
+                )
+                .group_by(Ticket.kind)
+                .order_by(Ticket.kind)
+            )
+            .all()
+        )
         return {
             "sku": sku,
             "name": name,
@@ -878,6 +894,8 @@ class Insights:
             "reasons": [{"reason": r, "units": int(u)} for r, u in reasons],
             "guarantee_claims": claims[0]["claims"] if claims else 0,
             "guarantee_units": claims[0]["units"] if claims else 0,
+            "indices": answers.indices(period, self.minimum(), orders=orders),
+            "tickets": {kind: int(n) for kind, n in tickets},
         }
 
 

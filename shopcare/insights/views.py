@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
 
 from shopcare.core.access import staff_required
+from shopcare.core.areas import AREAS
 from shopcare.core.i18n import _, _l, formats, shop_zone
 from shopcare.insights import report
 from shopcare.insights.periods import GRAINS, PRESETS, Period, preset, today_in
@@ -249,4 +250,6 @@ def product(sku: str) -> str:
         choice=choice,
         change_labels=change_labels(),
         presets=preset_labels(),
+        areas=AREAS,
+        kind_labels=report.kind_labels(),
     )

@@ -192,3 +192,18 @@ def test_complaint_times_and_handling(care: Any) -> None:
     assert found["resolution"] == {"n": 0, "median_hours": None, "p90_hours": None}
     assert found["handling"] == Figure(None, 3)
     assert found["handling_distribution"] == {1: 0, 2: 1, 3: 0, 4: 1, 5: 1}
+
+
+def test_product_page_has_its_indices_and_tickets(care: Any) -> None:
+    """Answers about orders with MUG-1 count for MUG-1's page, others do not: ten 5s
+    about the mug's order (100), ten 1s about the tea's (0)."""
+    mug = order(care, "M-1", [("MUG-1", 1, "10.00")], delivered=IN_MARCH)
+    tea = order(care, "T-1", [("TEA-9", 1, "4.00")], delivered=IN_MARCH)
+    fixture = survey_fixture()
+    answers(fixture, "product", [5] * 10, when=IN_MARCH, the_order=mug)
+    answers(fixture, "product", [1] * 10, when=IN_MARCH, the_order=tea)
+    ticket(subject="mug", order_id=mug.id, created_at=IN_MARCH)
+    page = care.insights.product("MUG-1", *MARCH)
+    assert page["indices"]["product"].value == 100.0
+    assert page["tickets"] == {"complaint": 1}
+    assert care.insights.product("TEA-9", *MARCH)["indices"]["product"].value == 0.0
