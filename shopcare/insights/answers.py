@@ -19,7 +19,7 @@ from shopcare.insights import stats
 from shopcare.insights.periods import Period
 from shopcare.insights.sql import bucket_index
 from shopcare.insights.stats import Figure
-from shopcare.surveys.models import Answer, Invitation, Question
+from shopcare.surveys.models import Answer, Invitation, Question, Response
 
 
 def _in(period: Period, column: Any) -> Any:
@@ -63,20 +63,18 @@ def indices(
 ) -> dict[str, Figure]:
     """``{area: Figure}`` for the eight areas (DOMAIN.md: the weighted mean of the 0-100
     scores of the answers tagged with the area), ``kind="audit"`` for the
-    mystery-shopper audits' answers. Hidden below ``minimum`` answers."""
-    rows = (
-        session()
-        .execute(
-            select(Answer.area, *_sums())
-            .where(
-                Answer.kind == kind,
-                Answer.score.is_not(None),
-                _in(period, Answer.created_at),
-            )
-            .group_by(Answer.area)
-        )
-        .all()
+    mystery-shopper audits' answers; ``orders``, a select of order ids, keeps only the
+    answers about those orders (a product's page). Hidden below ``minimum`` answers."""
+    query = (
+        select(Answer.area, *_sums())
+        .where(Answer.kind == kind, Answer.score.is_not(None), _in(period, Answer.created_at))
+        .group_by(Answer.area)
     )
+    if orders is not None:
+        query = query.join(Response, Response.id == Answer.response_id).where(
+            Response.order_id.in_(orders)
+        )
+    rows = session().execute(query).all()
     found = {area: (int(n), float(w), float(t), float(s)) for area, n, w, t, s in rows}
     return {
         area: weighted_mean(*found.get(area, (0, 0.0, 0.0, 0.0)), minimum=minimum) for area in AREAS
