@@ -79,8 +79,8 @@ def _inert(text: str) -> str:
 def _rate_columns() -> list[Column]:
     return [
         Column("rate", _l("Return rate (%)"), "percent"),
-        Column("low", _l("95 % interval, low"), "percent"),
-        Column("high", _l("95 % interval, high"), "percent"),
+        Column("low", _l("Lower bound (95%)"), "percent"),
+        Column("high", _l("Upper bound (95%)"), "percent"),
     ]
 
 
@@ -207,8 +207,8 @@ def deliveries(insights: Insights, period: Period) -> Table:
             Column("delivered", _l("Parcels delivered"), "int"),
             Column("with_estimate", _l("With a delivery estimate"), "int"),
             Column("on_time", _l("On time (%)"), "percent"),
-            Column("low", _l("95 % interval, low"), "percent"),
-            Column("high", _l("95 % interval, high"), "percent"),
+            Column("low", _l("Lower bound (95%)"), "percent"),
+            Column("high", _l("Upper bound (95%)"), "percent"),
             Column("transit_p50_hours", _l("Transit, median (hours)"), "hours"),
             Column("transit_p90_hours", _l("Transit, 90th percentile (hours)"), "hours"),
         ],
@@ -344,8 +344,8 @@ def _fig_columns(label: Any, kind: str = "percent") -> list[Column]:
     return [
         Column("value", label, kind),
         Column("n", _l("n"), "int"),
-        Column("low", _l("95 % interval, low"), kind),
-        Column("high", _l("95 % interval, high"), kind),
+        Column("low", _l("Lower bound (95%)"), kind),
+        Column("high", _l("Upper bound (95%)"), kind),
     ]
 
 
@@ -489,8 +489,8 @@ def complaints_tables(
             Column("met", _l("Met"), "int"),
             Column("with_target", _l("Tickets with this target, due"), "int"),
             Column("share", _l("Within target (%)"), "percent"),
-            Column("low", _l("95 % interval, low"), "percent"),
-            Column("high", _l("95 % interval, high"), "percent"),
+            Column("low", _l("Lower bound (95%)"), "percent"),
+            Column("high", _l("Upper bound (95%)"), "percent"),
         ],
         sla_rows,
         x="target",
