@@ -14,6 +14,7 @@
     var labels = {};
     table.columns.forEach(function (column) { labels[column.key] = column; });
     var percent = table.chart.y.every(function (key) { return labels[key].kind === "percent"; });
+    var score = table.chart.y.every(function (key) { return labels[key].kind === "score"; });
     new Chart(canvas, {
       type: table.chart.type,
       data: {
@@ -34,7 +35,7 @@
         maintainAspectRatio: false,
         animation: false,
         plugins: { legend: { display: table.chart.y.length > 1 } },
-        scales: { y: { beginAtZero: true, suggestedMax: percent ? 10 : undefined,
+        scales: { y: { beginAtZero: true, suggestedMax: score ? 100 : (percent ? 10 : undefined),
           ticks: { callback: function (value) { return percent ? value + " %" : value; } } } }
       }
     });
