@@ -15,6 +15,7 @@ from typing import Any
 from shopcare.core.areas import AREAS
 from shopcare.core.i18n import _l
 from shopcare.insights import stats
+from shopcare.insights.answers import Summary
 from shopcare.insights.periods import Period
 from shopcare.insights.services import SEGMENTS, Insights
 from shopcare.insights.stats import Figure
@@ -289,7 +290,6 @@ def step_labels() -> dict[str, Any]:
 
 def loyalty(insights: Insights, period: Period) -> tuple[Table, Table]:
     now = insights.loyalty(period)
-    before = insights.loyalty(period.previous())
     labels = step_labels()
     ladder = Table(
         "loyalty",
@@ -303,7 +303,7 @@ def loyalty(insights: Insights, period: Period) -> tuple[Table, Table]:
             {
                 "step": str(labels[step]),
                 "customers": now["steps"][step],
-                "previous": before["steps"][step],
+                "previous": now["previous_steps"][step],
             }
             for step in ("purchase", "repurchase", "recommendation")
         ],
@@ -349,9 +349,15 @@ def _fig_columns(label: Any, kind: str = "percent") -> list[Column]:
     ]
 
 
-def indices(insights: Insights, period: Period) -> Table:
-    found = insights.indices(period)
-    audits = insights.audits(period)
+def summary(insights: Insights, period: Period) -> Summary:
+    """The survey figures of ``period`` and its comparison period, in one scan."""
+    return Summary(period, period.previous(), insights.minimum())
+
+
+def indices(insights: Insights, period: Period, found_summary: Summary | None = None) -> Table:
+    answers = found_summary or summary(insights, period)
+    found = answers.indices()
+    audits = answers.indices(kind="audit")
     rows = []
     for area, label in AREAS.items():
         audit = audits[area].as_dict()
@@ -383,9 +389,9 @@ def indices(insights: Insights, period: Period) -> Table:
     )
 
 
-def index_trend(insights: Insights, period: Period) -> Table:
+def index_trend(insights: Insights, period: Period, found_summary: Summary | None = None) -> Table:
     rows = []
-    for bucket, figures in insights.index_trend(period):
+    for bucket, figures in (found_summary or summary(insights, period)).trend():
         row: dict[str, Any] = {"bucket": bucket.label}
         for area in AREAS:
             row[area] = figures[area].as_dict()["value"]
@@ -405,8 +411,12 @@ def index_trend(insights: Insights, period: Period) -> Table:
     )
 
 
-def distribution(insights: Insights, period: Period, question_type: str) -> Table:
-    counts = insights.distribution(question_type, period)
+def distribution(
+    insights: Insights, period: Period, question_type: str, found_summary: Summary | None = None
+) -> Table:
+    counts = (found_summary or summary(insights, period)).distribution(
+        question_type, key="csat" if question_type == "rating" else None
+    )
     titles = {
         "nps": _l("NPS answers (0-10)"),
         "rating": _l("CSAT answers (1-5)"),
@@ -559,14 +569,15 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
     "previous": …}, "tables": [Table.as_dict()]}``."""
     previous = period.previous()
     tickets, tickets_before = insights.complaints(period), insights.complaints(previous)
+    answers = summary(insights, period)
     seg, moves = segments(insights, period)
     ladder, flows = loyalty(insights, period)
     tables = [
-        indices(insights, period),
-        index_trend(insights, period),
-        distribution(insights, period, "nps"),
-        distribution(insights, period, "rating"),
-        distribution(insights, period, "ces"),
+        indices(insights, period, answers),
+        index_trend(insights, period, answers),
+        distribution(insights, period, "nps", answers),
+        distribution(insights, period, "rating", answers),
+        distribution(insights, period, "ces", answers),
         *complaints_tables(insights, period, tickets),
         returns_trend(insights, period, grain),
         returns_by(insights, period, "product", limit=_top()),
@@ -584,9 +595,9 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
         "comparison": previous.as_dict(),
         "grain": grain,
         "headlines": {
-            "nps": headline(insights.nps(period), insights.nps(previous)),
-            "csat": headline(insights.csat(period), insights.csat(previous)),
-            "ces": headline(insights.ces(period), insights.ces(previous)),
+            "nps": headline(answers.nps(), answers.nps("previous")),
+            "csat": headline(answers.csat(), answers.csat("previous")),
+            "ces": headline(answers.ces(), answers.ces("previous")),
             "response_rate": headline(
                 insights.response_rate(period), insights.response_rate(previous)
             ),

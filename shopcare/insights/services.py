@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, case, distinct, func, literal, literal_column, select
-from sqlalchemy.sql import Select
 
 from shopcare.cases.models import COUNTING, Case, CaseLine
 from shopcare.core.config import setting
@@ -560,50 +559,65 @@ class Insights:
                 counts[reason] = counts.get(reason, 0) + 1
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
-    def _rfm(self, until: datetime, name: str) -> Any:
-        """Per customer with an order before ``until``: recency (days), frequency
-        (orders), monetary (minor units) and their quintile scores 1-5, and the segment."""
+    def _rfm(self, period: Period) -> Any:
+        """Per customer with an order before the period's end, in one pass over the
+        orders: the segment at the period's end and at its start (``"none"`` without an
+        order then) and the money spent by the end (minor units).
+
+        Recency, frequency and money are cut in quintiles with ``NTILE(5)`` (ties broken
+        by the customer); the start's quintiles are taken among the customers who had
+        ordered by then (their own window partition)."""
+        start, end = period.start_utc, period.end_utc
         money = (
             select(
                 OrderLine.order_id.label("order_id"), func.sum(OrderLine.paid_minor).label("paid")
             )
             .group_by(OrderLine.order_id)
-            .subquery(f"{name}_money")
+            .subquery("order_money")
         )
+        before = Order.placed_at < start
+        paid = func.coalesce(money.c.paid, 0)
         base = (
             select(
                 _customer().label("customer"),
-                func.max(Order.placed_at).label("last_at"),
-                func.count(Order.id).label("frequency"),
-                func.coalesce(func.sum(money.c.paid), 0).label("monetary"),
+                func.max(Order.placed_at).label("last_now"),
+                func.count(Order.id).label("frequency_now"),
+                func.sum(paid).label("money_now"),
+                func.max(case((before, Order.placed_at))).label("last_before"),
+                func.sum(case((before, 1), else_=0)).label("frequency_before"),
+                func.sum(case((before, paid), else_=0)).label("money_before"),
             )
             .outerjoin(money, money.c.order_id == Order.id)
-            .where(Order.placed_at < until)
+            .where(Order.placed_at < end)
             .group_by(_customer())
-            .subquery(f"{name}_rfm_base")
+            .subquery("rfm_base")
         )
+        had = case((base.c.frequency_before > 0, 1), else_=0)
+
+        def tile(column: Any, *, partition: Any = None) -> Any:
+            return func.ntile(5).over(partition_by=partition, order_by=(column, base.c.customer))
+
         scored = select(
             base.c.customer,
-            base.c.monetary,
-            func.ntile(5).over(order_by=(base.c.last_at, base.c.customer)).label("r"),
-            func.ntile(5).over(order_by=(base.c.frequency, base.c.customer)).label("f"),
-            func.ntile(5).over(order_by=(base.c.monetary, base.c.customer)).label("m"),
-        ).subquery(f"{name}_rfm_scored")
-        fm = (scored.c.f + scored.c.m + 1) // 2  # integer division: the rounded-up mean
-        r = scored.c.r
-        segment = case(
-            (and_(r >= 4, fm >= 4), "champions"),
-            (and_(r >= 4, fm == 1), "new"),
-            (and_(r >= 3, fm >= 2, fm <= 3), "potential"),
-            (and_(r == 3, fm >= 4), "loyal"),
-            (and_(r <= 2, fm >= 4), "cant_lose"),
-            (and_(r <= 2, fm >= 2), "at_risk"),
-            (and_(r >= 2, fm == 1), "hibernating"),
-            else_="lost",
-        )
-        return select(scored.c.customer, scored.c.monetary, segment.label("segment")).subquery(
-            f"{name}_rfm"
-        )
+            base.c.money_now,
+            base.c.frequency_before,
+            tile(base.c.last_now).label("r_now"),
+            tile(base.c.frequency_now).label("f_now"),
+            tile(base.c.money_now).label("m_now"),
+            tile(base.c.last_before, partition=had).label("r_before"),
+            tile(base.c.frequency_before, partition=had).label("f_before"),
+            tile(base.c.money_before, partition=had).label("m_before"),
+        ).subquery("rfm_scored")
+        c = scored.c
+        return select(
+            c.customer,
+            c.money_now,
+            _segment(c.r_now, (c.f_now + c.m_now + 1) // 2).label("segment_now"),
+            case(
+                (c.frequency_before > 0, _segment(c.r_before, (c.f_before + c.m_before + 1) // 2)),
+                else_=literal_column("'none'"),
+            ).label("segment_before"),
+        ).subquery("rfm")
 
     def segments(self, start: date | Period, end: date | None = None) -> dict[str, Any]:
         """RFM segments as at the end of the period and of the comparison period.
@@ -620,41 +634,31 @@ class Insights:
             comparison period's end (``"none"``: no order then) to this one's}.
         """
         period = self.period(start, end)
-        now = self._rfm(period.end_utc, "now")
+        rfm = self._rfm(period)
         rows = (
             session()
             .execute(
-                select(now.c.segment, func.count(), func.sum(now.c.monetary)).group_by(
-                    now.c.segment
-                )
-            )
-            .all()
-        )
-        total = sum(int(revenue or 0) for _, _, revenue in rows)
-        counted = {segment: (int(count), int(revenue or 0)) for segment, count, revenue in rows}
-        before = self._rfm(period.start_utc, "before")
-        moves = (
-            session()
-            .execute(
                 select(
-                    func.coalesce(before.c.segment, literal_column("'none'")).label("source"),
-                    now.c.segment,
-                    func.count(),
+                    rfm.c.segment_before, rfm.c.segment_now, func.count(), func.sum(rfm.c.money_now)
                 )
-                .select_from(now)
-                .outerjoin(before, before.c.customer == now.c.customer)
-                .group_by(func.coalesce(before.c.segment, literal_column("'none'")), now.c.segment)
-                .order_by("source", now.c.segment)
+                .group_by(rfm.c.segment_before, rfm.c.segment_now)
+                .order_by(rfm.c.segment_before, rfm.c.segment_now)
             )
             .all()
         )
+        counted: dict[str, list[int]] = {segment: [0, 0] for segment in SEGMENTS}
+        for _source, target, count, revenue in rows:  # at most 9 x 8 grouped rows
+            counted[target][0] += int(count)
+            counted[target][1] += int(revenue or 0)
+        total = sum(revenue for _, revenue in counted.values())
+        moves = [(source, target, count) for source, target, count, _ in rows]
         return {
             "segments": [
                 {
                     "segment": segment,
-                    "customers": counted.get(segment, (0, 0))[0],
+                    "customers": counted[segment][0],
                     "revenue_share": (
-                        round(100.0 * counted.get(segment, (0, 0))[1] / total, 2) if total else None
+                        round(100.0 * counted[segment][1] / total, 2) if total else None
                     ),
                 }
                 for segment in SEGMENTS
@@ -666,20 +670,47 @@ class Insights:
             ],
         }
 
-    def _steps(self, until: datetime) -> Select[Any]:
-        """Each customer's step at ``until``: recommendation when their latest NPS answer
-        before then was 9 or 10 (a promoter), else repurchase (two orders or more) or
-        purchase (one)."""
-        latest_nps = (
+    def loyalty(self, start: date | Period, end: date | None = None) -> dict[str, Any]:
+        """The loyalty ladder at the end of the period: how many customers stand at
+        purchase (one order), repurchase (two or more), recommendation (their latest NPS
+        answer a 9 or 10, a promoter) — and the flows from where they stood at the end of
+        the comparison period (``"none"``: no order yet), in one pass over the orders and
+        one over the NPS answers.
+
+        :returns: ``{"steps": {"purchase": n, "repurchase": n, "recommendation": n},
+            "previous_steps": {…} (at the period's start), "flows": [{"from", "to",
+            "customers"}]}``.
+        """
+        period = self.period(start, end)
+        early = Order.placed_at < period.start_utc
+        orders = (
+            select(
+                _customer().label("customer"),
+                func.count(Order.id).label("now"),
+                func.sum(case((early, 1), else_=0)).label("before"),
+            )
+            .where(Order.placed_at < period.end_utc)
+            .group_by(_customer())
+            .subquery("customer_orders")
+        )
+        answered_early = case((Answer.created_at < period.start_utc, 1), else_=0)
+        newest = (
             select(
                 func.lower(Order.email).label("customer"),
                 Answer.value.label("value"),
+                answered_early.label("early"),
                 func.row_number()
                 .over(
                     partition_by=func.lower(Order.email),
                     order_by=(Answer.created_at.desc(), Answer.id.desc()),
                 )
                 .label("newest"),
+                func.row_number()
+                .over(
+                    partition_by=(func.lower(Order.email), answered_early),
+                    order_by=(Answer.created_at.desc(), Answer.id.desc()),
+                )
+                .label("newest_of_its_side"),
             )
             .join(Response, Response.id == Answer.response_id)
             .join(Order, Order.id == Response.order_id)
@@ -687,65 +718,64 @@ class Insights:
                 Answer.type == "nps",
                 Answer.kind == "customer",
                 Answer.value.is_not(None),
-                Answer.created_at < until,
+                Answer.created_at < period.end_utc,
             )
-            .subquery("latest_nps")
+            .subquery("newest_nps")
         )
         promoters = (
-            select(latest_nps.c.customer)
-            .where(latest_nps.c.newest == 1, latest_nps.c.value >= 9)
-            .subquery("promoters")
+            select(
+                newest.c.customer,
+                func.max(case((newest.c.newest == 1, newest.c.value))).label("now"),
+                func.max(
+                    case(
+                        (
+                            and_(newest.c.early == 1, newest.c.newest_of_its_side == 1),
+                            newest.c.value,
+                        )
+                    )
+                ).label("before"),
+            )
+            .group_by(newest.c.customer)
+            .subquery("latest_nps")
         )
-        orders = (
-            select(_customer().label("customer"), func.count(Order.id).label("orders"))
-            .where(Order.placed_at < until)
-            .group_by(_customer())
-            .subquery("customer_orders")
+        step_now = case(
+            (promoters.c.now >= 9, "recommendation"),
+            (orders.c.now >= 2, "repurchase"),
+            else_="purchase",
         )
-        return select(
-            orders.c.customer,
-            case(
-                (promoters.c.customer.is_not(None), "recommendation"),
-                (orders.c.orders >= 2, "repurchase"),
-                else_="purchase",
-            ).label("step"),
-        ).outerjoin(promoters, promoters.c.customer == orders.c.customer)
-
-    def loyalty(self, start: date | Period, end: date | None = None) -> dict[str, Any]:
-        """The loyalty ladder at the end of the period: how many customers stand at
-        purchase (one order), repurchase (two or more), recommendation (their latest NPS
-        answer a 9 or 10) — and the flows from where they
-        stood at the end of the comparison period (``"none"``: no order yet).
-
-        :returns: ``{"steps": {"purchase": n, "repurchase": n, "recommendation": n}, "flows": [{"from", "to",
-            "customers"}]}``.
-        """
-        period = self.period(start, end)
-        now = self._steps(period.end_utc).subquery("now_steps")
-        before = self._steps(period.start_utc).subquery("before_steps")
-        counts = dict(
-            session().execute(select(now.c.step, func.count()).group_by(now.c.step)).all()
+        step_before = case(
+            (orders.c.before == 0, "none"),
+            (promoters.c.before >= 9, "recommendation"),
+            (orders.c.before >= 2, "repurchase"),
+            else_="purchase",
         )
-        flows = (
+        ladder = (
+            select(step_before.label("source"), step_now.label("target"))
+            .select_from(orders)
+            .outerjoin(promoters, promoters.c.customer == orders.c.customer)
+            .subquery("ladder")
+        )
+        rows = (
             session()
             .execute(
-                select(
-                    func.coalesce(before.c.step, literal_column("'none'")).label("source"),
-                    now.c.step,
-                    func.count(),
-                )
-                .select_from(now)
-                .outerjoin(before, before.c.customer == now.c.customer)
-                .group_by(func.coalesce(before.c.step, literal_column("'none'")), now.c.step)
-                .order_by("source", now.c.step)
+                select(ladder.c.source, ladder.c.target, func.count())
+                .group_by(ladder.c.source, ladder.c.target)
+                .order_by(ladder.c.source, ladder.c.target)
             )
             .all()
         )
+        steps = dict.fromkeys(STEPS[1:], 0)
+        previous = dict.fromkeys(STEPS[1:], 0)
+        for source, target, count in rows:  # at most 4 x 3 grouped rows
+            steps[target] += int(count)
+            if source != "none":
+                previous[source] += int(count)
         return {
-            "steps": {step: int(counts.get(step, 0)) for step in STEPS[1:]},
+            "steps": steps,
+            "previous_steps": previous,
             "flows": [
                 {"from": source, "to": target, "customers": int(count)}
-                for source, target, count in flows
+                for source, target, count in rows
             ],
         }
 
@@ -897,6 +927,20 @@ class Insights:
             "indices": answers.indices(period, self.minimum(), orders=orders),
             "tickets": {kind: int(n) for kind, n in tickets},
         }
+
+
+def _segment(r: Any, fm: Any) -> Any:
+    """The RFM segment of a recency score and a frequency-money score (1-5 each)."""
+    return case(
+        (and_(r >= 4, fm >= 4), "champions"),
+        (and_(r >= 4, fm == 1), "new"),
+        (and_(r >= 3, fm >= 2, fm <= 3), "potential"),
+        (and_(r == 3, fm >= 4), "loyal"),
+        (and_(r <= 2, fm >= 4), "cant_lose"),
+        (and_(r <= 2, fm >= 2), "at_risk"),
+        (and_(r >= 2, fm == 1), "hibernating"),
+        else_="lost",
+    )
 
 
 def _aware(moment: Any) -> datetime | None:

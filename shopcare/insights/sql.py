@@ -42,12 +42,18 @@ def days_between(earlier: Any, later: Any) -> ColumnElement[float]:
 def bucket_index(column: Any, buckets: Sequence[Bucket]) -> ColumnElement[int]:
     """The index of the bucket a datetime column falls in (``NULL`` outside them): a
     ``CASE`` over the buckets' UTC bounds, which were cut in the shop's zone, so the
-    database never needs to know the zone."""
+    database never needs to know the zone. The ``CASE`` is a balanced tree of
+    comparisons (about log2 of the number of buckets per row, not one per bucket);
+    the buckets must be contiguous and in order."""
     if not buckets:
         return literal(None)
-    whens = [(column < bucket.end_utc, index) for index, bucket in enumerate(buckets)]
-    return case(
-        (column < buckets[0].start_utc, None),
-        *whens,
-        else_=None,
-    )
+
+    def tree(low: int, high: int) -> Any:  # buckets[low:high], column >= buckets[low].start
+        if high - low == 1:
+            return case((column < buckets[low].end_utc, low), else_=None)
+        middle = (low + high) // 2
+        return case(
+            (column < buckets[middle].start_utc, tree(low, middle)), else_=tree(middle, high)
+        )
+
+    return case((column < buckets[0].start_utc, None), else_=tree(0, len(buckets)))

@@ -126,6 +126,7 @@ def test_empty_shop_has_no_data_anywhere(care: Any) -> None:
     assert care.insights.segments(*MARCH)["moves"] == []
     assert care.insights.loyalty(*MARCH) == {
         "steps": {"purchase": 0, "repurchase": 0, "recommendation": 0},
+        "previous_steps": {"purchase": 0, "repurchase": 0, "recommendation": 0},
         "flows": [],
     }
 
@@ -252,6 +253,7 @@ def test_segments_and_their_moves(care: Any, customers: None) -> None:
 def test_loyalty_ladder_and_flows(care: Any, customers: None) -> None:
     ladder = care.insights.loyalty(*MARCH)
     assert ladder["steps"] == {"purchase": 1, "repurchase": 4, "recommendation": 0}
+    assert ladder["previous_steps"] == {"purchase": 0, "repurchase": 4, "recommendation": 0}
     assert sorted((f["from"], f["to"], f["customers"]) for f in ladder["flows"]) == [
         ("none", "purchase", 1),
         ("repurchase", "repurchase", 4),

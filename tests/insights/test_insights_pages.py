@@ -87,8 +87,8 @@ def test_custom_period_label_says_which_days_each_side_covers(client: FlaskClien
     html = client.get("/care/insights/?preset=custom&from=2026-03-02&to=2026-03-31").get_data(
         as_text=True
     )
-    assert "This period: Mar 2, 2026 – Mar 31, 2026 (30 days)." in html
-    assert "Compared with: Jan 31, 2026 – Mar 1, 2026 (the 30 days before)." in html
+    assert "This period: Mar 2, 2026 \u2013 Mar 31, 2026 (30 days)." in html
+    assert "Compared with: Jan 31, 2026 \u2013 Mar 1, 2026 (the 30 days before)." in html
 
 
 def test_lost_customers_page_and_csv(client: FlaskClient, care: Any, db: Any) -> None:
