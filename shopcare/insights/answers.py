@@ -200,7 +200,7 @@ class Summary:
                     Answer.kind,
                     Answer.area,
                     Answer.type,
-                    Question.key,
+                    Answer.question_id,
                     Answer.value,
                     func.count(Answer.id),
                     func.coalesce(func.sum(Answer.weight), 0.0),
@@ -208,17 +208,20 @@ class Summary:
                     func.coalesce(func.sum(Answer.weight * Answer.score * Answer.score), 0.0),
                     func.count(Answer.score),
                 )
-                .join(Question, Question.id == Answer.question_id)
                 .where(
                     Answer.value.is_not(None),
                     Answer.created_at >= previous.start_utc,
                     Answer.created_at < current.end_utc,
                 )
-                .group_by(index, Answer.kind, Answer.area, Answer.type, Question.key, Answer.value)
+                .group_by(
+                    index, Answer.kind, Answer.area, Answer.type, Answer.question_id, Answer.value
+                )
             )
             .all()
         )
         self.split = len(self.previous_buckets)
+        # the CSAT question's ids (one per survey version): a small look-up, not a join
+        self.csat_ids = set(session().scalars(select(Question.id).where(Question.key == "csat")))
 
     def _select(self, which: str, bucket: int | None = None) -> list[Any]:
         if bucket is not None:

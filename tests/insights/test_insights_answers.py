@@ -207,3 +207,35 @@ def test_product_page_has_its_indices_and_tickets(care: Any) -> None:
     assert page["indices"]["product"].value == 100.0
     assert page["tickets"] == {"complaint": 1}
     assert care.insights.product("TEA-9", *MARCH)["indices"]["product"].value == 0.0
+
+
+def test_dashboard_figures_equal_the_public_api(care: Any) -> None:
+    """The dashboard adds its survey figures up from one grouped scan of both periods;
+    they must be the figures ``care.insights`` gives one by one."""
+    from shopcare.insights import report
+
+    fixture = survey_fixture()
+    for when in (IN_MARCH, madrid(2026, 2, 10, 12)):
+        answers(fixture, "nps", [10, 10, 9, 9, 9, 8, 7, 6, 3, 0], when=when)
+        answers(fixture, "csat", [5, 5, 4, 4, 4, 3, 2, 1, 5, 4], when=when)
+        answers(fixture, "ces", [5, 6, 7, 5, 6, 4, 7, 6, 5, 6], when=when)
+        answers(fixture, "product", [5] * 6 + [1] * 4, when=when, weight=2.0)
+        answers(fixture, "check", [1, 0], when=when, kind="audit")
+    period = care.insights.period(date(2026, 3, 2), date(2026, 4, 1))
+    data = report.dashboard(care.insights, period, "month")
+    for name in ("nps", "csat", "ces"):
+        assert data["headlines"][name]["current"] == getattr(care.insights, name)(period).as_dict()
+        assert (
+            data["headlines"][name]["previous"]
+            == getattr(care.insights, name)(period.previous()).as_dict()
+        )
+    tables = {table["key"]: table for table in data["tables"]}
+    product = next(row for row in tables["indices"]["rows"] if row["area"] == "Products")
+    assert product["value"] == care.insights.indices(period)["product"].as_dict()["value"]
+    assert product["n"] == 10
+    infrastructure = next(
+        r for r in tables["indices"]["rows"] if r["area"] == "Site, pick-up points and packaging"
+    )
+    assert infrastructure["audit"] == 50.0 and infrastructure["audit_n"] == 2
+    assert [row["answers"] for row in tables["csat_distribution"]["rows"]] == [1, 1, 1, 4, 3]
+    assert sum(row["answers"] for row in tables["nps_distribution"]["rows"]) == 10
