@@ -8,7 +8,7 @@ DEMO_DB ?= instance/demo.sqlite
 PORT ?= 5000
 KEYWORDS := -k _ -k _l -k _sc -k ngettext:1,2 -k _scn:1,2
 
-.PHONY: demo-translations demo lock upgrade-lock test-lowest test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
+.PHONY: audit demo-translations demo lock upgrade-lock test-lowest test test-sqlite lint format typecheck translations extract update-catalogs compile-catalogs bench clean
 
 UV_VERSION := 0.13.9
 UV     := $(BIN)/uv
@@ -47,6 +47,11 @@ test-lowest: $(UV)
 	  --constraint .venv-lowest/constraints.txt -e '.[postgres,test,dev]'
 	$(UV) pip freeze --python .venv-lowest/bin/python | grep -iE '^(flask|sqlalchemy|werkzeug|babel|alembic|psycopg)[=-]'
 	.venv-lowest/bin/python scripts/run_tests.py -q -p no:cacheprovider $(PYTEST_ARGS)
+
+## make audit: bandit over shopcare's code, pip-audit over the lock's pinned versions
+audit: $(STAMP)
+	$(BIN)/bandit -q -c pyproject.toml -r shopcare
+	$(BIN)/pip-audit -r $(LOCK) --no-deps --disable-pip --progress-spinner off
 
 ## make demo: create .venv, install, seed the SQLite demo shop once, serve it on :5000 (make demo PORT=8000)
 demo: $(STAMP)

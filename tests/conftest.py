@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fixtures_gunicorn",
     "tests.fixtures_signals",
     "tests.fixtures_smtp",
+    "tests.fixtures_sweep",
 ]
 
 

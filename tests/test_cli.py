@@ -32,6 +32,8 @@ INVOCATIONS: dict[tuple[str, ...], tuple[list[str], str]] = {
     ("outbox", "retry"): (["--all-failed"], "0 item(s) queued again"),
     ("mail", "test"): (["ann@example.com"], "sent"),
     ("tracking", "flag-late"): ([], "0 shipment(s) newly late"),
+    ("privacy", "export"): (["nobody@example.com"], '"orders": []'),
+    ("privacy", "erase"): (["nobody@example.com", "--yes"], "Nothing is held about"),
     ("db", "downgrade"): (["base"], "shopcare tables downgraded to base"),
 }
 

@@ -140,12 +140,24 @@ def store(token: str, photo: CleanPhoto, db: Session | None = None) -> Path:
     return path
 
 
+_DOOMED = "shopcare_case_photos_doomed"
+
+
+def discard(token: str, content_type: str, db: Session) -> None:
+    """Delete a stored photo's file once ``db``'s transaction commits (kept if it rolls
+    back, so that a failed erasure leaves the case as it was)."""
+    db.info.setdefault(_DOOMED, []).append(path_for(token, content_type))
+
+
 @event.listens_for(Session, "after_commit")
 def _keep_stored(db: Session) -> None:
     db.info.pop(_PENDING, None)
+    for path in db.info.pop(_DOOMED, []):
+        path.unlink(missing_ok=True)
 
 
 @event.listens_for(Session, "after_rollback")
 def _remove_stored(db: Session) -> None:
     for path in db.info.pop(_PENDING, []):
         path.unlink(missing_ok=True)
+    db.info.pop(_DOOMED, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from shopcare.cases import api, events, views
+from shopcare.cases import api, events, privacy, views
 from shopcare.cases.settings import SETTINGS
 from shopcare.core.i18n import _l
 from shopcare.core.state import State
@@ -19,6 +19,7 @@ def init_app(app: Flask, state: State) -> None:
     """Declare the cases' parts on ``state``."""
     state.add_settings(SETTINGS)
     state.add_events(events.EVENTS)
+    state.add_privacy_part(privacy.PART)
     state.add_templates(TEMPLATES)  # shopcare/templates/shopcare/cases/ (and its e-mails)
     state.add_blueprint(views.blueprint)  # /care/cases: the shopper's pages
     state.add_home_card(views.cases_card)

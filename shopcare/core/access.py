@@ -147,6 +147,64 @@ def guest_url() -> str | None:
     return None
 
 
+# -- declared access rules ----------------------------------------------------------------
+#
+# Every shopcare view says who may use it, as an attribute the route sweep
+# (tests/test_route_sweep.py) reads: a view without one fails the suite. The decorators
+# below set it; ``staff_required``, ``login_required`` and the API's ``api_auth`` set it
+# themselves.
+
+#: Anyone, no object behind it (the care home, the order look-up, the API's documents).
+PUBLIC = "public"
+#: A logged-in shopper's own list.
+SHOPPER = "shopper"
+#: Staff only.
+STAFF = "staff"
+#: One object of a kind: its owner, staff, or a guest with its signed link; anyone else
+#: gets the same 404 as for no such object.
+OWNER = "owner"
+#: The JSON API: an API key with scopes, or a shopper's session where declared.
+API = "api"
+#: A machine caller that proves itself with a signature over the body (a carrier webhook).
+SIGNED = "signed"
+RULES = (PUBLIC, SHOPPER, STAFF, OWNER, API, SIGNED)
+ATTRIBUTE = "shopcare_access"
+
+
+def declare(view: F, rule: str, subject: str | None = None) -> F:
+    """Mark ``view`` with its access rule (``(rule, subject)``), returning it."""
+    if rule not in RULES:
+        raise ValueError(f"unknown access rule {rule!r}")
+    setattr(view, ATTRIBUTE, (rule, subject))
+    return view
+
+
+def public(view: F) -> F:
+    """Declare ``view`` open to anyone (it shows no one's object)."""
+    return declare(view, PUBLIC)
+
+
+def signed(view: F) -> F:
+    """Declare ``view`` as a machine endpoint that checks a signature itself."""
+    return declare(view, SIGNED)
+
+
+def owner_of(subject: str) -> Callable[[F], F]:
+    """Declare ``view`` as showing or changing one ``subject`` (``"order"``,
+    ``"case"``…) that only its owner, staff, or a guest with its signed link may use; the
+    view enforces it through the subject's one access rule (``may_see_order`` …)."""
+
+    def decorator(view: F) -> F:
+        return declare(view, OWNER, subject)
+
+    return decorator
+
+
+def access_rule(view: Callable[..., Any]) -> tuple[str, str | None] | None:
+    """The rule ``view`` declared, or ``None``."""
+    return getattr(view, ATTRIBUTE, None)
+
+
 def login_required(view: F) -> F:
     """Send anonymous visitors to the host's login page; a host without one sends them
     to what a guest can do instead (the order look-up); else 401."""
@@ -157,7 +215,7 @@ def login_required(view: F) -> F:
             return _to_login_or(401, guest=True)
         return view(*args, **kwargs)
 
-    return cast(F, wrapper)
+    return declare(cast(F, wrapper), SHOPPER)
 
 
 def staff_required(view: F) -> F:
@@ -172,4 +230,4 @@ def staff_required(view: F) -> F:
             abort(403)
         return view(*args, **kwargs)
 
-    return cast(F, wrapper)
+    return declare(cast(F, wrapper), STAFF)

@@ -193,7 +193,7 @@ def take_sqlite_write_lock(table: str) -> None:
     rollback). ``UPDATE … WHERE 0`` changes nothing, but as a write statement it
     starts a write transaction (pysqlite issues ``BEGIN`` before it), waiting up to
     the connection's busy timeout for another writer to finish."""
-    session().execute(text(f"UPDATE {table} SET id = id WHERE 0"))
+    session().execute(text(f"UPDATE {table} SET id = id WHERE 0"))  # nosec B608: a table name of shopcare's metadata
 
 
 #: PostgreSQL's SQLSTATEs for "run the transaction again": serialization_failure and
@@ -229,5 +229,5 @@ def retrying(work: Callable[[], T], *, attempts: int = 4) -> T:
             if attempt == attempts or not is_retryable(error):
                 raise
             session().rollback()
-            time.sleep(random.uniform(0.005, 0.02) * 2**attempt)
+            time.sleep(random.uniform(0.005, 0.02) * 2**attempt)  # nosec B311: back-off jitter
     raise AssertionError("unreachable")  # pragma: no cover

@@ -183,6 +183,8 @@ class State:
     template_folders: list[str] = field(default_factory=list)
     #: the event-log actions ``record_event`` accepts on this app (the vocabulary)
     event_names: set[str] = field(default_factory=set)
+    #: each domain's part in a person's export and erasure (``shopcare.core.privacy``)
+    privacy_parts: list[Any] = field(default_factory=list)
 
     # -- made when the app is mounted, or on first use
     #: the app's ``api`` child blueprint
@@ -334,6 +336,16 @@ class State:
             if not isinstance(name, str) or not name.strip() or len(name) > 64:
                 raise ValueError(f"an event name is 1 to 64 characters of text, not {name!r}")
             self.event_names.add(name)
+
+    def add_privacy_part(self, part: Any) -> None:
+        """Declare what this domain holds about a person: a
+        :class:`shopcare.core.privacy.PrivacyPart` (its export and its erasure).
+
+        :raises ValueError: if another part has the same name.
+        """
+        if any(known.name == part.name for known in self.privacy_parts):
+            raise ValueError(f"privacy part {part.name!r} is declared twice")
+        self.privacy_parts.append(part)
 
     def add_templates(self, folder: str | Path) -> None:
         """Look up shopcare templates in ``folder`` too (after the host's own folder, so

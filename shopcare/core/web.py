@@ -30,7 +30,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import FileSystemLoader
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from shopcare.core.access import guest_url, is_staff, login_url
+from shopcare.core.access import guest_url, is_staff, login_url, public
 from shopcare.core.config import setting
 from shopcare.core.i18n import _
 from shopcare.core.layout import base_layout
@@ -76,9 +76,11 @@ def shopcare_context() -> dict[str, Any]:
         "shopcare_home_cards": home_cards,
         "shopcare_locale": get_locale,
         "shopcare_form_expired": form_expired,
+        "shopcare_form_refused": form_refused,
     }
 
 
+@public
 def index() -> str:
     """The care home: what a shopper can do here."""
     return render_template("shopcare/index.html", contact=shop_contact())
@@ -117,6 +119,16 @@ def form_view(view: F) -> F:
 def form_expired() -> bool:
     """Whether this request's form token expired or was missing (for the template)."""
     return bool(g.get("shopcare_form_expired"))
+
+
+def form_refused(form: Any) -> bool:
+    """Whether this POST of ``form`` was refused for its token (expired, missing, or
+    ``CSRFProtect`` refused it): the page then says so above the form, which keeps
+    what was typed (``shopcare/_form_refused.html``)."""
+    if request.method != "POST":
+        return False
+    token = getattr(form, "csrf_token", None)  # absent when the host turned CSRF off
+    return bool(token is not None and token.errors) or form_expired()
 
 
 def back_to(default_endpoint: str = "shopcare.index") -> Response:

@@ -24,6 +24,8 @@ from shopcare.core.outbox import cli as outbox_cli
 from shopcare.core.outbox import mail as outbox_mail
 from shopcare.core.outbox.models import OUTBOX
 from shopcare.core.outbox.worker import PURGE_EVERY, purge_done_items
+from shopcare.core.privacy import ERASED
+from shopcare.core.privacy_cli import privacy_group
 from shopcare.core.state import State
 
 
@@ -31,6 +33,7 @@ def init_app(app: Flask, state: State) -> None:
     """Declare the core's own parts on ``state``."""
     state.add_settings(DEFAULTS)
     state.add_events(OUTBOX.events)  # outbox.retried
+    state.add_events([ERASED])
     state.add_templates(web.TEMPLATES)
     state.add_api(
         api_views.routes, schemas=api_schemas, models=[Error], security_schemes=SECURITY_SCHEMES
@@ -42,6 +45,7 @@ def init_app(app: Flask, state: State) -> None:
     state.add_command(outbox_cli.mail_group)
     state.add_command(cli.db_group)
     state.add_command(cli.check)
+    state.add_command(privacy_group)
     state.add_periodic("shopcare.outbox.purge", purge_done_items, every=PURGE_EVERY)
 
 

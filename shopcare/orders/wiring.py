@@ -10,13 +10,14 @@ from __future__ import annotations
 from flask import Flask
 
 from shopcare.core.state import State
-from shopcare.orders import api, events, jobs
+from shopcare.orders import api, events, jobs, privacy
 from shopcare.orders.cli import orders_group
 
 
 def init_app(app: Flask, state: State) -> None:
     """Declare the orders' parts on ``state``."""
     state.add_events(events.EVENTS)
+    state.add_privacy_part(privacy.PART)
     state.add_api(api.routes)
     state.add_command(orders_group)
     state.add_job(jobs.RECORD_JOB, jobs.record_later)

@@ -8,7 +8,7 @@ from flask import Flask
 from shopcare.core.i18n import _l
 from shopcare.core.state import State
 from shopcare.core.web import TEMPLATES
-from shopcare.staff import outbox, views
+from shopcare.staff import outbox, privacy, views
 from shopcare.staff.blueprint import make_blueprint
 
 
@@ -18,5 +18,7 @@ def init_app(app: Flask, state: State) -> None:
     state.add_staff_pages(views.pages)
     state.add_staff_pages(outbox.pages)
     state.add_staff_nav("shopcare.staff.outbox", _l("E-mails and jobs"), outbox.failed_count)
+    state.add_staff_pages(privacy.pages)
+    state.add_staff_nav("shopcare.staff.privacy_page", _l("A person's data"))
     # Made when the app is mounted, so that it has the pages every feature declared.
     state.add_blueprint(lambda: make_blueprint(state))

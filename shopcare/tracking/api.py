@@ -21,7 +21,7 @@ from flask import jsonify, request
 from pydantic import Field
 from werkzeug.wrappers import Response
 
-from shopcare.core.access import may_see_order
+from shopcare.core.access import may_see_order, signed
 from shopcare.core.api.auth import api_auth
 from shopcare.core.api.errors import ApiError
 from shopcare.core.api.openapi import operation, ref
@@ -282,6 +282,7 @@ def _no_constants(name: str) -> Any:
     tags=("tracking",),
     security=[{"carrierSignature": []}],
 )
+@signed
 def tracking_receive_events() -> Response:
     raw = request.get_data(cache=True)
     verify_signature(request.headers.get(SIGNATURE_HEADER), raw)

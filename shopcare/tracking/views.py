@@ -32,7 +32,9 @@ from shopcare.core.access import (
     login_required,
     login_url,
     may_see_order,
+    owner_of,
     owns_order,
+    public,
     staff_required,
 )
 from shopcare.core.cache import page_cache
@@ -204,6 +206,7 @@ def _field_message(name: str) -> str:
 @blueprint.route("/", methods=["GET", "POST"])
 @limit("guest_lookup", methods=("POST",))
 @web.form_view
+@public
 def lookup() -> Response | str:
     """Find an order by its number and e-mail; a match goes to its page by a signed link.
 
@@ -266,6 +269,7 @@ def orders() -> str:
 
 
 @blueprint.route("/orders/<reference>")
+@owner_of("order")
 def order(reference: str) -> Response:
     """One order: its shipments, progress, estimate and timeline.
 
@@ -331,7 +335,7 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
     now = utcnow()
     tracking = tracker.order_tracking(versioned.order, now=now)
     catalog = Catalog()  # the locale's translations, looked up once for the whole fragment
-    html = Markup(
+    html = Markup(  # nosec B704: an autoescaped template, rendered
         render_template(
             "shopcare/tracking/_order_tracking.html",
             order=versioned.order,

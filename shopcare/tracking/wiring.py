@@ -7,7 +7,7 @@ from flask import Flask
 from shopcare.core.i18n import _l
 from shopcare.core.state import State
 from shopcare.core.web import TEMPLATES
-from shopcare.tracking import api, events, jobs, views
+from shopcare.tracking import api, events, jobs, privacy, views
 from shopcare.tracking.settings import SETTINGS
 
 
@@ -15,6 +15,7 @@ def init_app(app: Flask, state: State) -> None:
     """Declare tracking's parts on ``state``."""
     state.add_settings(SETTINGS)
     state.add_events(events.EVENTS)
+    state.add_privacy_part(privacy.PART)
     state.add_templates(TEMPLATES)  # shopcare/templates/shopcare/tracking/ (and its e-mails)
     state.add_blueprint(views.blueprint)  # /care/tracking: the shopper's pages
     state.add_home_card(views.track_card)

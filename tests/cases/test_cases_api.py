@@ -60,14 +60,17 @@ def test_open_read_list_and_act_with_a_key(
     assert again.status_code == 409
 
 
-def test_an_exchange_through_the_api(
-    care: Any, db: Any, client: FlaskClient, api_key: Any
-) -> None:
+def test_an_exchange_through_the_api(care: Any, db: Any, client: FlaskClient, api_key: Any) -> None:
     delivered_order(care)
     db.session.commit()
     headers = api_key("cases:read", "cases:write")
-    body = {"order": "SO-1", "kind": "return", "lines": {"MUG-1": 1}, "reason": "too_small",
-            "remedy": "exchange"}
+    body = {
+        "order": "SO-1",
+        "kind": "return",
+        "lines": {"MUG-1": 1},
+        "reason": "too_small",
+        "remedy": "exchange",
+    }
     missing = client.post(API, json=body, headers=headers)
     assert missing.status_code == 422
     assert "exchange_for" in missing.get_json()["error"]["fields"]

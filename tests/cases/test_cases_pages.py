@@ -247,7 +247,12 @@ def test_an_exchange_asks_which_variant_beside_the_field(
     url = "/care/cases/orders/SO-1/return"
     html = client.get(url).get_data(as_text=True)
     assert 'class="sc-field sc-exchange-for"' in html and 'name="exchange_for"' in html
-    data = {"csrf_token": token(html), "qty-MUG-1": "1", "reason": "too_small", "remedy": "exchange"}
+    data = {
+        "csrf_token": token(html),
+        "qty-MUG-1": "1",
+        "reason": "too_small",
+        "remedy": "exchange",
+    }
     refused = client.post(url, data=data)
     assert refused.status_code == 200
     assert re.search(

@@ -154,7 +154,11 @@ def test_an_exchange_names_the_variant_and_the_signal_carries_it(
 ) -> None:
     delivered_order(care)
     case = care.cases.open(
-        "SO-1", "return", {"MUG-1": 1}, reason="too_small", remedy="exchange",
+        "SO-1",
+        "return",
+        {"MUG-1": 1},
+        reason="too_small",
+        remedy="exchange",
         exchange_for="  Size M,\n  blue  ",
     )
     db.session.commit()

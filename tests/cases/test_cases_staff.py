@@ -176,10 +176,50 @@ def test_bulk_approve(care: Any, db: Any, client: FlaskClient) -> None:
     assert {care.cases.get(n).status for n in (a.number, b.number)} == {"approved"}
 
 
+@pytest.mark.parametrize(
+    ("next_", "where"),
+    [
+        ("/care/staff/cases?status=requested", "/care/staff/cases?status=requested"),
+        ("https://evil.example/", "/care/staff/cases"),
+        ("//evil.example/", "/care/staff/cases"),
+        ("/care/staff/cases\r\nSet-Cookie: x=1", "/care/staff/cases"),
+    ],
+)
+def test_bulk_approve_goes_back_only_on_this_site(
+    care: Any, db: Any, client: FlaskClient, next_: str, where: str
+) -> None:
+    delivered_order(care)
+    care.cases.open("SO-1", "return", {"MUG-1": 1}, reason="too_small")
+    db.session.commit()
+    login(client, "sam")
+    html = client.get("/care/staff/cases").get_data(as_text=True)
+    response = client.post(
+        "/care/staff/cases/approve", data={"csrf_token": token(html), "next": next_}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == where
+
+
+def test_bulk_approve_without_its_token_says_so(care: Any, db: Any, client: FlaskClient) -> None:
+    delivered_order(care)
+    case = care.cases.open("SO-1", "return", {"MUG-1": 1}, reason="too_small")
+    db.session.commit()
+    login(client, "sam")
+    response = client.post(
+        "/care/staff/cases/approve", data={"number": case.number}, follow_redirects=True
+    )
+    assert "This form had expired" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert care.cases.get(case.number).status == "requested"
+
+
 def test_staff_see_the_exchange_wish_as_text(care: Any, db: Any, client: FlaskClient) -> None:
     delivered_order(care)
     case = care.cases.open(
-        "SO-1", "return", {"MUG-1": 1}, reason="too_small", remedy="exchange",
+        "SO-1",
+        "return",
+        {"MUG-1": 1},
+        reason="too_small",
+        remedy="exchange",
         exchange_for="<i>Size L</i>",
     )
     db.session.commit()

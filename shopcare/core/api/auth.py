@@ -27,7 +27,7 @@ from flask import current_app, g, request
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError as CSRFValidationError
 
-from shopcare.core.access import current_user
+from shopcare.core.access import API, current_user, declare
 from shopcare.core.api import keys
 from shopcare.core.api.errors import ApiError
 from shopcare.core.api.models import ApiKey
@@ -147,6 +147,6 @@ def api_auth(scopes: Iterable[str] = (), *, session: bool = False) -> Callable[[
             return current_app.ensure_sync(view)(*args, **kwargs)
 
         wrapper.shopcare_api_auth = AuthRequirement(required, session)  # type: ignore[attr-defined]
-        return cast(F, wrapper)
+        return declare(cast(F, wrapper), API)
 
     return decorator

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import make_response, render_template
 from werkzeug.wrappers import Response
 
+from shopcare.core.access import public
 from shopcare.core.api.openapi import operation
 from shopcare.core.state import Routes
 
@@ -31,6 +32,7 @@ routes = Routes()
     tags=("meta",),
     security=(),
 )
+@public
 def api_docs() -> Response:
     response = make_response(render_template("shopcare/api/docs.html", redoc=REDOC))
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import jsonify
 from werkzeug.wrappers import Response
 
+from shopcare.core.access import public
 from shopcare.core.api.openapi import document, operation
 from shopcare.core.state import Routes
 
@@ -23,5 +24,6 @@ routes = Routes()
     tags=("meta",),
     security=(),
 )
+@public
 def openapi() -> Response:
     return jsonify(document())

@@ -34,6 +34,20 @@ APPEND_ONLY_FUNCTION = """\
 CREATE OR REPLACE FUNCTION shopcare_events_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- A GDPR erasure (shopcare.core.privacy) sets shopcare.erasure for its own
+    -- statement and may then blank who did it and what was said, never what happened,
+    -- to what, or when.
+    IF TG_OP = 'UPDATE' AND current_setting('shopcare.erasure', true) = 'on'
+       AND NEW.id = OLD.id
+       AND NEW.subject_kind = OLD.subject_kind AND NEW.subject_id = OLD.subject_id
+       AND NEW.action = OLD.action AND NEW.actor_kind = OLD.actor_kind
+       AND NEW.from_state IS NOT DISTINCT FROM OLD.from_state
+       AND NEW.to_state IS NOT DISTINCT FROM OLD.to_state
+       AND NEW.public = OLD.public
+       AND NEW.occurred_at = OLD.occurred_at AND NEW.recorded_at = OLD.recorded_at
+       AND NEW.dedupe_key IS NOT DISTINCT FROM OLD.dedupe_key THEN
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION USING
         MESSAGE = 'shopcare_events is append-only: ' || TG_OP || ' refused',
         ERRCODE = 'restrict_violation';
