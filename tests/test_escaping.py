@@ -152,6 +152,7 @@ def test_every_page_and_e_mail_shows_hostile_text_as_text(app, care, db, client,
     pages["privacy"] = privacy
     pages["privacy refused"] = refused
     pages.update(case_pages(app, care, db, client, order))
+    pages.update(survey_pages(app, care, db, client))
     for name, response in pages.items():
         assert response.status_code in (200, 422, 429), name
         html = response.get_data(as_text=True)
@@ -164,6 +165,8 @@ def test_every_page_and_e_mail_shows_hostile_text_as_text(app, care, db, client,
         "tracking/status_changed",
         "cases/withdrawal_received",
         "cases/status_changed",
+        "surveys/invitation",
+        "surveys/reminder",
     }
     assert {context.get("status") for _, context in mails} >= {"available_for_pickup", "delivered"}
     for template, context in [*mails, ("test", {})]:
@@ -228,6 +231,75 @@ def case_pages(app: Flask, care: Any, db: Any, client: Any, late_order: Any) -> 
     pages["api docs"] = client.get("/care/api/v1/docs")
     assert pages["error"].status_code == 404
     pages["error"].status_code = 200  # an error page, rendered: checked like the others
+    return pages
+
+
+def survey_pages(app: Flask, care: Any, db: Any, client: Any) -> dict[str, Any]:
+    """The surveys' pages and e-mails with hostile questions, options and answers."""
+    from shopcare.surveys.services import unsubscribe_token
+
+    now = datetime.now(UTC)
+    survey = care.surveys.default_survey()
+    option = {"value": "x", "en": HOSTILE, "es": HOSTILE}
+    care.surveys.edit(
+        survey,
+        title_en=HOSTILE,
+        title_es=HOSTILE,
+        questions=[
+            {"key": "nps", "type": "nps", "area": "satisfaction", "text_en": HOSTILE,
+             "text_es": HOSTILE, "required": True},
+            {"key": "pick", "type": "choice", "area": "image", "text_en": HOSTILE,
+             "text_es": HOSTILE, "options": [option]},
+            {"key": "many", "type": "multi", "area": "image", "text_en": HOSTILE,
+             "text_es": HOSTILE, "options": [option], "page": 2},
+            {"key": "vs", "type": "comparison", "area": "competition", "text_en": HOSTILE,
+             "text_es": HOSTILE, "page": 2},
+            {"key": "comment", "type": "text", "area": "satisfaction", "text_en": HOSTILE,
+             "text_es": HOSTILE, "page": 2},
+        ],
+    )  # fmt: skip
+    lines = [{"sku": "S1", "name": HOSTILE, "quantity": 1, "unit_price": "5"}]
+    for suffix, email in (("-3", "cy@example.com"), ("-4", "di@example.com")):
+        care.orders.record(
+            f"{HOSTILE}{suffix}", email, now - timedelta(days=10), lines,
+            delivered_at=now - timedelta(days=8),
+        )  # fmt: skip
+    answered, expired = sorted(care.surveys.invite_due(), key=lambda i: i.email)
+    care.surveys.remind_and_expire(now=now + timedelta(days=5))
+    care.surveys.answer(
+        answered.token, {"nps": 2, "pick": "x", "many": ["x"], "comment": HOSTILE}, final=False
+    )
+    expired.status = "expired"
+    care.orders.record(
+        f"{HOSTILE}-5", "agency@example.com", now - timedelta(days=10), lines
+    )
+    audit = care.surveys.audit_survey()
+    checks = {q.key: 1 for q in audit.questions if q.type == "check"}
+    care.surveys.record_audit(f"{HOSTILE}-5", {**checks, "notes": HOSTILE}, auditor=HOSTILE)
+    db.session.commit()
+
+    pages = {}
+    base = f"/care/surveys/s/{answered.token}"
+    pages["survey page 1"] = client.get(f"{base}?v=3")
+    pages["survey page 2"] = client.get(f"{base}?page=2")
+    pages["survey error"] = client.post(f"{base}?page=2", data={"page": "2", "vs": HOSTILE})
+    pages["survey done"] = client.get(f"{base}/done")
+    pages["survey closed"] = client.get(f"/care/surveys/s/{expired.token}")
+    pages["unsubscribe"] = client.get(f"/care/surveys/unsubscribe/{unsubscribe_token('cy@example.com')}")
+    pages["staff surveys"] = client.get("/care/staff/surveys")
+    pages["staff answers"] = client.get("/care/staff/surveys/post_purchase/responses")
+    pages["staff survey edit"] = client.get("/care/staff/surveys/post_purchase/edit")
+    pages["staff survey edit error"] = client.post(
+        "/care/staff/surveys/post_purchase/edit",
+        data={"count": "0", "q0-key": HOSTILE, "q0-type": HOSTILE, "title_en": HOSTILE},
+    )
+    pages["staff audit"] = client.get("/care/staff/surveys/audits/new")
+    pages["staff audit error"] = client.post(
+        "/care/staff/surveys/audits/new", data={"order": HOSTILE, "auditor": HOSTILE}
+    )
+    for name in ("survey error", "survey closed"):
+        assert pages[name].status_code in (400, 410), name
+        pages[name].status_code = 200
     return pages
 
 

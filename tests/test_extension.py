@@ -100,9 +100,10 @@ def test_each_feature_declares_its_parts_in_one_list():
     from shopcare.extension import FEATURES
     from shopcare.orders import wiring as orders
     from shopcare.staff import wiring as staff
+    from shopcare.surveys import wiring as surveys
     from shopcare.tracking import wiring as tracking
 
-    assert (core, orders, staff, tracking, cases) == FEATURES
+    assert (core, orders, staff, tracking, cases, surveys) == FEATURES
     assert all(callable(feature.init_app) for feature in FEATURES)
 
 

@@ -492,7 +492,15 @@ class SurveyDesk:
         """
         if not isinstance(token, str) or not 10 <= len(token) <= 64:
             raise NotFound("no such invitation")
-        found = session().scalars(select(Invitation).where(Invitation.token == token)).one_or_none()
+        found = (
+            session()
+            .scalars(
+                select(Invitation)
+                .where(Invitation.token == token)
+                .execution_options(populate_existing=True)  # bulk passes update without the ORM
+            )
+            .one_or_none()
+        )
         if found is None:
             raise NotFound("no such invitation")
         return found
@@ -529,6 +537,7 @@ class SurveyDesk:
         final: bool = True,
         may_contact: bool | None = None,
         actor: Actor | None = None,
+        now: datetime | None = None,
     ) -> Response:
         """Record answers to an invitation: ``{question_key: value}``.
 
@@ -542,14 +551,18 @@ class SurveyDesk:
         follow-up ticket in the complaint queue when the shopper said they may be
         contacted). One response per invitation.
 
+        ``now`` (aware; default: the current time) is when the answers are given (the
+        demo's back-filled year passes it).
+
         :raises NotFound: for a token no invitation has.
         :raises TransitionError: the invitation is completed, expired or withdrawn.
         :raises ValidationError: naming the question key of a bad or missing answer.
         """
+        now = utcnow() if now is None else aware_datetime(now, "now")
         invitation = self.invitation(token)
         if invitation.status not in OPEN:
             raise TransitionError("invitation", invitation.status, "completed")
-        if invitation.expires_at <= utcnow():
+        if invitation.expires_at <= now:
             raise TransitionError("invitation", "expired", "completed")
         version = invitation.version
         checked = check_answers(version, answers)
@@ -581,24 +594,26 @@ class SurveyDesk:
                         "kind": "customer",
                         "status": "partial",
                         "may_contact": False,
-                        "created_at": utcnow(),
-                        "updated_at": utcnow(),
+                        "created_at": now,
+                        "updated_at": now,
                     },
                 )
             db.refresh(invitation)
         response = self.response_for(invitation)
         if response is None:  # pragma: no cover - made above in this transaction
             raise NotFound("no response")
-        self._store(response, checked)
+        self._store(response, checked, now)
         if may_contact is not None:
             response.may_contact = bool(may_contact)
-        response.updated_at = utcnow()
+        response.updated_at = now
         db.flush()
         if final:
-            self._complete(invitation, response, actor=actor)
+            self._complete(invitation, response, actor=actor, now=now)
         return response
 
-    def _store(self, response: Response, checked: dict[Question, dict[str, Any]]) -> None:
+    def _store(
+        self, response: Response, checked: dict[Question, dict[str, Any]], now: datetime
+    ) -> None:
         db = session()
         existing = {answer.question_id: answer for answer in response.answers}
         for question, values in checked.items():
@@ -617,19 +632,20 @@ class SurveyDesk:
             answer.choice = values.get("choice")
             answer.text = values.get("text")
             answer.score = values.get("score")
-            answer.created_at = utcnow()
+            answer.created_at = now
         db.flush()
         for answer in response.answers:
             db.refresh(answer, ["question"])
 
-    def _complete(self, invitation: Invitation, response: Response, *, actor: Actor | None) -> None:
+    def _complete(
+        self, invitation: Invitation, response: Response, *, actor: Actor | None, now: datetime
+    ) -> None:
         answered = {answer.question.key for answer in response.answers}
         missing = [
             q.key for q in response.version.questions if q.required and q.key not in answered
         ]
         if missing:
             raise ValidationError({key: "an answer is required" for key in missing})
-        now = utcnow()
         INVITATION.move(
             Invitation,
             invitation.id,
@@ -637,6 +653,7 @@ class SurveyDesk:
             expected="started",
             values={"completed_at": now},
             actor=actor or Actor.shopper(None, invitation.email),
+            occurred_at=now,
         )
         response.status = "complete"
         response.completed_at = now
@@ -727,6 +744,7 @@ class SurveyDesk:
         *,
         auditor: str,
         actor: Actor | None = None,
+        now: datetime | None = None,
     ) -> Response:
         """Record a mystery-shopper audit of an order the auditor placed as a normal
         customer: the checklist's answers (``{key: 1 met / 0 not met}``, notes as text).
@@ -754,7 +772,7 @@ class SurveyDesk:
         missing = [q.key for q in version.questions if q.type == "check" and q.key not in answered]
         if missing:
             raise ValidationError({key: "an answer is required" for key in missing})
-        now = utcnow()
+        now = utcnow() if now is None else aware_datetime(now, "now")
         response = Response(
             survey_id=survey.id,
             version_id=version.id,
@@ -768,7 +786,7 @@ class SurveyDesk:
         )
         session().add(response)
         session().flush()
-        self._store(response, checked)
+        self._store(response, checked, now)
         weights = sum(a.weight for a in response.answers if a.type == "check")
         met = sum(a.weight * (a.value or 0) for a in response.answers if a.type == "check")
         response.score = round(100.0 * met / weights, 1) if weights else None

@@ -149,7 +149,7 @@ def test_finished_on_day_9_no_reminder_on_day_10(
     delivered(care, "SO-1", at=start - timedelta(days=9))
     delivered(care, "SO-2", at=start - timedelta(days=9), email="bob@example.com")
     db.session.commit()
-    ann, bob = sorted(care.surveys.invite_due(now=start), key=lambda i: i.order.reference)
+    ann, _bob = sorted(care.surveys.invite_due(now=start), key=lambda i: i.order.reference)
     db.session.commit()
     # day 10: the reminders are queued (a worker is slow to send them) ...
     assert care.surveys.remind_and_expire(now=start + timedelta(days=1)) == (2, 0)
