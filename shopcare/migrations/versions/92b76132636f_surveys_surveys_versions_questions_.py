@@ -1,7 +1,7 @@
 """surveys: surveys, versions, questions, invitations, responses, answers, unsubscribes
 
 Revision ID: 92b76132636f
-Revises: c4e1a5b0e7f1
+Revises: e430a962e2a7
 Create Date: 2026-11-30 21:52:41.297226
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import shopcare.core.db
 
 revision = "92b76132636f"
-down_revision = "c4e1a5b0e7f1"
+down_revision = "e430a962e2a7"
 branch_labels = None
 depends_on = None
 

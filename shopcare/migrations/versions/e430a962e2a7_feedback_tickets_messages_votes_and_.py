@@ -1,7 +1,7 @@
 """feedback tickets, messages, votes and canned replies
 
 Revision ID: e430a962e2a7
-Revises: 92b76132636f
+Revises: 0f2b9c4d7e11
 Create Date: 2026-11-30 21:56:02.623921
 """
 
@@ -14,7 +14,7 @@ import shopcare.core.db
 
 
 revision = 'e430a962e2a7'
-down_revision = '92b76132636f'
+down_revision = '0f2b9c4d7e11'
 branch_labels = None
 depends_on = None
 
