@@ -189,13 +189,15 @@ def _date(name: str) -> date:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        day = None
-    if day is None or not 1970 <= day.year <= 2999:
         raise ApiError(
             400,
             "invalid_period",
             "A period needs start and end dates.",
             {name: "a date, YYYY-MM-DD"},
+        ) from None
+    if not 1970 <= day.year <= 2999:  # a valid date shopcare will not count from
+        raise ApiError(
+            422, "invalid_period", "Dates run from 1970 to 2999.", {name: "out of range"}
         )
     return day
 
@@ -203,17 +205,18 @@ def _date(name: str) -> date:
 def period_from_args() -> Period:
     """``start`` and ``end`` from the query string.
 
-    :raises ApiError: 400 ``invalid_period`` for a missing or bad date, an end not after
-        the start or a period longer than the dashboard allows.
+    :raises ApiError: 400 ``invalid_period`` for a missing or malformed date; 422
+        ``invalid_period`` for a date before 1970 or after 2999, an end not after the
+        start, or a period longer than the dashboard allows.
     """
     start, end = _date("start"), _date("end")
     if end <= start:
         raise ApiError(
-            400, "invalid_period", "The end must be after the start.", {"end": "after start"}
+            422, "invalid_period", "The end must be after the start.", {"end": "after start"}
         )
     if (end - start).days > MAX_DAYS:
         raise ApiError(
-            400, "invalid_period", f"A period is at most {MAX_DAYS} days.", {"end": "too far"}
+            422, "invalid_period", f"A period is at most {MAX_DAYS} days.", {"end": "too far"}
         )
     return Period(start, end, shop_zone())
 
@@ -227,7 +230,11 @@ def period_from_args() -> Period:
         *PERIOD_PARAMETERS,
         {"name": "grain", "in": "query", "schema": {"type": "string", "enum": list(GRAINS)}},
     ],
-    responses={200: ("The dashboard", DASHBOARD), 400: "A bad period"},
+    responses={
+        200: ("The dashboard", DASHBOARD),
+        400: "A missing or malformed date",
+        422: "A period that cannot be shown",
+    },
     tags=("insights",),
 )
 @api_auth(scopes=("insights:read",))
@@ -262,7 +269,8 @@ def insights_lost_customers() -> Response:
     parameters=PERIOD_PARAMETERS,
     responses={
         200: ("The product's figures", PRODUCT),
-        400: "A bad period",
+        400: "A missing or malformed date",
+        422: "A period that cannot be shown",
         404: "No such product",
     },
     tags=("insights",),

@@ -135,7 +135,7 @@ def test_api_needs_the_scope_and_a_valid_period(
     bad = client.get(
         "/care/api/v1/insights/dashboard?start=2026-03-01&end=2026-02-01", headers=headers
     )
-    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_period"
+    assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "invalid_period"
     assert client.get("/care/api/v1/insights/dashboard", headers=headers).status_code == 400
     product = client.get(
         f"/care/api/v1/insights/products/MUG-1?{query}", headers=headers
