@@ -125,7 +125,7 @@ def distribution(period: Period, question_type: str, key: str | None = None) -> 
     )
     if key is not None:
         query = query.join(Question, Question.id == Answer.question_id).where(Question.key == key)
-    counted = {int(value): int(count) for value, count in session().execute(query).all()}
+    counted = {int(value or 0): int(count) for value, count in session().execute(query).all()}
     low, high = SCALES[question_type]
     return {value: counted.get(value, 0) for value in range(low, high + 1)}
 
@@ -158,7 +158,7 @@ def ces(period: Period, minimum: int) -> Figure:
         )
         .one()
     )
-    return stats.mean_t(int(n), float(total), float(squares), minimum=minimum)
+    return stats.mean_t(int(n), float(total or 0), float(squares or 0), minimum=minimum)
 
 
 def response_rate(period: Period) -> Figure:

@@ -98,5 +98,5 @@ def handling(period: Period, minimum: int) -> tuple[stats.Figure, dict[int, int]
         .all()
     )
     counts = {value: 0 for value in range(1, 6)}
-    counts.update({int(v): int(n) for v, n in rows})
+    counts.update({int(v or 0): int(n) for v, n in rows})
     return stats.wilson(counts[4] + counts[5], sum(counts.values()), minimum=minimum), counts

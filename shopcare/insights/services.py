@@ -267,7 +267,7 @@ class Insights:
             )
             .all()
         )
-        return {currency: minor_to_decimal(int(total), currency) for currency, total in rows}
+        return {currency: minor_to_decimal(int(total or 0), currency) for currency, total in rows}
 
     def guarantee_claims(
         self, start: date | Period, end: date | None = None, *, sku: str | None = None

@@ -79,7 +79,9 @@ def test_staff_open_the_dashboard_change_the_period_and_read_every_chart(
 
 
 @pytest.mark.parametrize(("locale", "size"), [("en-GB", "desktop"), ("es-ES", "phone")])
-def test_dashboard_screens(browser: Browser, demo: tuple[str, Flask], locale: str, size: str) -> None:
+def test_dashboard_screens(
+    browser: Browser, demo: tuple[str, Flask], locale: str, size: str
+) -> None:
     base, _app = demo
     page = staff_page(browser, base, locale)
     if size == "phone":
