@@ -147,3 +147,31 @@ def test_api_needs_the_scope_and_a_valid_period(
     )
     lost = client.get("/care/api/v1/insights/lost-customers", headers=headers)
     assert lost.status_code == 200 and lost.get_json()["customers"] == []
+
+
+def test_a_week_without_orders_is_a_dash_and_a_week_without_returns_is_zero(
+    client: FlaskClient, care: Any, db: Any, api_key: Any
+) -> None:
+    """PITFALLS "Gaps drawn as zeros", on the page and in the JSON the chart draws."""
+    today = date.today()
+    recent = madrid(today.year, today.month, today.day, 12) - timedelta(days=2)
+    first = order(care, "GAP-1", [("MUG-1", 2, "10.00")], delivered=recent)
+    case(first, "return", "approved", {"MUG-1": 1}, reason="too_small")
+    order(care, "GAP-2", [("MUG-1", 2, "10.00")], delivered=recent - timedelta(days=14))
+    db.session.commit()
+    login(client, "sam")
+    html = client.get("/care/insights/?preset=90d&grain=week").get_data(as_text=True)
+    trend = html[
+        html.index('data-table="returns_trend"') : html.index('data-table="returns_by_product"')
+    ]
+    assert "50.0 %" in trend and "0.0 %" in trend
+    assert trend.count('aria-label="No data"') >= 3 * 8  # 8+ empty weeks, 3 blank figures each
+    start, end = (today - timedelta(days=89)).isoformat(), (today + timedelta(days=1)).isoformat()
+    body = client.get(
+        f"/care/api/v1/insights/dashboard?start={start}&end={end}&grain=week",
+        headers=api_key("insights:read"),
+    ).get_json()
+    rows = next(t for t in body["tables"] if t["key"] == "returns_trend")["rows"]
+    rates = [row["rate"] for row in rows]
+    assert 50.0 in rates and 0.0 in rates
+    assert rates.count(None) == len(rates) - 2  # the gaps stay gaps: null, not 0
