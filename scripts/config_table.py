@@ -18,6 +18,7 @@ SOURCES = [
     (PACKAGE / "tracking" / "settings.py", "SETTINGS"),
     (PACKAGE / "cases" / "settings.py", "SETTINGS"),
     (PACKAGE / "surveys" / "settings.py", "SETTINGS"),
+    (PACKAGE / "feedback" / "settings.py", "SETTINGS"),
     (PACKAGE / "insights" / "settings.py", "SETTINGS"),
 ]
 

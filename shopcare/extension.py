@@ -13,6 +13,8 @@ from shopcare.cases import wiring as cases
 from shopcare.cases.services import CaseDesk
 from shopcare.core import wiring as core
 from shopcare.core.state import State, get_state
+from shopcare.feedback import wiring as feedback
+from shopcare.feedback.services import FeedbackDesk
 from shopcare.insights import wiring as insights
 from shopcare.insights.services import Insights
 from shopcare.orders import wiring as orders
@@ -27,7 +29,16 @@ from shopcare.tracking.services import ShipmentTracker
 #: ``init_app(app, state)`` declares that part's settings, blueprint, CLI commands,
 #: jobs, home cards, staff pages, API operations and templates on the app's
 #: :class:`~shopcare.core.state.State`. A new domain adds its ``wiring`` module here.
-FEATURES: tuple[ModuleType, ...] = (core, orders, staff, tracking, cases, surveys, insights)
+FEATURES: tuple[ModuleType, ...] = (
+    core,
+    orders,
+    staff,
+    tracking,
+    cases,
+    feedback,
+    surveys,
+    insights,
+)
 
 
 class ShopCare:
@@ -50,6 +61,7 @@ class ShopCare:
         self.orders = OrderBook()
         self.tracking = ShipmentTracker()
         self.cases = CaseDesk()
+        self.feedback = FeedbackDesk()
         self.surveys = SurveyDesk()
         self.insights = Insights()
         if app is not None:

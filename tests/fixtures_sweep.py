@@ -30,9 +30,26 @@ def world(care: Any, db: Any) -> dict[str, Any]:
     )
     care.cases.approve(case.number)
     shipment = care.tracking.add_shipment("SO-2", carrier="dhl", tracking_number="JD1")
+    ticket = care.feedback.submit(
+        "complaint", "Broken", "It broke", reference="SO-1", user_id="ann", email="ann@example.com"
+    )
+    from datetime import UTC, datetime, timedelta
+
+    from shopcare.surveys.services import unsubscribe_token
+
+    delivered_order(
+        care, "SO-9", email="cy@example.com", user_id=None,
+        delivered=datetime.now(UTC) - timedelta(days=8),
+    )  # fmt: skip
+    [invitation] = care.surveys.invite_due()
+    response = care.surveys.answer(invitation.token, {"nps": 9}, final=False)
     db.session.commit()
     return {
         "values": {
+            "invitation": invitation.token,
+            "signature": unsubscribe_token("cy@example.com"),
+            "survey": "post_purchase",
+            "response_id": response.id,
             "reference": "SO-1",
             "number": case.number,
             "token": db.session.scalars(select(CasePhoto.token)).one(),
@@ -41,6 +58,7 @@ def world(care: Any, db: Any) -> dict[str, Any]:
             "item_id": db.session.scalars(select(OutboxItem.id)).first(),
             "action": "approve",
             "filename": "shopcare/shopcare.css",
+            "ticket": ticket.reference,
         },
         "ann_key": guest_key(ann.id, ann.reference),
         "bob_key": guest_key(bob.id, bob.reference),

@@ -32,10 +32,15 @@ INVOCATIONS: dict[tuple[str, ...], tuple[list[str], str]] = {
     ("outbox", "retry"): (["--all-failed"], "0 item(s) queued again"),
     ("mail", "test"): (["ann@example.com"], "sent"),
     ("tracking", "flag-late"): ([], "0 shipment(s) newly late"),
+    ("mail", "receive"): ([], "opened F-"),
+    ("feedback", "sla"): ([], "0 breach(es) flagged"),
     ("privacy", "export"): (["nobody@example.com"], '"orders": []'),
     ("privacy", "erase"): (["nobody@example.com", "--yes"], "Nothing is held about"),
     ("db", "downgrade"): (["base"], "shopcare tables downgraded to base"),
 }
+
+#: What a command reads from standard input (an MTA's piped message).
+STDIN = {("mail", "receive"): b"From: Ann <ann@example.com>\r\nSubject: Hi\r\n\r\nHello\r\n"}
 
 
 def commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -77,7 +82,7 @@ def test_every_command_runs_without_an_app_context(
         assert "Usage:" in result.output
     for path, (args, said) in INVOCATIONS.items():
         args = [arg.format(empty_jsonl=empty) for arg in args]
-        result = runner.invoke(args=["shopcare", *path, *args])
+        result = runner.invoke(args=["shopcare", *path, *args], input=STDIN.get(path))
         assert result.exit_code == 0, (path, result.output, result.exception)
         assert said in result.output, (path, result.output)
         assert not has_app_context()

@@ -34,6 +34,7 @@ def app_config() -> dict[str, Any]:
         "SHOPCARE_EXTERNAL_URL": "https://shop.example",
         "SHOPCARE_RATELIMIT_GUEST_LOOKUP": "3/minute",
         "SHOPCARE_RETURN_ADDRESS": f"{HOSTILE}\n{HOSTILE}",
+        "SHOPCARE_FEEDBACK_BOARD": True,
         "SHOPCARE_CARRIERS": {
             "evil": {"name": HOSTILE, "tracking_url": "javascript:alert(3)//{tracking_number}"},
             "kind": {"name": HOSTILE, "tracking_url": "https://track.example/{tracking_number}"},
@@ -154,6 +155,7 @@ def test_every_page_and_e_mail_shows_hostile_text_as_text(app, care, db, client,
     pages["privacy refused"] = refused
     pages.update(case_pages(app, care, db, client, order))
     pages.update(survey_pages(app, care, db, client))
+    pages.update(feedback_pages(care, db, client))
     for name, response in pages.items():
         assert response.status_code in (200, 422, 429), name
         html = response.get_data(as_text=True)
@@ -168,6 +170,9 @@ def test_every_page_and_e_mail_shows_hostile_text_as_text(app, care, db, client,
         "cases/status_changed",
         "surveys/invitation",
         "surveys/reminder",
+        "feedback/acknowledged",
+        "feedback/replied",
+        "feedback/resolved",
     }
     assert {context.get("status") for _, context in mails} >= {"available_for_pickup", "delivered"}
     for template, context in [*mails, ("test", {})]:
@@ -277,9 +282,7 @@ def survey_pages(app: Flask, care: Any, db: Any, client: Any) -> dict[str, Any]:
         answered.token, {"nps": 2, "pick": "x", "many": ["x"], "comment": HOSTILE}, final=False
     )
     expired.status = "expired"
-    care.orders.record(
-        f"{HOSTILE}-5", "agency@example.com", now - timedelta(days=10), lines
-    )
+    care.orders.record(f"{HOSTILE}-5", "agency@example.com", now - timedelta(days=10), lines)
     audit = care.surveys.audit_survey()
     checks = {q.key: 1 for q in audit.questions if q.type == "check"}
     care.surveys.record_audit(f"{HOSTILE}-5", {**checks, "notes": HOSTILE}, auditor=HOSTILE)
@@ -292,7 +295,9 @@ def survey_pages(app: Flask, care: Any, db: Any, client: Any) -> dict[str, Any]:
     pages["survey error"] = client.post(f"{base}?page=2", data={"page": "2", "vs": HOSTILE})
     pages["survey done"] = client.get(f"{base}/done")
     pages["survey closed"] = client.get(f"/care/surveys/s/{expired.token}")
-    pages["unsubscribe"] = client.get(f"/care/surveys/unsubscribe/{unsubscribe_token('cy@example.com')}")
+    pages["unsubscribe"] = client.get(
+        f"/care/surveys/unsubscribe/{unsubscribe_token('cy@example.com')}"
+    )
     pages["staff surveys"] = client.get("/care/staff/surveys")
     pages["staff answers"] = client.get("/care/staff/surveys/post_purchase/responses")
     pages["staff survey edit"] = client.get("/care/staff/surveys/post_purchase/edit")
@@ -307,6 +312,44 @@ def survey_pages(app: Flask, care: Any, db: Any, client: Any) -> dict[str, Any]:
     for name in ("survey error", "survey closed"):
         assert pages[name].status_code in (400, 410), name
         pages[name].status_code = 200
+    return pages
+
+
+def feedback_pages(care: Any, db: Any, client: Any) -> dict[str, Any]:
+    """The suggestion box's pages and e-mails, with hostile text in every field a
+    shopper or staff member types."""
+    from shopcare.core.events import Actor
+    from shopcare.feedback.access import ticket_key
+
+    staff = Actor.staff("sam")
+    ticket = care.feedback.submit(
+        "suggestion", HOSTILE, HOSTILE, email="ann@example.com", name=HOSTILE, user_id="ann"
+    )
+    care.feedback.reply(ticket.reference, HOSTILE, internal=True, actor=staff)
+    care.feedback.reply(ticket.reference, HOSTILE, actor=staff)
+    care.feedback.publish(ticket.reference, "planned", HOSTILE, actor=staff)
+    care.feedback.resolve(ticket.reference, actor=staff)
+    care.feedback.rate_handling(ticket.reference, 3, HOSTILE)
+    care.feedback.assign(ticket.reference, HOSTILE[:60], actor=staff)
+    db.session.add(
+        __import__("shopcare.feedback.models", fromlist=["CannedReply"]).CannedReply(
+            key="x", locale="en", title=HOSTILE, body=HOSTILE
+        )
+    )
+    db.session.commit()
+    with client.application.test_request_context():
+        key = ticket_key(ticket)
+    pages = {}
+    client.post("/logout")
+    pages["feedback new"] = client.get(f"/care/feedback/new?order={HOSTILE}")
+    pages["feedback ticket"] = client.get(f"/care/feedback/t/{ticket.reference}?key={key}")
+    pages["feedback board"] = client.get("/care/feedback/board")
+    login(client, "ann")
+    pages["feedback mine"] = client.get("/care/feedback/")
+    client.post("/logout")
+    login(client, "sam")
+    pages["staff feedback"] = client.get(f"/care/staff/feedback?assignee={HOSTILE[:60]}")
+    pages["staff ticket"] = client.get(f"/care/staff/feedback/{ticket.reference}")
     return pages
 
 

@@ -45,7 +45,11 @@ TRICKY = [
 
 @pytest.fixture
 def app_config(tmp_path: Any) -> dict[str, Any]:
-    return {**CONFIG, "SHOPCARE_CASE_PHOTO_DIR": str(tmp_path / "photos")}
+    return {
+        **CONFIG,
+        "SHOPCARE_CASE_PHOTO_DIR": str(tmp_path / "photos"),
+        "SHOPCARE_FEEDBACK_BOARD": True,
+    }
 
 
 class Forms(HTMLParser):

@@ -104,9 +104,10 @@ def test_the_guest_order_page_offers_another_look_up(care, db, client):
 
 def test_the_care_home_promises_only_what_exists(client):
     html = client.get("/care/").get_data(as_text=True).lower()
-    for promise in ("return", "survey", "what you think", "suggestion", "guarantee"):
+    for promise in ("return", "survey", "what you think", "guarantee"):
         assert promise not in html, promise
     assert "care@shop.example" in html
+    assert "/care/feedback/new" in html  # the suggestion box exists, and is reachable
 
 
 # -- a host without Flask-Login -----------------------------------------------------------

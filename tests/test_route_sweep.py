@@ -26,7 +26,11 @@ from tests.fixtures_sweep import WRITES, Visitor, methods, row_counts, shopcare_
 
 @pytest.fixture
 def app_config(tmp_path: Any) -> dict[str, Any]:
-    return {**CONFIG, "SHOPCARE_CASE_PHOTO_DIR": str(tmp_path / "photos")}
+    return {
+        **CONFIG,
+        "SHOPCARE_CASE_PHOTO_DIR": str(tmp_path / "photos"),
+        "SHOPCARE_FEEDBACK_BOARD": True,
+    }
 
 
 def test_every_route_declares_who_may_use_it(app: Flask) -> None:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from shopcare.core.config import setting
+from shopcare.core.workdays import is_public_holiday
 
 
 def shop_zone() -> ZoneInfo:
@@ -35,21 +35,9 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=shop_zone())
 
 
-@lru_cache(maxsize=64)
-def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    import holidays
-
-    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
-
-
 def is_working_day(day: date) -> bool:
     """Not a Saturday, Sunday or public holiday of the shop's country (and region)."""
-    if day.weekday() >= 5:
-        return False
-    country = setting("SHOPCARE_COUNTRY")
-    if not country:
-        return True
-    return day not in _holidays(str(country), setting("SHOPCARE_COUNTRY_SUBDIVISION"), day.year)
+    return day.weekday() < 5 and not is_public_holiday(day)
 
 
 def next_working_day(day: date) -> date:

@@ -19,6 +19,15 @@ def make_group(state: State) -> AppGroup:
     """``flask shopcare`` for one app, with the commands its features declared."""
     group = AppGroup("shopcare", help="shopcare: customer care for this shop.")
     for command in state.commands:
+        known = group.commands.get(command.name or "")
+        if isinstance(known, click.Group) and isinstance(command, click.Group):
+            # Two features add to one group (``flask shopcare mail test`` from the core,
+            # ``mail receive`` from the suggestion box): a new group with both's
+            # commands, so that neither declared group is changed.
+            merged = AppGroup(known.name, help=known.help)
+            for child in (*known.commands.values(), *command.commands.values()):
+                merged.add_command(child)
+            command = merged
         group.add_command(command)
     return group
 

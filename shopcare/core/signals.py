@@ -75,3 +75,15 @@ survey_completed = namespace.signal("survey-completed")
 #: A finished response has a low answer: an NPS of 0-6 or a rating of 1-2. kwargs:
 #: ``response``, ``invitation``, ``answers`` (the low ``Answer`` rows).
 survey_detractor = namespace.signal("survey-detractor")
+# -- the suggestion box (shopcare.feedback)
+
+#: A ticket was submitted (``care.feedback.submit``, any channel). kwargs: ``ticket``.
+feedback_submitted = namespace.signal("feedback-submitted")
+
+#: A ticket's SLA target passed unmet; sent once per ticket and target (and once more
+#: after a reopen sets a new target). kwargs: ``ticket``, ``target``
+#: (``"first_response"`` or ``"resolution"``), ``due_at`` (aware datetime).
+complaint_sla_breached = namespace.signal("complaint-sla-breached")
+
+#: The shopper rated how their ticket was handled. kwargs: ``ticket``, ``score`` (1-5).
+feedback_rated = namespace.signal("feedback-rated")

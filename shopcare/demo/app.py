@@ -53,6 +53,8 @@ def create_app(database_url: str, **config: Any) -> Flask:
     # After-sales cases: Spain's holidays and return address; photos beside the database.
     app.config.setdefault("SHOPCARE_DEFAULT_TIMEZONE", "Europe/Madrid")
     app.config.setdefault("SHOPCARE_COUNTRY", "ES")
+    app.config.setdefault("SHOPCARE_FEEDBACK_BOARD", True)
+    app.config.setdefault("SHOPCARE_FEEDBACK_REPLY_ADDRESS", "care@casaverde.example")
     app.config.setdefault(
         "SHOPCARE_RETURN_ADDRESS", f"{SHOP_NAME} returns\nCalle del Prado 7\n28014 Madrid"
     )

@@ -186,18 +186,18 @@ def list_surveys() -> HttpResponse:
     return jsonify({"items": [survey_json(s) for s in current_desk().list()]})
 
 
-@routes.get("/surveys/<key>")
+@routes.get("/surveys/<survey>")
 @operation(
     "Read a survey",
     responses={200: ("The survey", SURVEY_SCHEMA)},
     tags=("surveys",),
 )
 @api_auth(scopes=("surveys:read",))
-def get_survey(key: str) -> HttpResponse:
-    return jsonify(survey_json(_survey(key)))
+def get_survey(survey: str) -> HttpResponse:
+    return jsonify(survey_json(_survey(survey)))
 
 
-@routes.get("/surveys/<key>/responses")
+@routes.get("/surveys/<survey>/responses")
 @operation(
     "List a survey's responses",
     description="Newest first, 100 a page; each answer with its question's key, type, "
@@ -218,7 +218,7 @@ def get_survey(key: str) -> HttpResponse:
     tags=("surveys",),
 )
 @api_auth(scopes=("surveys:read",))
-def list_responses(key: str) -> HttpResponse:
+def list_responses(survey: str) -> HttpResponse:
     for name in ("page", "status"):
         if len(request.args.getlist(name)) > 1:
             raise ApiError(400, "bad_request", f"{name}: give it once", {name: "give it once"})
@@ -236,8 +236,8 @@ def list_responses(key: str) -> HttpResponse:
         raise ApiError(
             400, "bad_request", "status: partial or complete", {"status": "partial or complete"}
         )
-    survey = _survey(key)
-    query = select(Response).where(Response.survey_id == survey.id)
+    found = _survey(survey)
+    query = select(Response).where(Response.survey_id == found.id)
     if status:
         query = query.where(Response.status == status)
     rows = list(
@@ -245,7 +245,7 @@ def list_responses(key: str) -> HttpResponse:
             query.order_by(Response.id.desc()).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
         )
     )
-    numbers = {v.id: v.number for v in survey.versions}
+    numbers = {v.id: v.number for v in found.versions}
     return jsonify(
         {
             "items": [response_json(r, numbers) for r in rows[:PER_PAGE]],

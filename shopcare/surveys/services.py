@@ -7,13 +7,15 @@ Services flush and never commit; they record their events and send their signals
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Table, and_, column, exists, func, select, table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -59,7 +61,7 @@ UNSUBSCRIBE_SALT = "shopcare.surveys.unsubscribe"
 #: not import another domain).
 OPEN_CASE_STATUSES = ("requested", "approved", "received")
 #: Ticket statuses of the complaint queue that count as open.
-OPEN_TICKET_STATUSES = ("new", "open", "waiting", "answered", "reopened")
+OPEN_TICKET_STATUSES = ("new", "acknowledged", "in_progress", "waiting_on_customer")
 TEXT_LIMIT = 4000
 
 
@@ -104,9 +106,16 @@ def delivery_cutoff(now: datetime, delay_days: int) -> datetime:
     return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
 
 
-def unsubscribe_token(email: str) -> str:
-    """The signed key of ``email``'s unsubscribe link: it never expires."""
-    return URLSafeSerializer(current_app.secret_key, salt=UNSUBSCRIBE_SALT).dumps(email)
+def _unsubscribe_key() -> bytes:
+    return hashlib.sha256(f"{UNSUBSCRIBE_SALT}:{current_app.secret_key}".encode()).digest()
+
+
+def unsubscribe_token(email: str, key: bytes | None = None) -> str:
+    """The signed key of ``email``'s unsubscribe link (an HMAC-SHA256 of the address with
+    a key derived from the app's ``SECRET_KEY``): it never expires."""
+    address = base64.urlsafe_b64encode(email.encode()).decode().rstrip("=")
+    digest = hmac.new(key or _unsubscribe_key(), email.encode(), hashlib.sha256).digest()
+    return f"{address}.{base64.urlsafe_b64encode(digest[:18]).decode()}"
 
 
 def read_unsubscribe_token(token: str) -> str:
@@ -115,10 +124,11 @@ def read_unsubscribe_token(token: str) -> str:
     :raises NotFound: for a key shopcare did not sign.
     """
     try:
-        email = URLSafeSerializer(current_app.secret_key, salt=UNSUBSCRIBE_SALT).loads(token)
-    except (BadSignature, TypeError, ValueError):
+        address, _signature = token.split(".", 1)
+        email = base64.urlsafe_b64decode(address + "=" * (-len(address) % 4)).decode()
+    except (ValueError, UnicodeDecodeError, AttributeError):
         raise NotFound("no such unsubscribe link") from None
-    if not isinstance(email, str):
+    if not hmac.compare_digest(unsubscribe_token(email), token):
         raise NotFound("no such unsubscribe link")
     return email
 
@@ -282,7 +292,9 @@ class SurveyDesk:
         Each invitation's e-mail is queued in the same transaction. Two passes at once
         make one invitation per order (``INSERT … ON CONFLICT DO NOTHING``).
 
-        :returns: the invitations made, each with its ``token`` and ``order``.
+        :returns: the invitations made, each with its ``token`` and ``order`` (which
+            loads on first use). They are not entries of the session (a pass may make a
+            hundred thousand): to change one, load it (``session.get(Invitation, id)``).
         """
         now = utcnow() if now is None else aware_datetime(now, "now")
         if not setting("SHOPCARE_SURVEYS"):
@@ -331,6 +343,7 @@ class SurveyDesk:
         )
         made: list[Invitation] = []
         first = version.questions[0] if version.questions else None
+        key = _unsubscribe_key()
         for start in range(0, len(chosen), 2000):
             batch = chosen[start : start + 2000]
             values = [
@@ -368,6 +381,7 @@ class SurveyDesk:
                             rows_by_order[got.order_id].reference,
                             value["email"],
                             first,
+                            key,
                         ),
                     }
                 )
@@ -420,6 +434,7 @@ class SurveyDesk:
         most = int(setting("SHOPCARE_SURVEY_REMINDERS"))
         spacing = timedelta(days=int(setting("SHOPCARE_SURVEY_REMINDER_DAYS")))
         reminded = 0
+        key = _unsubscribe_key()
         survey = self.default_survey()
         questions = {v.id: v.questions[0] if v.questions else None for v in survey.versions}
         for k in range(most):
@@ -470,6 +485,7 @@ class SurveyDesk:
                             references.get(row.order_id, ""),
                             row.email,
                             questions.get(row.version_id),
+                            key,
                         ),
                     }
                     for row in taken
@@ -666,9 +682,9 @@ class SurveyDesk:
                 signals.survey_detractor, response=response, invitation=invitation, answers=low
             )
             if response.may_contact:
-                self.follow_up(response)
+                self.follow_up(response, now=now)
 
-    def follow_up(self, response: Response) -> str | None:
+    def follow_up(self, response: Response, *, now: datetime | None = None) -> str | None:
         """Open a follow-up ticket in the complaint queue for a low response (channel
         ``"survey"``, the answers in its message), once; returns its reference.
 
@@ -692,6 +708,7 @@ class SurveyDesk:
             email=response.invitation.email if response.invitation else None,
             channel="survey",
             actor=Actor.system("surveys"),
+            now=now,
         )
         reference = str(getattr(ticket, "reference", None) or getattr(ticket, "number", ticket.id))
         response.followup_reference = reference[:64]
@@ -1014,7 +1031,12 @@ def answer_label(answer: Answer, locale: str | None = None) -> str:
 
 
 def mail_context(
-    invitation_id: int, token: str, reference: str, email: str, first: Question | None
+    invitation_id: int,
+    token: str,
+    reference: str,
+    email: str,
+    first: Question | None,
+    key: bytes | None = None,
 ) -> dict[str, Any]:
     """What the invitation and reminder e-mails render: the link key, the order's
     reference, the unsubscribe key and the first question (its one-click choices)."""
@@ -1022,27 +1044,33 @@ def mail_context(
         "invitation_id": invitation_id,
         "token": token,
         "reference": reference,
-        "unsubscribe": unsubscribe_token(email),
+        "unsubscribe": unsubscribe_token(email, key),
     }
     if first is not None and first.type in SCALES:
         low, high = SCALES[first.type]
         context["question"] = {
-            "key": first.key,
             "type": first.type,
             "en": first.text_en,
             "es": first.text_es,
-            "values": list(range(low, high + 1)),
-            "labels": {
-                str(o["value"]): {"en": o["en"], "es": o["es"]} for o in first.options or ()
-            },
+            "low": low,
+            "high": high,
         }
     return context
 
 
 def _adopt_invitation(values: dict[str, Any]) -> Invitation:
-    from shopcare.core.db import adopt
+    """An invitation just inserted, as an ORM object without a query, whose ``order``
+    loads on first use (``Session.enable_relationship_loading``): a pass that invites a
+    hundred thousand shoppers does not pay for a hundred thousand session entries."""
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy.orm import make_transient_to_detached
 
-    return adopt(Invitation, values)
+    mapper = sa_inspect(Invitation)
+    instance = mapper.class_manager.new_instance()
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
+    session()().enable_relationship_loading(instance)  # the scoped session's own Session
+    return instance
 
 
 def _no_open_cases_or_complaints() -> list[Any]:
@@ -1059,11 +1087,15 @@ def _no_open_cases_or_complaints() -> list[Any]:
                 and_(cases.c.order_id == Order.id, cases.c.status.in_(OPEN_CASE_STATUSES))
             )
         )
-    tickets = metadata.tables.get("shopcare_feedback_tickets")
-    if tickets is not None and "order_id" in tickets.c and "status" in tickets.c:
+    if "shopcare_tickets" in metadata.tables:  # the complaint queue (shopcare.feedback)
+        tickets = table("shopcare_tickets", column("order_id"), column("kind"), column("status"))
         conditions.append(
             ~exists().where(
-                and_(tickets.c.order_id == Order.id, tickets.c.status.in_(OPEN_TICKET_STATUSES))
+                and_(
+                    tickets.c.order_id == Order.id,
+                    tickets.c.kind == "complaint",
+                    tickets.c.status.in_(OPEN_TICKET_STATUSES),
+                )
             )
         )
     return conditions

@@ -23,7 +23,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as HttpResponse
 
-from shopcare.core.access import staff_required
+from shopcare.core.access import public, staff_required
 from shopcare.core.areas import AREAS, DIMENSIONS, area_label
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
@@ -91,19 +91,21 @@ def _language(invitation: Any) -> str:
 # -- answering -------------------------------------------------------------------------
 
 
-@blueprint.route("/s/<token>", methods=["GET", "POST"], endpoint="answer")
+@blueprint.route("/s/<invitation>", methods=["GET", "POST"], endpoint="answer")
 @limit("public_submit", methods=("POST",))
-def answer_page(token: str) -> HttpResponse:
+@public  # the link's unguessable token is the credential; a wrong one is a 404
+def answer_page(invitation: str) -> HttpResponse:
     """One page of the survey. A GET records nothing (mail scanners open every link):
     ``?v=9`` only preselects the first question's value. A POST keeps the page's
     answers (a partial response) and goes on; the last page's POST finishes."""
+    token = invitation
     invitation = _invitation(token)
     desk = current_desk()
     version = invitation.version
     pages = version.pages
     response = desk.response_for(invitation)
     if invitation.status == "completed":
-        return redirect(url_for("shopcare.surveys.done", token=token))
+        return redirect(url_for("shopcare.surveys.done", invitation=token))
     if invitation.status not in OPEN or invitation.expires_at <= utcnow():
         return _private(render_template("shopcare/surveys/closed.html", invitation=invitation), 410)
     try:
@@ -180,15 +182,17 @@ def answer_page(token: str) -> HttpResponse:
                 }
             except TransitionError:
                 session().rollback()
-                return redirect(url_for("shopcare.surveys.done", token=token))
+                return redirect(url_for("shopcare.surveys.done", invitation=token))
             else:
                 if going_back:
                     return redirect(
-                        url_for("shopcare.surveys.answer", token=token, page=number - 1)
+                        url_for("shopcare.surveys.answer", invitation=token, page=number - 1)
                     )
                 if last:
-                    return redirect(url_for("shopcare.surveys.done", token=token))
-                return redirect(url_for("shopcare.surveys.answer", token=token, page=number + 1))
+                    return redirect(url_for("shopcare.surveys.done", invitation=token))
+                return redirect(
+                    url_for("shopcare.surveys.answer", invitation=token, page=number + 1)
+                )
     html = render_template(
         "shopcare/surveys/answer.html",
         invitation=invitation,
@@ -208,33 +212,42 @@ def answer_page(token: str) -> HttpResponse:
     return _private(html, 400 if errors else 200)
 
 
-@blueprint.route("/s/<token>/done")
-def done(token: str) -> HttpResponse:
+@blueprint.route("/s/<invitation>/done")
+@public
+def done(invitation: str) -> HttpResponse:
     """Thanks, once the survey is finished (or if it was already)."""
-    invitation = _invitation(token)
+    invitation = _invitation(invitation)
     return _private(render_template("shopcare/surveys/done.html", invitation=invitation))
 
 
-@blueprint.route("/unsubscribe/<key>", methods=["GET", "POST"])
-def unsubscribe(key: str) -> HttpResponse:
+@blueprint.route("/unsubscribe/<signature>", methods=["GET", "POST"])
+@public  # the signed address is the credential
+def unsubscribe(signature: str) -> HttpResponse:
     """No more surveys for an address. A GET (or HEAD: mail scanners) only shows the
     button; a POST unsubscribes — the page's button, or a mail client's RFC 8058
     one-click POST (``List-Unsubscribe=One-Click``). The signed key is the credential,
     so the host's CSRF check does not apply here (a mail client has no token)."""
     try:
-        email = read_unsubscribe_token(key)
+        email = read_unsubscribe_token(signature)
     except NotFound:
         abort(404)
     desk = current_desk()
+    form = CsrfForm()
     if request.method == "POST":
+        one_click = request.form.get("List-Unsubscribe") == "One-Click"
+        if not one_click and not form.validate_on_submit():
+            abort(400)  # neither a mail client's RFC 8058 POST nor the page's button
         desk.unsubscribe(email)
         session().commit()
-        if request.form.get("List-Unsubscribe") == "One-Click":
+        if one_click:
             return make_response("", 204)
         return _private(render_template("shopcare/surveys/unsubscribed.html", done=True))
     return _private(
         render_template(
-            "shopcare/surveys/unsubscribed.html", done=desk.is_unsubscribed(email), key=key
+            "shopcare/surveys/unsubscribed.html",
+            done=desk.is_unsubscribed(email),
+            signature=signature,
+            form=form,
         )
     )
 
@@ -280,12 +293,12 @@ def staff_surveys() -> str:
     )
 
 
-@staff_pages.route("/surveys/<key>/responses", endpoint="survey_responses")
+@staff_pages.route("/surveys/<survey>/responses", endpoint="survey_responses")
 @staff_required
-def staff_responses(key: str) -> str:
+def staff_responses(survey: str) -> str:
     """The answers browser: one survey's responses, newest first, filtered by version,
     status, area of a low answer, and kind."""
-    survey = _survey(key)
+    survey = _survey(survey)
     query = select(Response).where(Response.survey_id == survey.id)
     version = request.args.get("version", "")
     status = request.args.get("status", "")
@@ -341,7 +354,7 @@ def staff_anonymise(response_id: int) -> HttpResponse:
         abort(404)
     session().commit()
     flash(_("The response's free text was removed."))
-    return redirect(url_for("shopcare.staff.survey_responses", key=response.survey.key))
+    return redirect(url_for("shopcare.staff.survey_responses", survey=response.survey.key))
 
 
 #: Characters that make a spreadsheet read a cell as a formula.
@@ -413,13 +426,13 @@ def export_rows(survey: Survey) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-@staff_pages.route("/surveys/<key>/export.csv", endpoint="survey_export")
+@staff_pages.route("/surveys/<survey>/export.csv", endpoint="survey_export")
 @staff_required
-def staff_export(key: str) -> HttpResponse:
+def staff_export(survey: str) -> HttpResponse:
     """The responses as CSV: UTF-8 with a BOM (accents intact in a spreadsheet), text
     cells made inert against formulas."""
-    survey = _survey(key)
-    header, rows = export_rows(survey)
+    found = _survey(survey)
+    header, rows = export_rows(found)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([inert(cell) for cell in header])
@@ -427,17 +440,17 @@ def staff_export(key: str) -> HttpResponse:
         writer.writerow([inert(cell) for cell in row])
     response = make_response("\ufeff" + buffer.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="survey-{survey.key}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="survey-{found.key}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-@staff_pages.route("/surveys/<key>/edit", methods=["GET", "POST"], endpoint="survey_edit")
+@staff_pages.route("/surveys/<survey>/edit", methods=["GET", "POST"], endpoint="survey_edit")
 @staff_required
-def staff_edit(key: str) -> HttpResponse | str:
+def staff_edit(survey: str) -> HttpResponse | str:
     """The survey editor: titles and the questions as a table. Saving a survey that
     has answers makes a new version; the old answers keep theirs."""
-    survey = _survey(key)
+    survey = _survey(survey)  # type: ignore[assignment]
     form = CsrfForm()
     errors: dict[str, str] = {}
     current = survey.current
@@ -503,7 +516,7 @@ def staff_edit(key: str) -> HttpResponse | str:
                 errors = dict(error.fields)
             else:
                 flash(_("Saved as version %(number)s.", number=version.number))
-                return redirect(url_for("shopcare.staff.survey_edit", key=survey.key))
+                return redirect(url_for("shopcare.staff.survey_edit", survey=survey.key))
     return render_template(
         "shopcare/staff/surveys/edit.html",
         survey=survey,

@@ -34,7 +34,7 @@ def mail_hook(payload: dict[str, Any]) -> dict[str, str] | None:
 
     key = (payload.get("context") or {}).get("unsubscribe")
     with current_app.test_request_context("/", base_url=external_url()):
-        link = url_for("shopcare.surveys.unsubscribe", key=key, _external=True)
+        link = url_for("shopcare.surveys.unsubscribe", signature=key, _external=True)
     return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 

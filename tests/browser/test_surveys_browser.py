@@ -60,9 +60,12 @@ def test_click_9_in_the_mail_finish_and_it_is_counted(
         expect(page.get_by_role("radio", name="9", exact=True).first).to_be_checked()
         with app.app_context():  # the scanner-proof GET recorded nothing
             assert demo_db.session.scalars(select(Response)).all() == [] or all(
-                r.order.reference != "CV-SURVEY-1" for r in demo_db.session.scalars(select(Response))
+                r.order.reference != "CV-SURVEY-1"
+                for r in demo_db.session.scalars(select(Response))
             )
-        page.get_by_role("group", name=re.compile("how satisfied")).get_by_role("radio", name=re.compile("^4")).check()
+        page.get_by_role("group", name=re.compile("how satisfied")).get_by_role(
+            "radio", name=re.compile("^4")
+        ).check()
         page.get_by_role("button", name="Next").click()
         while page.get_by_role("button", name="Next").count():
             page.get_by_role("button", name="Next").click()

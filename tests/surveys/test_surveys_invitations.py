@@ -126,7 +126,7 @@ def test_reminders_spaced_at_most_r_then_expiry(app: Any, care: Any, db: Any) ->
         db.session.commit()
     assert [d for d, (r, _e) in days.items() if r] == [3, 6]
     assert [d for d, (_r, e) in days.items() if e] == [21]
-    db.session.refresh(invitation)
+    invitation = db.session.get(Invitation, invitation.id)
     assert invitation.status == "expired" and invitation.reminders_sent == 2
     keys = sorted(db.session.scalars(select(OutboxItem.dedupe_key)))
     assert keys == [
@@ -195,7 +195,7 @@ def test_unsubscribe_holds_for_ever(care: Any, db: Any, client: Any) -> None:
     reply = client.post(url, data={"List-Unsubscribe": "One-Click"})
     assert reply.status_code == 204
     assert care.surveys.is_unsubscribed("ann@example.com")
-    db.session.refresh(invitation)
+    invitation = db.session.get(Invitation, invitation.id)
     assert invitation.status == "withdrawn"
     # years later, a new order: still no survey
     delivered(care, "SO-9", at=madrid(2029, 6, 1, 12))

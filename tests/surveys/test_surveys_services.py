@@ -197,3 +197,36 @@ def test_audit_is_scored_and_kept_apart(care: Any, db: Any) -> None:
         care.surveys.record_audit("NOPE", checks, auditor="X")
     with pytest.raises(ValidationError):
         care.surveys.record_audit("AUD-1", {"on_time": 1}, auditor="X")
+
+
+def test_a_detractor_who_may_be_contacted_opens_a_follow_up_ticket(care: Any, db: Any) -> None:
+    """Issue 13 point 4: the closed loop into the complaint queue (channel "survey")."""
+    from shopcare.feedback.models import Ticket
+
+    low = invite(care, db, "SO-1", email="ann@example.com")
+    response = care.surveys.answer(
+        low.token, {"nps": 3, "csat": 2, "comment": "Late again"}, may_contact=True
+    )
+    db.session.commit()
+    [ticket] = db.session.scalars(select(Ticket)).all()
+    assert ticket.kind == "complaint" and ticket.channel == "survey"
+    assert ticket.order_id == low.order_id and ticket.email == "ann@example.com"
+    assert "Late again" in ticket.message and "How likely" in ticket.message
+    assert response.followup_reference == ticket.reference
+    assert care.surveys.follow_up(response) == ticket.reference  # once
+    # a detractor who did not tick the box, and a promoter who did: no ticket
+    quiet = invite(care, db, "SO-2", email="bob@example.com")
+    care.surveys.answer(quiet.token, {"nps": 1, "csat": 1})
+    happy = invite(care, db, "SO-3", email="cy@example.com")
+    care.surveys.answer(happy.token, {"nps": 10, "csat": 5}, may_contact=True)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_no_invitation_while_the_order_has_an_open_complaint(care: Any, db: Any) -> None:
+    from tests.surveys.helpers import delivered
+
+    delivered(care, "SO-1")
+    care.feedback.submit("complaint", "Broken", "It broke", reference="SO-1")
+    db.session.commit()
+    assert care.surveys.invite_due() == []

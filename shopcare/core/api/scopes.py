@@ -14,5 +14,7 @@ SCOPES: dict[str, str] = {
     "cases:read": "read after-sales cases",
     "cases:write": "open after-sales cases and act on them as staff",
     "surveys:read": "read surveys, their questions and responses",
+    "feedback:read": "read suggestion-box tickets",
+    "feedback:write": "submit tickets and reply; act on them as staff",
     "insights:read": "read the satisfaction dashboard's figures",
 }

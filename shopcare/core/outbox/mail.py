@@ -130,11 +130,14 @@ def build_message(
     to: str,
     rendered: RenderedMail,
     dedupe_key: str | None,
-    extra_headers: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
 ) -> Message:
-    """A Flask-Mail message with text and HTML parts and shopcare's headers (plus
-    ``extra_headers``, such as a mail hook's ``List-Unsubscribe``)."""
-    headers = {**(extra_headers or {}), "Auto-Submitted": "auto-generated"}
+    """A Flask-Mail message with text and HTML parts and shopcare's headers (and the
+    threading headers ``extra`` queued with it)."""
+    headers = {"Auto-Submitted": "auto-generated"}
+    extra = dict(extra or {})
+    reply_to = extra.pop("Reply-To", None)
+    headers.update(extra)
     if dedupe_key is not None:
         headers["X-Shopcare-Dedupe"] = dedupe_key
     message = Message(
@@ -144,6 +147,7 @@ def build_message(
         html=rendered.html,
         sender=sender_address(),
         extra_headers=headers,
+        reply_to=reply_to,
     )
     if dedupe_key is not None:
         # Replaces Flask-Mail's random id: every retry carries the same one.

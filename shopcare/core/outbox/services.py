@@ -63,6 +63,10 @@ def resolve_locale(locale: str | None) -> str:
     return match_language(locale, languages) or str(setting("SHOPCARE_DEFAULT_LOCALE"))
 
 
+#: The headers an e-mail may be queued with (``enqueue_mail(headers=…)``).
+MAIL_HEADERS = ("Reply-To", "In-Reply-To", "References")
+
+
 def enqueue_mail(
     to: str,
     template: str,
@@ -71,6 +75,7 @@ def enqueue_mail(
     locale: str | None = None,
     dedupe_key: str,
     run_at: datetime | None = None,
+    headers: dict[str, str] | None = None,
     hook: str | None = None,
 ) -> OutboxItem | None:
     """Queue an e-mail, in the caller's transaction (sent only if the caller commits).
@@ -83,10 +88,18 @@ def enqueue_mail(
         returns ``None``); it also becomes the Message-ID, so that a receiver can
         drop the rare duplicate delivery. Keys are global: prefix them with your domain.
     :param run_at: send no earlier than this (aware datetime).
+    :param headers: ``Reply-To``, ``In-Reply-To`` and ``References`` for the message
+        (threading replies back to what they answer); no other header.
     :param hook: the name of a mail hook (``state.add_mail_hook``) the worker asks just
         before sending: whether the e-mail is still wanted, and its extra headers.
     :raises ValidationError: naming the bad argument; nothing is queued.
     """
+    extra = dict(headers or {})
+    for name, value in extra.items():
+        if name not in MAIL_HEADERS or not isinstance(value, str) or not value.isascii():
+            raise ValidationError("headers", f"one of {', '.join(MAIL_HEADERS)}, ASCII text")
+        if "\r" in value or "\n" in value:
+            raise ValidationError("headers", "one line each")
     address = email_address(to, "to", lower=False)
     if not isinstance(template, str) or not template.strip() or ".." in template:
         raise ValidationError("template", "a template name like 'tracking/status_changed'")
@@ -104,6 +117,7 @@ def enqueue_mail(
                 "context": _json(context, "context"),
                 "locale": resolve_locale(locale),
                 **({"hook": check_kind(hook)} if hook is not None else {}),
+                **({"headers": extra} if extra else {}),
             },
             "dedupe_key": _dedupe_key(dedupe_key, required=True),
             "due_at": _run_at(run_at),

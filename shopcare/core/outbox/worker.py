@@ -319,7 +319,8 @@ class Worker:
     def _message(self, item: Claimed, headers: dict[str, str] | None = None) -> Any:
         payload = item.payload
         rendered = render_mail(payload["template"], payload.get("context") or {}, payload["locale"])
-        return build_message(payload["to"], rendered, item.dedupe_key, headers)
+        extra = {**(payload.get("headers") or {}), **(headers or {})}
+        return build_message(payload["to"], rendered, item.dedupe_key, extra)
 
     def _mark_sent(self, item: Claimed) -> None:
         """Record that the SMTP server accepted the e-mail: right away, a few tries.
