@@ -281,7 +281,12 @@ def survey_pages(app: Flask, care: Any, db: Any, client: Any) -> dict[str, Any]:
     care.surveys.answer(
         answered.token, {"nps": 2, "pick": "x", "many": ["x"], "comment": HOSTILE}, final=False
     )
-    expired.status = "expired"
+    # invite_due() hands back rows outside the session: expire this one in the database
+    from sqlalchemy import update
+
+    from shopcare.surveys.models import Invitation
+
+    db.session.execute(update(Invitation).where(Invitation.id == expired.id).values(status="expired"))
     care.orders.record(f"{HOSTILE}-5", "agency@example.com", now - timedelta(days=10), lines)
     audit = care.surveys.audit_survey()
     checks = {q.key: 1 for q in audit.questions if q.type == "check"}
