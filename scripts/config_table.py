@@ -19,6 +19,7 @@ SOURCES = [
     (PACKAGE / "cases" / "settings.py", "SETTINGS"),
     (PACKAGE / "surveys" / "settings.py", "SETTINGS"),
     (PACKAGE / "feedback" / "settings.py", "SETTINGS"),
+    (PACKAGE / "insights" / "settings.py", "SETTINGS"),
 ]
 
 

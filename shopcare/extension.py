@@ -15,6 +15,8 @@ from shopcare.core import wiring as core
 from shopcare.core.state import State, get_state
 from shopcare.feedback import wiring as feedback
 from shopcare.feedback.services import FeedbackDesk
+from shopcare.insights import wiring as insights
+from shopcare.insights.services import Insights
 from shopcare.orders import wiring as orders
 from shopcare.orders.services import OrderBook
 from shopcare.staff import wiring as staff
@@ -27,7 +29,16 @@ from shopcare.tracking.services import ShipmentTracker
 #: ``init_app(app, state)`` declares that part's settings, blueprint, CLI commands,
 #: jobs, home cards, staff pages, API operations and templates on the app's
 #: :class:`~shopcare.core.state.State`. A new domain adds its ``wiring`` module here.
-FEATURES: tuple[ModuleType, ...] = (core, orders, staff, tracking, cases, feedback, surveys)
+FEATURES: tuple[ModuleType, ...] = (
+    core,
+    orders,
+    staff,
+    tracking,
+    cases,
+    feedback,
+    surveys,
+    insights,
+)
 
 
 class ShopCare:
@@ -52,6 +63,7 @@ class ShopCare:
         self.cases = CaseDesk()
         self.feedback = FeedbackDesk()
         self.surveys = SurveyDesk()
+        self.insights = Insights()
         if app is not None:
             self.init_app(app, db=db)
 

@@ -59,6 +59,8 @@ def world(care: Any, db: Any) -> dict[str, Any]:
             "action": "approve",
             "filename": "shopcare/shopcare.css",
             "ticket": ticket.reference,
+            "table": "returns_trend",
+            "sku": "MUG-1",
         },
         "ann_key": guest_key(ann.id, ann.reference),
         "bob_key": guest_key(bob.id, bob.reference),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -234,6 +235,12 @@ def case_pages(app: Flask, care: Any, db: Any, client: Any, late_order: Any) -> 
     pages["staff cases"] = client.get("/care/staff/cases")
     pages["staff case"] = client.get(f"/care/staff/cases/{returned.number}")
     pages["api docs"] = client.get("/care/api/v1/docs")
+    # the dashboard shows the hostile SKU, name, category and the shop name
+    pages["insights"] = client.get("/care/insights/?preset=30d")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages["insights"].get_data(as_text=True)
+    sku = quote(f"{HOSTILE}2", safe="")
+    pages["insights product"] = client.get(f"/care/insights/products/{sku}?preset=30d")
+    pages["insights lost"] = client.get("/care/insights/lost")
     assert pages["error"].status_code == 404
     pages["error"].status_code = 200  # an error page, rendered: checked like the others
     return pages

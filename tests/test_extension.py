@@ -99,12 +99,13 @@ def test_each_feature_declares_its_parts_in_one_list():
     from shopcare.core import wiring as core
     from shopcare.extension import FEATURES
     from shopcare.feedback import wiring as feedback
+    from shopcare.insights import wiring as insights
     from shopcare.orders import wiring as orders
     from shopcare.staff import wiring as staff
     from shopcare.surveys import wiring as surveys
     from shopcare.tracking import wiring as tracking
 
-    assert (core, orders, staff, tracking, cases, feedback, surveys) == FEATURES
+    assert (core, orders, staff, tracking, cases, feedback, surveys, insights) == FEATURES
     assert all(callable(feature.init_app) for feature in FEATURES)
 
 

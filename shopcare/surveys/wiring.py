@@ -13,7 +13,7 @@ from flask import Flask, url_for
 from shopcare.core.i18n import _l
 from shopcare.core.state import State
 from shopcare.core.web import TEMPLATES
-from shopcare.surveys import api, events, views
+from shopcare.surveys import api, events, privacy, views
 from shopcare.surveys.services import MAIL_HOOK, current_desk
 from shopcare.surveys.settings import SETTINGS
 
@@ -42,6 +42,7 @@ def init_app(app: Flask, state: State) -> None:
     """Declare the surveys' parts on ``state``."""
     state.add_settings(SETTINGS)
     state.add_events(events.EVENTS)
+    state.add_privacy_part(privacy.PART)
     state.add_templates(TEMPLATES)  # shopcare/templates/shopcare/surveys/ (and its e-mails)
     state.add_blueprint(views.blueprint)  # /care/surveys: answering by link, unsubscribe
     state.add_periodic("surveys.pass", run_pass, every=timedelta(minutes=15))

@@ -16,4 +16,5 @@ SCOPES: dict[str, str] = {
     "surveys:read": "read surveys, their questions and responses",
     "feedback:read": "read suggestion-box tickets",
     "feedback:write": "submit tickets and reply; act on them as staff",
+    "insights:read": "read the satisfaction dashboard's figures",
 }

@@ -1,0 +1,1 @@
+"""The satisfaction dashboard (``care.insights``): figures over every other domain's data."""

@@ -1,0 +1,957 @@
+"""``care.insights``: the figures of the satisfaction dashboard, computed in SQL.
+
+Every method takes its period as whole days in the shop's zone, half-open
+``[start, end)`` (``datetime.date`` objects), or a :class:`~shopcare.insights.periods.Period`
+as ``start``. Aggregates are computed by the database (grouping, window functions); no
+method loops over rows in Python — it only shapes the few grouped rows it gets back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, case, distinct, func, literal, literal_column, select
+
+from shopcare.cases.models import COUNTING, Case, CaseLine
+from shopcare.core.config import setting
+from shopcare.core.db import session
+from shopcare.core.i18n import shop_zone
+from shopcare.feedback.models import Ticket
+from shopcare.insights import answers, complaints, stats
+from shopcare.insights.periods import Period
+from shopcare.insights.sql import bucket_index, days_between, seconds_between
+from shopcare.insights.stats import Figure
+from shopcare.orders.models import Order, OrderLine, minor_to_decimal
+from shopcare.surveys.models import Answer, Response
+from shopcare.tracking.models import Shipment
+
+#: Case kinds that send units back (their lines count as returned units).
+RETURN_KINDS = ("return", "withdrawal")
+#: What ``return_rate(by=…)`` groups by.
+RETURN_GROUPS = ("product", "category", "reason", "week", "month")
+#: The RFM segments, best first.
+SEGMENTS = (
+    "champions",
+    "loyal",
+    "potential",
+    "new",
+    "at_risk",
+    "cant_lose",
+    "hibernating",
+    "lost",
+)
+#: The loyalty ladder's steps, lowest first ("none": no order yet).
+STEPS = ("none", "purchase", "repurchase", "recommendation")
+
+
+def _customer() -> Any:
+    """Who a customer is: the order's e-mail, lower-cased (guests and accounts alike)."""
+    return func.lower(Order.email)
+
+
+@dataclass(frozen=True)
+class ProductRate:
+    """One product's (or category's, or reason's) return figures."""
+
+    key: str
+    name: str
+    delivered: int
+    returned: int
+    rate: Figure
+
+
+class Insights:
+    """``care.insights``: read-only figures over orders, shipments and cases."""
+
+    # -- periods ---------------------------------------------------------------------
+
+    def period(self, start: date | Period, end: date | None = None) -> Period:
+        """The :class:`Period` ``[start, end)`` in the shop's zone.
+
+        :raises ValueError: when ``end`` is missing or not after ``start``.
+        """
+        if isinstance(start, Period):
+            return start
+        if end is None:
+            raise ValueError("a period needs an end")
+        return Period(start, end, shop_zone())
+
+    @staticmethod
+    def minimum() -> int:
+        """The minimum sample below which a survey figure is hidden
+        (``SHOPCARE_INSIGHTS_MIN_N``)."""
+        return int(setting("SHOPCARE_INSIGHTS_MIN_N"))
+
+    # -- returns and guarantees -----------------------------------------------------
+
+    def _delivered_lines(self, period: Period) -> Any:
+        return and_(
+            Order.delivered_at >= period.start_utc,
+            Order.delivered_at < period.end_utc,
+        )
+
+    def return_rate(
+        self, start: date | Period, end: date | None = None, *, by: str | None = None
+    ) -> Any:
+        """Returned units / delivered units, in percent, with a Wilson 95 % interval.
+
+        Delivered units are the order lines of orders delivered in the period; returned
+        units are the units of those lines asked back by a return or a withdrawal that
+        was not rejected or cancelled (whenever it was asked). A group with no delivered
+        unit has no value (``Figure(None, 0)``: "no data", not 0 %).
+
+        :param by: ``None`` for one :class:`Figure`; ``"product"``, ``"category"`` or
+            ``"reason"`` for a list of :class:`ProductRate` (most returned first; a
+            reason's rate is over all delivered units); ``"week"`` or ``"month"`` for a
+            list of ``(Bucket, Figure)`` covering the period, gaps included.
+        :raises ValueError: for another ``by``.
+        """
+        period = self.period(start, end)
+        if by is None:
+            delivered, returned = self._units(period)
+            return stats.wilson(returned, delivered, minimum=1)
+        if by in ("week", "month"):
+            return self._return_rate_by_bucket(period, by)
+        if by in ("product", "category"):
+            return self._return_rate_by_line(period, by)
+        if by == "reason":
+            return self._return_rate_by_reason(period)
+        raise ValueError(f"by is one of {', '.join(RETURN_GROUPS)}")
+
+    def _returned_units(self) -> Any:
+        """``order_line_id, returned``: units asked back per order line."""
+        return (
+            select(
+                CaseLine.order_line_id.label("order_line_id"),
+                func.sum(CaseLine.quantity).label("returned"),
+            )
+            .join(Case, Case.id == CaseLine.case_id)
+            .where(Case.kind.in_(RETURN_KINDS), Case.status.in_(COUNTING))
+            .group_by(CaseLine.order_line_id)
+            .subquery("returned_units")
+        )
+
+    def _units(self, period: Period) -> tuple[int, int]:
+        returned = self._returned_units()
+        row = (
+            session()
+            .execute(
+                select(
+                    func.coalesce(func.sum(OrderLine.quantity), 0),
+                    func.coalesce(func.sum(returned.c.returned), 0),
+                )
+                .select_from(OrderLine)
+                .join(Order, Order.id == OrderLine.order_id)
+                .outerjoin(returned, returned.c.order_line_id == OrderLine.id)
+                .where(self._delivered_lines(period))
+            )
+            .one()
+        )
+        return int(row[0]), int(row[1])
+
+    def _return_rate_by_bucket(self, period: Period, grain: str) -> list[tuple[Any, Figure]]:
+        buckets = period.buckets(grain)
+        returned = self._returned_units()
+        index = bucket_index(Order.delivered_at, buckets).label("bucket")
+        rows = (
+            session()
+            .execute(
+                select(
+                    index,
+                    func.sum(OrderLine.quantity),
+                    func.coalesce(func.sum(returned.c.returned), 0),
+                )
+                .select_from(OrderLine)
+                .join(Order, Order.id == OrderLine.order_id)
+                .outerjoin(returned, returned.c.order_line_id == OrderLine.id)
+                .where(self._delivered_lines(period))
+                .group_by(index)
+            )
+            .all()
+        )
+        found = {int(i): (int(d), int(r)) for i, d, r in rows if i is not None}
+        return [
+            (
+                bucket,
+                stats.wilson(found[i][1], found[i][0], minimum=1)
+                if i in found
+                else Figure(None, 0),
+            )
+            for i, bucket in enumerate(buckets)
+        ]
+
+    def _return_rate_by_line(self, period: Period, by: str) -> list[ProductRate]:
+        returned = self._returned_units()
+        key = OrderLine.sku if by == "product" else func.coalesce(OrderLine.category, "")
+        rows = (
+            session()
+            .execute(
+                select(
+                    key.label("key"),
+                    func.max(
+                        OrderLine.name if by == "product" else func.coalesce(OrderLine.category, "")
+                    ),
+                    func.sum(OrderLine.quantity).label("delivered"),
+                    func.coalesce(func.sum(returned.c.returned), 0).label("returned"),
+                )
+                .select_from(OrderLine)
+                .join(Order, Order.id == OrderLine.order_id)
+                .outerjoin(returned, returned.c.order_line_id == OrderLine.id)
+                .where(self._delivered_lines(period))
+                .group_by(key)
+                .order_by(func.coalesce(func.sum(returned.c.returned), 0).desc(), key)
+            )
+            .all()
+        )
+        return [
+            ProductRate(k, name, int(d), int(r), stats.wilson(int(r), int(d), minimum=1))
+            for k, name, d, r in rows
+        ]
+
+    def _return_rate_by_reason(self, period: Period) -> list[ProductRate]:
+        delivered, _ = self._units(period)
+        reason = func.coalesce(Case.reason, Case.kind).label("reason")
+        rows = (
+            session()
+            .execute(
+                select(reason, func.sum(CaseLine.quantity))
+                .select_from(CaseLine)
+                .join(Case, Case.id == CaseLine.case_id)
+                .join(OrderLine, OrderLine.id == CaseLine.order_line_id)
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(
+                    Case.kind.in_(RETURN_KINDS),
+                    Case.status.in_(COUNTING),
+                    self._delivered_lines(period),
+                )
+                .group_by(reason)
+                .order_by(func.sum(CaseLine.quantity).desc(), reason)
+            )
+            .all()
+        )
+        return [
+            ProductRate(k, k, delivered, int(r), stats.wilson(int(r), delivered, minimum=1))
+            for k, r in rows
+        ]
+
+    def top_returned(
+        self, start: date | Period, end: date | None = None, *, limit: int | None = None
+    ) -> list[ProductRate]:
+        """The products with the most units asked back, most first (products with none
+        are left out); ``limit`` defaults to ``SHOPCARE_INSIGHTS_TOP``."""
+        limit = limit or int(setting("SHOPCARE_INSIGHTS_TOP"))
+        rows = self.return_rate(start, end, by="product")
+        return [row for row in rows if row.returned][:limit]
+
+    def refunded(self, start: date | Period, end: date | None = None) -> dict[str, Decimal]:
+        """Money refunded on cases resolved in the period, by currency:
+        ``{"EUR": Decimal("179.98")}`` (what the host reported paid on refunded cases)."""
+        period = self.period(start, end)
+        rows = (
+            session()
+            .execute(
+                select(Case.currency, func.sum(Case.paid_minor))
+                .where(
+                    Case.outcome == "refunded",
+                    Case.paid_minor.is_not(None),
+                    Case.resolved_at >= period.start_utc,
+                    Case.resolved_at < period.end_utc,
+                )
+                .group_by(Case.currency)
+                .order_by(Case.currency)
+            )
+            .all()
+        )
+        return {currency: minor_to_decimal(int(total or 0), currency) for currency, total in rows}
+
+    def guarantee_claims(
+        self, start: date | Period, end: date | None = None, *, sku: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Guarantee claims opened in the period, per product, most first:
+        ``[{"sku", "name", "claims", "units"}]`` (cancelled claims left out)."""
+        period = self.period(start, end)
+        query = (
+            select(
+                OrderLine.sku,
+                func.max(OrderLine.name),
+                func.count(distinct(Case.id)),
+                func.sum(CaseLine.quantity),
+            )
+            .select_from(CaseLine)
+            .join(Case, Case.id == CaseLine.case_id)
+            .join(OrderLine, OrderLine.id == CaseLine.order_line_id)
+            .where(
+                Case.kind == "guarantee",
+                Case.status != "cancelled",
+                Case.opened_at >= period.start_utc,
+                Case.opened_at < period.end_utc,
+            )
+            .group_by(OrderLine.sku)
+            .order_by(func.count(distinct(Case.id)).desc(), OrderLine.sku)
+        )
+        if sku is not None:
+            query = query.where(OrderLine.sku == sku)
+        return [
+            {"sku": s, "name": n, "claims": int(c), "units": int(u)}
+            for s, n, c, u in session().execute(query).all()
+        ]
+
+    # -- deliveries -----------------------------------------------------------------
+
+    def deliveries(self, start: date | Period, end: date | None = None) -> list[dict[str, Any]]:
+        """Parcels delivered in the period, per carrier: ``[{"carrier", "delivered",
+        "on_time": Figure (percent of the parcels that had an estimate, delivered by its
+        latest day), "with_estimate", "transit_p50_hours", "transit_p90_hours"}]``.
+
+        Transit is shipped → delivered; percentiles are nearest-rank (the value at rank
+        ⌈p·n⌉), computed with window functions.
+        """
+        period = self.period(start, end)
+        transit = seconds_between(Shipment.shipped_at, Shipment.delivered_at) / 3600.0
+        in_period = and_(
+            Shipment.delivered_at >= period.start_utc, Shipment.delivered_at < period.end_utc
+        )
+        ranked = (
+            select(
+                Shipment.carrier.label("carrier"),
+                transit.label("hours"),
+                func.row_number()
+                .over(partition_by=Shipment.carrier, order_by=transit)
+                .label("rank"),
+                func.count().over(partition_by=Shipment.carrier).label("n"),
+            )
+            .where(in_period)
+            .subquery()
+        )
+
+        def nearest(p: float) -> Any:
+            # ⌈p·n⌉ without CEIL (SQLite lacks it before 3.35): n·p rounded up with integers
+            wanted = (ranked.c.n * int(p * 100) + 99) // 100
+            return func.max(case((ranked.c.rank == wanted, ranked.c.hours)))
+
+        percentiles = dict(
+            (c, (p50, p90))
+            for c, p50, p90 in session()
+            .execute(
+                select(ranked.c.carrier, nearest(0.5), nearest(0.9)).group_by(ranked.c.carrier)
+            )
+            .all()
+        )
+        has_estimate = Shipment.estimated_latest.is_not(None)
+        rows = (
+            session()
+            .execute(
+                select(
+                    Shipment.carrier,
+                    func.count(),
+                    func.sum(case((has_estimate, 1), else_=0)),
+                    func.sum(
+                        case(
+                            (
+                                and_(
+                                    has_estimate, Shipment.delivered_at <= Shipment.estimated_latest
+                                ),
+                                1,
+                            ),
+                            else_=0,
+                        )
+                    ),
+                )
+                .where(in_period)
+                .group_by(Shipment.carrier)
+                .order_by(Shipment.carrier)
+            )
+            .all()
+        )
+        result = []
+        for carrier, delivered, with_estimate, on_time in rows:
+            p50, p90 = percentiles.get(carrier, (None, None))
+            result.append(
+                {
+                    "carrier": carrier,
+                    "delivered": int(delivered),
+                    "with_estimate": int(with_estimate or 0),
+                    "on_time": stats.wilson(int(on_time or 0), int(with_estimate or 0), minimum=1),
+                    "transit_p50_hours": None if p50 is None else round(float(p50), 1),
+                    "transit_p90_hours": None if p90 is None else round(float(p90), 1),
+                }
+            )
+        return result
+
+    # -- customers ------------------------------------------------------------------
+
+    def _gaps(self, until: datetime | None = None) -> Any:
+        """Each order's gap in days since the same customer's previous order."""
+        customer = _customer().label("customer")
+        query = select(
+            customer,
+            Order.placed_at.label("placed_at"),
+            days_between(
+                func.lag(Order.placed_at).over(partition_by=_customer(), order_by=Order.placed_at),
+                Order.placed_at,
+            ).label("gap"),
+        )
+        if until is not None:
+            query = query.where(Order.placed_at < until)
+        return query.subquery("gaps")
+
+    def shop_median_gap(self) -> float | None:
+        """The median number of days between a customer's consecutive orders, over the
+        whole shop (``None`` when no customer ordered twice)."""
+        gaps = self._gaps()
+        ranked = (
+            select(
+                gaps.c.gap,
+                func.row_number().over(order_by=gaps.c.gap).label("rank"),
+                func.count().over().label("n"),
+            )
+            .where(gaps.c.gap.is_not(None))
+            .subquery()
+        )
+        value = (
+            session()
+            .execute(
+                select(func.avg(ranked.c.gap)).where(
+                    ranked.c.rank.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+                )
+            )
+            .scalar()
+        )
+        return None if value is None else float(value)
+
+    def lost_customers(self, *, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Customers whose time since their last order exceeds their usual re-purchase
+        interval: their median gap between orders times ``SHOPCARE_INSIGHTS_LOST_FACTOR``,
+        or, with a single order, the shop's median gap times
+        ``SHOPCARE_INSIGHTS_LOST_SINGLE_FACTOR``.
+
+        :returns: longest gone first, ``[{"email", "orders", "last_order", "last_order_at"
+            (aware UTC), "usual_gap_days" (their median, or the shop's for one order),
+            "days_since", "cases", "return_reasons" (list), "spent_minor"}]``.
+        """
+        now = now or datetime.now(UTC)
+        factor = float(setting("SHOPCARE_INSIGHTS_LOST_FACTOR"))
+        single = float(setting("SHOPCARE_INSIGHTS_LOST_SINGLE_FACTOR"))
+        shop_gap = self.shop_median_gap()
+        gaps = self._gaps(now)
+        ranked = (
+            select(
+                gaps.c.customer,
+                gaps.c.gap,
+                func.row_number()
+                .over(partition_by=gaps.c.customer, order_by=gaps.c.gap)
+                .label("rank"),
+                func.count().over(partition_by=gaps.c.customer).label("n"),
+            )
+            .where(gaps.c.gap.is_not(None))
+            .subquery()
+        )
+        medians = (
+            select(ranked.c.customer, func.avg(ranked.c.gap).label("median"))
+            .where(ranked.c.rank.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+            .group_by(ranked.c.customer)
+            .subquery("medians")
+        )
+        customers = (
+            select(
+                _customer().label("customer"),
+                func.count(Order.id).label("orders"),
+                func.max(Order.placed_at).label("last_at"),
+            )
+            .where(Order.placed_at < now)
+            .group_by(_customer())
+            .subquery("customers")
+        )
+        since = days_between(customers.c.last_at, now)
+        usual = case(
+            (customers.c.orders >= 2, medians.c.median),
+            else_=literal(shop_gap),
+        )
+        threshold = case(
+            (customers.c.orders >= 2, medians.c.median * factor),
+            else_=literal(None if shop_gap is None else shop_gap * single),
+        )
+        lost = (
+            select(
+                customers.c.customer,
+                customers.c.orders,
+                customers.c.last_at,
+                usual.label("usual"),
+                since.label("since"),
+            )
+            .select_from(customers)
+            .outerjoin(medians, medians.c.customer == customers.c.customer)
+            .where(threshold.is_not(None), since > threshold)
+            .subquery("lost")
+        )
+        spent = (
+            select(_customer().label("customer"), func.sum(OrderLine.paid_minor).label("spent"))
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .where(_customer().in_(select(lost.c.customer)))
+            .group_by(_customer())
+            .subquery("spent")
+        )
+        last_reference = (
+            select(func.max(Order.reference))
+            .where(_customer() == lost.c.customer, Order.placed_at == lost.c.last_at)
+            .scalar_subquery()
+        )
+        cases = (
+            select(func.count(Case.id))
+            .where(func.lower(Case.email) == lost.c.customer)
+            .scalar_subquery()
+        )
+        reasons = (
+            select(
+                func.lower(Case.email).label("customer"),
+                func.coalesce(Case.reason, Case.kind).label("reason"),
+            )
+            .where(func.lower(Case.email).in_(select(lost.c.customer)), Case.status.in_(COUNTING))
+            .group_by(func.lower(Case.email), func.coalesce(Case.reason, Case.kind))
+        )
+        found_reasons: dict[str, list[str]] = {}
+        for customer, reason in session().execute(reasons.order_by("customer", "reason")).all():
+            found_reasons.setdefault(customer, []).append(reason)
+        rows = (
+            session()
+            .execute(
+                select(
+                    lost.c.customer,
+                    lost.c.orders,
+                    lost.c.last_at,
+                    lost.c.usual,
+                    lost.c.since,
+                    last_reference,
+                    cases,
+                    spent.c.spent,
+                )
+                .outerjoin(spent, spent.c.customer == lost.c.customer)
+                .order_by(lost.c.since.desc(), lost.c.customer)
+            )
+            .all()
+        )
+        return [
+            {
+                "email": customer,
+                "orders": int(orders),
+                "last_order": reference,
+                "last_order_at": _aware(last_at),
+                "usual_gap_days": None if usual is None else round(float(usual), 1),
+                "days_since": round(float(since_days), 1),
+                "cases": int(case_count or 0),
+                "return_reasons": found_reasons.get(customer, []),
+                "spent_minor": int(spent_minor or 0),
+            }
+            for customer, orders, last_at, usual, since_days, reference, case_count, spent_minor in rows
+        ]
+
+    def lost_reasons(self, lost: Iterable[dict[str, Any]]) -> dict[str, int]:
+        """The reasons the lost customers gave, counted: each return reason once per
+        customer (``{"too_small": 3, …}``), most frequent first."""
+        counts: dict[str, int] = {}
+        for row in lost:
+            for reason in row["return_reasons"]:
+                counts[reason] = counts.get(reason, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def _rfm(self, period: Period) -> Any:
+        """Per customer with an order before the period's end, in one pass over the
+        orders: the segment at the period's end and at its start (``"none"`` without an
+        order then) and the money spent by the end (minor units).
+
+        Recency, frequency and money are cut in quintiles with ``NTILE(5)`` (ties broken
+        by the customer); the start's quintiles are taken among the customers who had
+        ordered by then (their own window partition)."""
+        start, end = period.start_utc, period.end_utc
+        money = (
+            select(
+                OrderLine.order_id.label("order_id"), func.sum(OrderLine.paid_minor).label("paid")
+            )
+            .group_by(OrderLine.order_id)
+            .subquery("order_money")
+        )
+        before = Order.placed_at < start
+        paid = func.coalesce(money.c.paid, 0)
+        base = (
+            select(
+                _customer().label("customer"),
+                func.max(Order.placed_at).label("last_now"),
+                func.count(Order.id).label("frequency_now"),
+                func.sum(paid).label("money_now"),
+                func.max(case((before, Order.placed_at))).label("last_before"),
+                func.sum(case((before, 1), else_=0)).label("frequency_before"),
+                func.sum(case((before, paid), else_=0)).label("money_before"),
+            )
+            .outerjoin(money, money.c.order_id == Order.id)
+            .where(Order.placed_at < end)
+            .group_by(_customer())
+            .subquery("rfm_base")
+        )
+        had = case((base.c.frequency_before > 0, 1), else_=0)
+
+        def tile(column: Any, *, partition: Any = None) -> Any:
+            return func.ntile(5).over(partition_by=partition, order_by=(column, base.c.customer))
+
+        scored = select(
+            base.c.customer,
+            base.c.money_now,
+            base.c.frequency_before,
+            tile(base.c.last_now).label("r_now"),
+            tile(base.c.frequency_now).label("f_now"),
+            tile(base.c.money_now).label("m_now"),
+            tile(base.c.last_before, partition=had).label("r_before"),
+            tile(base.c.frequency_before, partition=had).label("f_before"),
+            tile(base.c.money_before, partition=had).label("m_before"),
+        ).subquery("rfm_scored")
+        c = scored.c
+        return select(
+            c.customer,
+            c.money_now,
+            _segment(c.r_now, (c.f_now + c.m_now + 1) // 2).label("segment_now"),
+            case(
+                (c.frequency_before > 0, _segment(c.r_before, (c.f_before + c.m_before + 1) // 2)),
+                else_=literal_column("'none'"),
+            ).label("segment_before"),
+        ).subquery("rfm")
+
+    def segments(self, start: date | Period, end: date | None = None) -> dict[str, Any]:
+        """RFM segments as at the end of the period and of the comparison period.
+
+        Recency, frequency and monetary value (orders placed before the period's end;
+        money in minor units, currencies added as they come) are each cut in quintiles
+        (``NTILE(5)``, ties broken by the customer's e-mail); R and the rounded-up mean of
+        F and M place a customer in a segment: R 4-5 with FM 4-5 champions, FM 1 new;
+        R 3-5 with FM 2-3 potential; R 3 with FM 4-5 loyal; R 1-2 with FM 4-5 can't
+        lose, FM 2-3 at risk; R 2-3 with FM 1 hibernating; R 1 with FM 1 lost.
+
+        :returns: ``{"segments": [{"segment", "customers", "revenue_share" (percent)}]``
+            in :data:`SEGMENTS` order, ``"moves": [{"from", "to", "customers"}]`` from the
+            comparison period's end (``"none"``: no order then) to this one's}.
+        """
+        period = self.period(start, end)
+        rfm = self._rfm(period)
+        rows = (
+            session()
+            .execute(
+                select(
+                    rfm.c.segment_before, rfm.c.segment_now, func.count(), func.sum(rfm.c.money_now)
+                )
+                .group_by(rfm.c.segment_before, rfm.c.segment_now)
+                .order_by(rfm.c.segment_before, rfm.c.segment_now)
+            )
+            .all()
+        )
+        counted: dict[str, list[int]] = {segment: [0, 0] for segment in SEGMENTS}
+        for _source, target, count, revenue in rows:  # at most 9 x 8 grouped rows
+            counted[target][0] += int(count)
+            counted[target][1] += int(revenue or 0)
+        total = sum(revenue for _, revenue in counted.values())
+        moves = [(source, target, count) for source, target, count, _ in rows]
+        return {
+            "segments": [
+                {
+                    "segment": segment,
+                    "customers": counted[segment][0],
+                    "revenue_share": (
+                        round(100.0 * counted[segment][1] / total, 2) if total else None
+                    ),
+                }
+                for segment in SEGMENTS
+            ],
+            "moves": [
+                {"from": source, "to": target, "customers": int(count)}
+                for source, target, count in moves
+                if source != target
+            ],
+        }
+
+    def loyalty(self, start: date | Period, end: date | None = None) -> dict[str, Any]:
+        """The loyalty ladder at the end of the period: how many customers stand at
+        purchase (one order), repurchase (two or more), recommendation (their latest NPS
+        answer a 9 or 10, a promoter) — and the flows from where they stood at the end of
+        the comparison period (``"none"``: no order yet), in one pass over the orders and
+        one over the NPS answers.
+
+        :returns: ``{"steps": {"purchase": n, "repurchase": n, "recommendation": n},
+            "previous_steps": {…} (at the period's start), "flows": [{"from", "to",
+            "customers"}]}``.
+        """
+        period = self.period(start, end)
+        early = Order.placed_at < period.start_utc
+        orders = (
+            select(
+                _customer().label("customer"),
+                func.count(Order.id).label("now"),
+                func.sum(case((early, 1), else_=0)).label("before"),
+            )
+            .where(Order.placed_at < period.end_utc)
+            .group_by(_customer())
+            .subquery("customer_orders")
+        )
+        answered_early = case((Answer.created_at < period.start_utc, 1), else_=0)
+        newest = (
+            select(
+                func.lower(Order.email).label("customer"),
+                Answer.value.label("value"),
+                answered_early.label("early"),
+                func.row_number()
+                .over(
+                    partition_by=func.lower(Order.email),
+                    order_by=(Answer.created_at.desc(), Answer.id.desc()),
+                )
+                .label("newest"),
+                func.row_number()
+                .over(
+                    partition_by=(func.lower(Order.email), answered_early),
+                    order_by=(Answer.created_at.desc(), Answer.id.desc()),
+                )
+                .label("newest_of_its_side"),
+            )
+            .join(Response, Response.id == Answer.response_id)
+            .join(Order, Order.id == Response.order_id)
+            .where(
+                Answer.type == "nps",
+                Answer.kind == "customer",
+                Answer.value.is_not(None),
+                Answer.created_at < period.end_utc,
+            )
+            .subquery("newest_nps")
+        )
+        promoters = (
+            select(
+                newest.c.customer,
+                func.max(case((newest.c.newest == 1, newest.c.value))).label("now"),
+                func.max(
+                    case(
+                        (
+                            and_(newest.c.early == 1, newest.c.newest_of_its_side == 1),
+                            newest.c.value,
+                        )
+                    )
+                ).label("before"),
+            )
+            .group_by(newest.c.customer)
+            .subquery("latest_nps")
+        )
+        step_now = case(
+            (promoters.c.now >= 9, "recommendation"),
+            (orders.c.now >= 2, "repurchase"),
+            else_="purchase",
+        )
+        step_before = case(
+            (orders.c.before == 0, "none"),
+            (promoters.c.before >= 9, "recommendation"),
+            (orders.c.before >= 2, "repurchase"),
+            else_="purchase",
+        )
+        ladder = (
+            select(step_before.label("source"), step_now.label("target"))
+            .select_from(orders)
+            .outerjoin(promoters, promoters.c.customer == orders.c.customer)
+            .subquery("ladder")
+        )
+        rows = (
+            session()
+            .execute(
+                select(ladder.c.source, ladder.c.target, func.count())
+                .group_by(ladder.c.source, ladder.c.target)
+                .order_by(ladder.c.source, ladder.c.target)
+            )
+            .all()
+        )
+        steps = dict.fromkeys(STEPS[1:], 0)
+        previous = dict.fromkeys(STEPS[1:], 0)
+        for source, target, count in rows:  # at most 4 x 3 grouped rows
+            steps[target] += int(count)
+            if source != "none":
+                previous[source] += int(count)
+        return {
+            "steps": steps,
+            "previous_steps": previous,
+            "flows": [
+                {"from": source, "to": target, "customers": int(count)}
+                for source, target, count in rows
+            ],
+        }
+
+    # -- surveys --------------------------------------------------------------------
+
+    def indices(self, start: date | Period, end: date | None = None) -> dict[str, Figure]:
+        """The eight indices: ``{area: Figure}`` on 0-100 (DOMAIN.md: each answer scored
+        100·(v - 1)/(k - 1), the weighted mean of an area's answers; t interval), hidden
+        below ``SHOPCARE_INSIGHTS_MIN_N`` answers."""
+        return answers.indices(self.period(start, end), self.minimum())
+
+    def audits(self, start: date | Period, end: date | None = None) -> dict[str, Figure]:
+        """The mystery-shopper audits' score per area, as :meth:`indices` (shown from
+        one audit answer: audits are few and each is a deliberate check)."""
+        return answers.indices(self.period(start, end), 1, kind="audit")
+
+    def index_trend(
+        self, start: date | Period, end: date | None = None
+    ) -> list[tuple[Any, dict[str, Figure]]]:
+        """The indices month by month: ``[(Bucket, {area: Figure})]``."""
+        return answers.index_trend(self.period(start, end), self.minimum())
+
+    def nps(self, start: date | Period, end: date | None = None) -> Figure:
+        """NPS in points, -100 to 100, with its adjusted-Wald 95 % interval."""
+        return answers.nps(self.period(start, end), self.minimum())
+
+    def csat(self, start: date | Period, end: date | None = None) -> Figure:
+        """CSAT in percent (answers of 4 or 5 to the overall 1-5 question), Wilson."""
+        return answers.csat(self.period(start, end), self.minimum())
+
+    def ces(self, start: date | Period, end: date | None = None) -> Figure:
+        """CES, the mean of the 1-7 answers, with a t interval."""
+        return answers.ces(self.period(start, end), self.minimum())
+
+    def distribution(
+        self, question_type: str, start: date | Period, end: date | None = None
+    ) -> dict[int, int]:
+        """``{value: answers}`` over the whole scale of ``nps`` (0-10), ``rating`` (the
+        CSAT question, 1-5) or ``ces`` (1-7)."""
+        key = "csat" if question_type == "rating" else None
+        return answers.distribution(self.period(start, end), question_type, key)
+
+    def response_rate(self, start: date | Period, end: date | None = None) -> Figure:
+        """Answered / delivered invitations, in percent, for invitations sent in the period."""
+        return answers.response_rate(self.period(start, end))
+
+    # -- complaints -----------------------------------------------------------------
+
+    def complaints(
+        self, start: date | Period, end: date | None = None, *, now: datetime | None = None
+    ) -> dict[str, Any]:
+        """Tickets opened in the period: ``{"volume": [{"kind", "area", "tickets"}],
+        "first_response": {"n", "median_hours", "p90_hours"}, "resolution": {…},
+        "first_response_sla": SlaShare, "resolution_sla": SlaShare, "handling": Figure
+        (share of 4-5 on 1-5), "handling_distribution": {1..5: n}}``. Times are calendar
+        hours from opening; an SLA share counts only tickets with that target."""
+        period = self.period(start, end)
+        now = now or datetime.now(UTC)
+        handling, spread = complaints.handling(period, self.minimum())
+        return {
+            "volume": complaints.volume(period),
+            "first_response": complaints.times(period, Ticket.first_response_at),
+            "resolution": complaints.times(period, Ticket.resolved_at),
+            "first_response_sla": complaints.sla(
+                period, Ticket.first_response_at, Ticket.first_response_due_at, now
+            ),
+            "resolution_sla": complaints.sla(
+                period, Ticket.resolved_at, Ticket.resolution_due_at, now
+            ),
+            "handling": handling,
+            "handling_distribution": spread,
+        }
+
+    # -- one product ----------------------------------------------------------------
+
+    def product(
+        self, sku: str, start: date | Period, end: date | None = None
+    ) -> dict[str, Any] | None:
+        """One product's page: ``{"sku", "name", "delivered", "returned", "return_rate":
+        Figure, "reasons": [{"reason", "units"}], "guarantee_claims", "guarantee_units",
+        "indices": {area: Figure} (answers about orders with the product), "tickets":
+        {kind: n} (tickets about those orders)}``, or ``None`` for a SKU never ordered."""
+        period = self.period(start, end)
+        name = (
+            session().execute(select(func.max(OrderLine.name)).where(OrderLine.sku == sku)).scalar()
+        )
+        if name is None:
+            return None
+        returned = self._returned_units()
+        delivered, back = (
+            session()
+            .execute(
+                select(
+                    func.coalesce(func.sum(OrderLine.quantity), 0),
+                    func.coalesce(func.sum(returned.c.returned), 0),
+                )
+                .select_from(OrderLine)
+                .join(Order, Order.id == OrderLine.order_id)
+                .outerjoin(returned, returned.c.order_line_id == OrderLine.id)
+                .where(OrderLine.sku == sku, self._delivered_lines(period))
+            )
+            .one()
+        )
+        reason = func.coalesce(Case.reason, Case.kind)
+        reasons = (
+            session()
+            .execute(
+                select(reason, func.sum(CaseLine.quantity))
+                .select_from(CaseLine)
+                .join(Case, Case.id == CaseLine.case_id)
+                .join(OrderLine, OrderLine.id == CaseLine.order_line_id)
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(
+                    OrderLine.sku == sku,
+                    Case.kind.in_(RETURN_KINDS),
+                    Case.status.in_(COUNTING),
+                    self._delivered_lines(period),
+                )
+                .group_by(reason)
+                .order_by(func.sum(CaseLine.quantity).desc(), reason)
+            )
+            .all()
+        )
+        claims = self.guarantee_claims(period, sku=sku)
+        orders = select(OrderLine.order_id).where(OrderLine.sku == sku)
+        tickets = (
+            session()
+            .execute(
+                select(Ticket.kind, func.count())
+                .where(
+                    Ticket.order_id.in_(orders),
+                    Ticket.created_at >= period.start_utc,
+                    Ticket.created_at < period.end_utc,
+                )
+                .group_by(Ticket.kind)
+                .order_by(Ticket.kind)
+            )
+            .all()
+        )
+        return {
+            "sku": sku,
+            "name": name,
+            "delivered": int(delivered),
+            "returned": int(back),
+            "return_rate": stats.wilson(int(back), int(delivered), minimum=1),
+            "reasons": [{"reason": r, "units": int(u)} for r, u in reasons],
+            "guarantee_claims": claims[0]["claims"] if claims else 0,
+            "guarantee_units": claims[0]["units"] if claims else 0,
+            "indices": answers.indices(period, self.minimum(), orders=orders),
+            "tickets": {kind: int(n) for kind, n in tickets},
+        }
+
+
+def _segment(r: Any, fm: Any) -> Any:
+    """The RFM segment of a recency score and a frequency-money score (1-5 each)."""
+    return case(
+        (and_(r >= 4, fm >= 4), "champions"),
+        (and_(r >= 4, fm == 1), "new"),
+        (and_(r >= 3, fm >= 2, fm <= 3), "potential"),
+        (and_(r == 3, fm >= 4), "loyal"),
+        (and_(r <= 2, fm >= 4), "cant_lose"),
+        (and_(r <= 2, fm >= 2), "at_risk"),
+        (and_(r >= 2, fm == 1), "hibernating"),
+        else_="lost",
+    )
+
+
+def _aware(moment: Any) -> datetime | None:
+    if moment is None:
+        return None
+    if isinstance(moment, str):  # an aggregate over a DateTime column on SQLite
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def current_insights() -> Insights:
+    """The ``care.insights`` of the current app."""
+    insights: Insights = current_app.extensions["shopcare"].care.insights
+    return insights

@@ -1,0 +1,59 @@
+"""SQL pieces the insights queries share, written once for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Float, case, cast, func, literal
+from sqlalchemy.sql.elements import ColumnElement
+
+from shopcare.core.db import session
+from shopcare.insights.periods import Bucket
+
+
+def dialect() -> str:
+    """``"sqlite"`` or ``"postgresql"``: the current app's database."""
+    return str(session().get_bind().dialect.name)
+
+
+def _naive(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def seconds_between(earlier: Any, later: Any) -> ColumnElement[float]:
+    """``later - earlier`` in seconds, for two datetime columns (or a column and an aware
+    ``datetime``): ``julianday`` on SQLite, ``extract(epoch …)`` on PostgreSQL."""
+    if dialect() == "postgresql":
+        if isinstance(later, datetime):
+            later = literal(later.astimezone(UTC).replace(tzinfo=None))
+        return cast(func.extract("epoch", later - earlier), Float)
+    if isinstance(later, datetime):
+        later = literal(_naive(later))
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def days_between(earlier: Any, later: Any) -> ColumnElement[float]:
+    """``later - earlier`` in days (a float), as :func:`seconds_between`."""
+    return seconds_between(earlier, later) / 86400.0
+
+
+def bucket_index(column: Any, buckets: Sequence[Bucket]) -> ColumnElement[int]:
+    """The index of the bucket a datetime column falls in (``NULL`` outside them): a
+    ``CASE`` over the buckets' UTC bounds, which were cut in the shop's zone, so the
+    database never needs to know the zone. The ``CASE`` is a balanced tree of
+    comparisons (about log2 of the number of buckets per row, not one per bucket);
+    the buckets must be contiguous and in order."""
+    if not buckets:
+        return literal(None)
+
+    def tree(low: int, high: int) -> Any:  # buckets[low:high], column >= buckets[low].start
+        if high - low == 1:
+            return case((column < buckets[low].end_utc, low), else_=None)
+        middle = (low + high) // 2
+        return case(
+            (column < buckets[middle].start_utc, tree(low, middle)), else_=tree(middle, high)
+        )
+
+    return case((column < buckets[0].start_utc, None), else_=tree(0, len(buckets)))

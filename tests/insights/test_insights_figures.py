@@ -1,0 +1,260 @@
+"""Each figure against a hand-computed fixture (Europe/Madrid), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from shopcare.insights.stats import Figure
+from tests.insights.helpers import CONFIG, case, madrid, order, shipment, utc
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    return dict(CONFIG)
+
+
+MARCH = (date(2026, 3, 1), date(2026, 4, 1))
+
+
+@pytest.fixture
+def returns(care: Any) -> None:
+    """March 2026: A delivered 5 March (MUG-1 x3 kitchen, TEA-9 x1), B 20 March (MUG-1 x2
+    kitchen, SOCK x5 clothes); April: C 10 April (SOCK x5 clothes).
+    Cases: A MUG-1 x2 return too_small approved (counts); B SOCK x1 return rejected (not);
+    B MUG-1 x2 withdrawal received (counts, reason "withdrawal"); C SOCK x5 return
+    cancelled (not); A TEA-9 x1 guarantee opened 25 March."""
+    a = order(
+        care,
+        "A",
+        [("MUG-1", 3, "10.00", "kitchen"), ("TEA-9", 1, "4.90")],
+        delivered=madrid(2026, 3, 5, 10),
+    )
+    b = order(
+        care,
+        "B",
+        [("MUG-1", 2, "10.00", "kitchen"), ("SOCK", 5, "3.00", "clothes")],
+        delivered=madrid(2026, 3, 20, 10),
+        email="bob@example.com",
+    )
+    c = order(care, "C", [("SOCK", 5, "3.00", "clothes")], delivered=madrid(2026, 4, 10, 10))
+    case(
+        a,
+        "return",
+        "resolved",
+        {"MUG-1": 2},
+        reason="too_small",
+        outcome="refunded",
+        paid_minor=1998,
+        resolved_at=madrid(2026, 3, 28, 12),
+    )
+    case(b, "return", "rejected", {"SOCK": 1}, reason="wrong_item")
+    case(b, "withdrawal", "received", {"MUG-1": 2})
+    case(c, "return", "cancelled", {"SOCK": 5}, reason="too_large")
+    case(
+        a, "guarantee", "requested", {"TEA-9": 1}, reason="defective", opened=madrid(2026, 3, 25, 9)
+    )
+    # a guarantee claim opened in April does not count for March
+    case(
+        a, "guarantee", "requested", {"MUG-1": 1}, reason="defective", opened=madrid(2026, 4, 2, 9)
+    )
+
+
+def test_return_rate_is_returned_over_delivered_units(care: Any, returns: None) -> None:
+    # delivered 3 + 1 + 2 + 5 = 11; returned 2 (return) + 2 (withdrawal) = 4 -> 36.36 %
+    rate = care.insights.return_rate(*MARCH)
+    assert rate.n == 11
+    assert rate.value == pytest.approx(100 * 4 / 11)
+
+
+def test_return_rate_by_product_category_and_reason(care: Any, returns: None) -> None:
+    by_product = {
+        r.key: (r.delivered, r.returned, r.rate.value)
+        for r in care.insights.return_rate(*MARCH, by="product")
+    }
+    assert by_product == {"MUG-1": (5, 4, 80.0), "SOCK": (5, 0, 0.0), "TEA-9": (1, 0, 0.0)}
+    by_category = {
+        r.key: (r.delivered, r.returned) for r in care.insights.return_rate(*MARCH, by="category")
+    }
+    assert by_category == {"kitchen": (5, 4), "clothes": (5, 0), "": (1, 0)}
+    by_reason = {
+        r.key: (r.returned, round(r.rate.value, 2))
+        for r in care.insights.return_rate(*MARCH, by="reason")
+    }
+    assert by_reason == {"too_small": (2, 18.18), "withdrawal": (2, 18.18)}
+    assert [r.key for r in care.insights.top_returned(*MARCH)] == ["MUG-1"]
+
+
+def test_return_rate_by_month_draws_gaps_as_no_data(care: Any, returns: None) -> None:
+    """PITFALLS "Gaps drawn as zeros": April has deliveries and no counted return (0 %),
+    May has no delivery at all (no data, n = 0)."""
+    months = care.insights.return_rate(date(2026, 3, 1), date(2026, 6, 1), by="month")
+    assert [(b.label, f) for b, f in months] == [
+        ("2026-03", care.insights.return_rate(*MARCH)),
+        ("2026-04", Figure(0.0, 5, 0.0, pytest.approx(43.45, abs=0.01))),
+        ("2026-05", Figure(None, 0)),
+    ]
+
+
+def test_money_refunded_and_guarantee_claims(care: Any, returns: None) -> None:
+    assert care.insights.refunded(*MARCH) == {"EUR": Decimal("19.98")}
+    assert care.insights.refunded(date(2026, 4, 1), date(2026, 5, 1)) == {}
+    assert care.insights.guarantee_claims(*MARCH) == [
+        {"sku": "TEA-9", "name": "Product TEA-9", "claims": 1, "units": 1}
+    ]
+
+
+def test_product_page_figures(care: Any, returns: None) -> None:
+    mug = care.insights.product("MUG-1", *MARCH)
+    assert (mug["delivered"], mug["returned"], mug["return_rate"].value) == (5, 4, 80.0)
+    assert mug["reasons"] == [
+        {"reason": "too_small", "units": 2},
+        {"reason": "withdrawal", "units": 2},
+    ]
+    assert care.insights.product("TEA-9", *MARCH)["guarantee_claims"] == 1
+    assert care.insights.product("NOPE", *MARCH) is None
+
+
+def test_empty_shop_has_no_data_anywhere(care: Any) -> None:
+    assert care.insights.return_rate(*MARCH) == Figure(None, 0)
+    assert care.insights.return_rate(*MARCH, by="product") == []
+    assert care.insights.deliveries(*MARCH) == []
+    assert care.insights.lost_customers(now=utc(2026, 6, 1)) == []
+    assert care.insights.segments(*MARCH)["moves"] == []
+    assert care.insights.loyalty(*MARCH) == {
+        "steps": {"purchase": 0, "repurchase": 0, "recommendation": 0},
+        "previous_steps": {"purchase": 0, "repurchase": 0, "recommendation": 0},
+        "flows": [],
+    }
+
+
+def test_weeks_are_cut_in_the_shops_zone(care: Any) -> None:
+    """PITFALLS "Buckets cut in UTC": an order delivered at 23:30 on Sunday 29 March 2026
+    in Madrid (just after the clock change) is in week 13; one at 00:30 on Monday 30
+    March (22:30 UTC on the Sunday) in week 14."""
+    order(care, "W13", [("MUG-1", 1, "10.00")], delivered=madrid(2026, 3, 29, 23, 30))
+    order(care, "W14", [("MUG-1", 2, "10.00")], delivered=madrid(2026, 3, 30, 0, 30))
+    weeks = care.insights.return_rate(date(2026, 3, 23), date(2026, 4, 6), by="week")
+    assert [(b.label, f.n) for b, f in weeks] == [("2026-W13", 1), ("2026-W14", 2)]
+
+
+def test_period_boundaries_are_midnight_in_the_shops_zone(care: Any) -> None:
+    # 00:30 on 1 April in Madrid is 22:30 UTC on 31 March: April's, not March's
+    order(care, "APR", [("MUG-1", 1, "10.00")], delivered=madrid(2026, 4, 1, 0, 30))
+    order(care, "MAR", [("MUG-1", 2, "10.00")], delivered=madrid(2026, 3, 31, 23, 59))
+    assert care.insights.return_rate(*MARCH).n == 2
+    assert care.insights.return_rate(date(2026, 4, 1), date(2026, 5, 1)).n == 1
+
+
+def test_deliveries_on_time_and_transit_percentiles(care: Any) -> None:
+    """dhl: 48 h (estimate kept), 120 h (estimate missed), 24 h (no estimate); ups: 72 h on
+    time. dhl on time 1 of the 2 with an estimate = 50 %; transit sorted 24, 48, 120:
+    p50 rank ceil(1.5) = 2 -> 48 h, p90 rank ceil(2.7) = 3 -> 120 h."""
+    a = order(care, "A", [("MUG-1", 1, "10.00")], delivered=utc(2026, 3, 7))
+    shipment(a, "dhl", utc(2026, 3, 1, 10), utc(2026, 3, 3, 10), utc(2026, 3, 4))
+    shipment(a, "dhl", utc(2026, 3, 2), utc(2026, 3, 7), utc(2026, 3, 5))
+    shipment(a, "dhl", utc(2026, 3, 10), utc(2026, 3, 11))
+    shipment(a, "ups", utc(2026, 3, 2), utc(2026, 3, 5), utc(2026, 3, 6))
+    shipment(a, "ups", utc(2026, 4, 2), utc(2026, 4, 5), utc(2026, 4, 6))  # April: not counted
+    found = {row["carrier"]: row for row in care.insights.deliveries(*MARCH)}
+    dhl, ups = found["dhl"], found["ups"]
+    assert (dhl["delivered"], dhl["with_estimate"], dhl["on_time"].value) == (3, 2, 50.0)
+    assert (dhl["transit_p50_hours"], dhl["transit_p90_hours"]) == (48.0, 120.0)
+    assert (ups["delivered"], ups["on_time"].value, ups["transit_p50_hours"]) == (1, 100.0, 72.0)
+
+
+def test_lost_customers(care: Any) -> None:
+    """now = 1 June 2026. ann: 1, 11, 21 Jan (gaps 10, 10: usual 10, lost after 20 days;
+    131 days since) -> lost. bob: 1 Jan, 1 May, 25 May (gaps 120, 24: usual 72, lost
+    after 144; 7 days) -> not. cat: one order 1 March; the shop's gaps 10, 10, 24, 120
+    have median 17, x 3 = 51 days; 92 days since -> lost. dan: one order 20 May -> not."""
+    for day in (1, 11, 21):
+        order(
+            care,
+            f"ANN-{day}",
+            [("MUG-1", 1, "10.00")],
+            placed=utc(2026, 1, day),
+            email="Ann@example.com",
+        )
+    for i, placed in enumerate((utc(2026, 1, 1), utc(2026, 5, 1), utc(2026, 5, 25))):
+        order(care, f"BOB-{i}", [("MUG-1", 1, "10.00")], placed=placed, email="bob@example.com")
+    cat = order(
+        care, "CAT-1", [("SOCK", 2, "3.00")], placed=utc(2026, 3, 1), email="cat@example.com"
+    )
+    order(care, "DAN-1", [("SOCK", 1, "3.00")], placed=utc(2026, 5, 20), email="dan@example.com")
+    case(cat, "return", "approved", {"SOCK": 1}, reason="too_small")
+    assert care.insights.shop_median_gap() == pytest.approx(17.0)
+    lost = care.insights.lost_customers(now=utc(2026, 6, 1))
+    assert [
+        (r["email"], r["orders"], r["last_order"], r["usual_gap_days"], r["days_since"])
+        for r in lost
+    ] == [
+        ("ann@example.com", 3, "ANN-21", 10.0, 131.0),
+        ("cat@example.com", 1, "CAT-1", 17.0, 92.0),
+    ]
+    assert lost[1]["cases"] == 1 and lost[1]["return_reasons"] == ["too_small"]
+    assert lost[0]["spent_minor"] == 3000
+    assert care.insights.lost_reasons(lost) == {"too_small": 1}
+
+
+@pytest.fixture
+def customers(care: Any) -> None:
+    """Before the period (March 2026): c5 2 orders of 20.00 (oldest), c4 3 of 30.00, c3 4
+    of 50.00, c1 5 of 100.00 (newest); in the period: c2 one order of 10.00."""
+    plan = [
+        ("c5", 2, "20.00", 1),
+        ("c4", 3, "30.00", 5),
+        ("c3", 4, "50.00", 10),
+        ("c1", 5, "100.00", 15),
+    ]
+    for name, orders, price, first_day in plan:
+        for i in range(orders):
+            order(
+                care,
+                f"{name}-{i}",
+                [("MUG-1", 1, price)],
+                placed=utc(2026, 2, first_day + i),
+                email=f"{name}@example.com",
+            )
+    order(care, "c2-0", [("MUG-1", 1, "10.00")], placed=utc(2026, 3, 10), email="c2@example.com")
+
+
+def test_segments_and_their_moves(care: Any, customers: None) -> None:
+    """At the end of March, quintiles over 5 customers: R c5 1, c4 2, c3 3, c1 4, c2 5;
+    F and M c2 1, c5 2, c4 3, c3 4, c1 5. FM = ceil((F + M)/2). c1 R4 FM5 champions,
+    c2 R5 FM1 new, c3 R3 FM4 loyal, c4 R2 FM3 and c5 R1 FM2 at risk.
+    Revenue 840.00: champions 500 (59.52 %), new 10 (1.19 %), loyal 200 (23.81 %),
+    at risk 130 (15.48 %).
+    At the end of February (4 customers, NTILE(5) gives 1-4): c5 R1 FM1 lost, c4 R2 FM2
+    at risk, c3 R3 FM3 potential, c1 R4 FM4 champions. Moves: none -> new (c2),
+    lost -> at risk (c5), potential -> loyal (c3)."""
+    found = care.insights.segments(*MARCH)
+    counts = {row["segment"]: (row["customers"], row["revenue_share"]) for row in found["segments"]}
+    assert counts == {
+        "champions": (1, 59.52),
+        "loyal": (1, 23.81),
+        "potential": (0, 0.0),
+        "new": (1, 1.19),
+        "at_risk": (2, 15.48),
+        "cant_lose": (0, 0.0),
+        "hibernating": (0, 0.0),
+        "lost": (0, 0.0),
+    }
+    assert sorted((m["from"], m["to"], m["customers"]) for m in found["moves"]) == [
+        ("lost", "at_risk", 1),
+        ("none", "new", 1),
+        ("potential", "loyal", 1),
+    ]
+
+
+def test_loyalty_ladder_and_flows(care: Any, customers: None) -> None:
+    ladder = care.insights.loyalty(*MARCH)
+    assert ladder["steps"] == {"purchase": 1, "repurchase": 4, "recommendation": 0}
+    assert ladder["previous_steps"] == {"purchase": 0, "repurchase": 4, "recommendation": 0}
+    assert sorted((f["from"], f["to"], f["customers"]) for f in ladder["flows"]) == [
+        ("none", "purchase", 1),
+        ("repurchase", "repurchase", 4),
+    ]
