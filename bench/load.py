@@ -1333,8 +1333,8 @@ def main() -> int:
         }
         os.environ.update({k: env[k] for k in ("BENCH_DATABASE_URL", "BENCH_WEBHOOK_SECRET")})
         # Enough orders that no pool runs out (the run says so if one does).
-        size = max(60, int(args.seconds * args.threads * 1.2))
-        pools = {"browse": 100, "webhook": max(20, size // 4), "return": size}
+        size = max(60, int(args.seconds * args.threads * 2))
+        pools = {"browse": 100, "webhook": max(20, size // 2), "return": size}
         pools.update(withdrawal=size, api_case=size, ticket=size, survey=size)
         started = time.monotonic()
         plan = seed_shop(url, pools)
