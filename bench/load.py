@@ -9,11 +9,13 @@ one pool per kind of traffic, so that every submission has an order of its own.
 
 A second process (``load.py --drive``, client threads) then drives mixed traffic for
 ``--seconds``: the baseline route, guest look-ups, order pages, return forms,
-two-step withdrawals, cases through the JSON API and signed carrier webhook calls.
-Shoppers press twice: every return form, withdrawal confirmation and API case is sent
-twice with the same content, half the time at once (two connections, released
-together) and half the time one after the other; every carrier event is sent two or
-three times, the same way. Each kind of traffic is one small function in ``KINDS``.
+two-step withdrawals, cases through the JSON API, signed carrier webhook calls and,
+when the app has those domains, tickets ("Write to us") and survey answers (from the
+e-mail's one-click link). Shoppers press twice: every return form, withdrawal
+confirmation, API case, ticket form and survey page is sent twice with the same
+content, half the time at once (two connections, released together) and half the time
+one after the other; every carrier event is sent two or three times, the same way.
+Each kind of traffic is one small function in ``KINDS`` (``DOMAIN_KINDS``).
 
 When the time is up and the clients are done, the outbox is drained and the database
 reconciled against what the clients were told:
@@ -21,19 +23,22 @@ reconciled against what the clients were told:
 - every accepted submission is stored exactly once, and none was lost: return forms and
   withdrawals one case per ``request_key`` (the form's), both sends answered with it;
   API cases (no key) one case per order, the repeat refused with 422 as already
-  covered; each distinct carrier event one event in the log;
+  covered; tickets one per ``request_key``; each answered survey one complete response
+  with one answer per question; each distinct carrier event one event in the log;
 - every e-mail in the outbox is ``done`` (none left queued, running or failed) and
   reached the SMTP sink exactly once (its Message-ID, from its dedupe key, counted
-  once; nothing arrived that the outbox does not have);
+  once; nothing arrived that the outbox does not have; a mail its hook withheld did not
+  arrive), and each case, ticket and notified parcel status has its own e-mail once;
 - no answer was a 5xx or a broken connection.
 
 It prints requests per second and p50/p95/p99 latency per endpoint, with each one's
 ratio against the baseline route (``/bench/baseline/<reference>``) measured in the
 same run, and exits non-zero when anything does not reconcile.
 
-    .venv/bin/python bench/load.py [--seconds 60] [--threads 12]
+    .venv/bin/python bench/load.py [--seconds 60] [--threads 8]
 
-Results also go to bench/results/load.json.
+Results also go to bench/results/load.json, the outbox workers' logs to
+bench/results/load-worker-*.log.
 """
 
 from __future__ import annotations
