@@ -29,7 +29,7 @@ def test_staff_rights(care: Any, db: Any, client: FlaskClient) -> None:
     delivered_order(care)
     case = care.cases.open("SO-1", "return", {"MUG-1": 1}, reason="too_small")
     db.session.commit()
-    assert client.get("/care/staff/cases").status_code in (302, 401)
+    assert client.get("/care/staff/cases").status_code == 302  # to the host's login page
     login(client, "ann")  # the case's own shopper is not staff
     assert client.get("/care/staff/cases").status_code == 403
     assert client.get(f"/care/staff/cases/{case.number}").status_code == 403
