@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from shopcare.cases.models import Case, CasePhoto
 from shopcare.core import privacy
@@ -122,9 +122,18 @@ def test_erasure_removes_the_person_and_keeps_the_figures(
     photo_path = app.config["SHOPCARE_CASE_PHOTO_DIR"] + f"/{photo.token}.jpg"
     assert Path(photo_path).read_bytes()[:2] == b"\xff\xd8"
 
+    from shopcare.core.outbox import enqueue_mail
+
+    enqueue_mail("joann@example.com", "test", {}, dedupe_key="privacy-test:joann")
+    db.session.commit()
     result = privacy.erase(ANN)
     db.session.commit()
     db.session.expire_all()
+    # an address that merely contains Ann's is someone else's
+    assert [item.payload["to"] for item in db.session.scalars(select(OutboxItem))].count(
+        "joann@example.com"
+    ) == 1
+    db.session.execute(delete(OutboxItem).where(OutboxItem.dedupe_key == "privacy-test:joann"))
 
     assert re.fullmatch(r"erased-[0-9a-f]{12}@erased\.invalid", result.alias)
     assert result.counts["orders"] == 2 and result.counts["cases"] == 1

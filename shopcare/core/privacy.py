@@ -161,9 +161,10 @@ def _events(subjects: Iterable[Subject], address: str) -> list[Any]:
 def _outbox_items(address: str, *, mails_only: bool = False) -> list[Any]:
     from shopcare.core.outbox.models import MAIL_KIND, OutboxItem
 
-    # The address as it appears in a JSON payload (mails' "to", jobs' data), lower-cased.
+    # The address as a whole JSON string value (mails' "to", jobs' data), lower-cased:
+    # quoted, so that erasing ann@example.com never touches joann@example.com's mail.
     needle = func.lower(cast(OutboxItem.payload, String))
-    query = select(OutboxItem).where(needle.contains(address, autoescape=True))
+    query = select(OutboxItem).where(needle.contains(f'"{address}"', autoescape=True))
     if mails_only:
         query = query.where(OutboxItem.kind == MAIL_KIND)
     return list(session().scalars(query.order_by(OutboxItem.id)).all())
