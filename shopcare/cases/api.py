@@ -1,9 +1,14 @@
-"""The cases' JSON endpoints (``/care/api/v1/cases``), declared on a ``Routes`` that
-``shopcare.cases.wiring`` hands to ``state.add_api``.
+"""The cases' JSON: the ``Case`` shapes and the endpoints under ``/care/api/v1/cases``,
+declared on a ``Routes`` that ``shopcare.cases.wiring`` hands to ``state.add_api``.
 
 Shoppers' integrations (a session, or a key with ``cases:read`` / ``cases:write``):
 open, read, list, cancel. Staff actions (approve, reject, receive, resolve, close)
 need an API key with ``cases:write``.
+
+Each body is declared once, as a pydantic model below (:mod:`shopcare.core.api.shapes`):
+``CaseInput`` and ``CaseActionInput`` check requests (``json_body``), ``Case`` and
+``CaseList`` write answers (``dump``), and the OpenAPI document takes its components
+from them. Money is a decimal string in the order's currency, datetimes ISO 8601 in UTC.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from shopcare.core.api.auth import api_auth
 from shopcare.core.api.errors import ApiError
 from shopcare.core.api.openapi import operation
 from shopcare.core.api.parsing import json_body
-from shopcare.core.api.schemas import DateTime, Listing, Money, Omitted, one_of
+from shopcare.core.api.schemas import DateTime, Listing, Money, Omitted, ReadVersion, one_of
 from shopcare.core.api.shapes import InputShape, Shape, dump
 from shopcare.core.db import session
 from shopcare.core.errors import NotFound, ValidationError
@@ -96,7 +101,7 @@ class CaseInput(InputShape):
 
 
 class CaseActionInput(InputShape):
-    version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    version: ReadVersion = None
     reason: Annotated[str, Field(max_length=4000)] | Omitted = None
     outcome: Annotated[str, one_of(OUTCOMES)] | Omitted = None
     amount: Annotated[str, Field(max_length=20, pattern=r"^\d{1,12}(\.\d{1,4})?$")] | None = None

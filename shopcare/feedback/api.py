@@ -1,9 +1,15 @@
-"""The suggestion box's JSON endpoints (``/care/api/v1/feedback``), declared on a
-``Routes`` that ``shopcare.feedback.wiring`` hands to ``state.add_api``.
+"""The suggestion box's JSON: the ``Ticket`` shapes and the endpoints under
+``/care/api/v1/feedback``, declared on a ``Routes`` that ``shopcare.feedback.wiring``
+hands to ``state.add_api``.
 
 Shoppers' integrations (a logged-in session, or a key with ``feedback:read`` /
 ``feedback:write``): submit, read, reply. Staff actions (assign, priority, resolve,
 close, reopen, internal notes) need an API key with ``feedback:write``.
+
+Each body is declared once, as a pydantic model below (:mod:`shopcare.core.api.shapes`):
+``TicketInput``, ``TicketReplyInput`` and ``TicketActionInput`` check requests, ``Ticket``
+writes answers (internal notes only for a key), and the OpenAPI document takes its
+components from them.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from shopcare.core.api.auth import api_auth
 from shopcare.core.api.errors import ApiError
 from shopcare.core.api.openapi import operation
 from shopcare.core.api.parsing import json_body
-from shopcare.core.api.schemas import DateTime, Omitted, one_of
+from shopcare.core.api.schemas import DateTime, Omitted, ReadVersion, one_of
 from shopcare.core.api.shapes import InputShape, Shape, dump
 from shopcare.core.areas import AREAS
 from shopcare.core.db import session
@@ -102,7 +108,7 @@ class TicketReplyInput(InputShape):
 
 
 class TicketActionInput(InputShape):
-    version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    version: ReadVersion = None
     assignee_id: Annotated[str, Field(max_length=64)] | None = None
     priority: Annotated[str, one_of(PRIORITIES)] | Omitted = None
     body: Annotated[str, Field(max_length=5000)] | None = None

@@ -1,6 +1,13 @@
 """The insights' JSON endpoints (``/care/api/v1/insights``): every dashboard figure, for
 an API key with ``insights:read``. Periods are ``start`` and ``end`` dates in the shop's
-zone, half-open ``[start, end)``."""
+zone, half-open ``[start, end)``.
+
+Each answer is declared once, as a pydantic model below (:mod:`shopcare.core.api.shapes`):
+``InsightDashboard`` (its ``InsightFigure`` values, rounded to 2 decimals, with their
+sample and 95 % interval), ``LostCustomers`` and ``ProductInsights``; the services'
+dicts and figures are written through them, and the OpenAPI document takes its
+components from them.
+"""
 
 from __future__ import annotations
 

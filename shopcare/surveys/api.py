@@ -1,5 +1,11 @@
 """The surveys' JSON endpoints (``/care/api/v1/surveys``): read surveys and their
-responses with an API key carrying ``surveys:read``."""
+responses with an API key carrying ``surveys:read``.
+
+Each answer is declared once, as a pydantic model below (:mod:`shopcare.core.api.shapes`):
+``Survey`` (its current version's questions, texts in English and Spanish),
+``SurveyList``, ``SurveyResponse`` (answers scored 0-100) and ``SurveyResponseList``; the
+OpenAPI document takes its components from them.
+"""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import Field, PlainSerializer, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
-from shopcare.core.api.openapi import Schema, ref
+from shopcare.core.api.openapi import Schema
 from shopcare.core.api.shapes import Shape
 
 DATETIME: Schema = {"type": "string", "format": "date-time"}
@@ -45,6 +45,9 @@ DateTimeInput = Annotated[
 #: A request field that may be left out but not sent as ``null``:
 #: ``reason: Annotated[str, Field(max_length=4000)] | Omitted = None`` (``None`` when left out).
 Omitted = SkipJsonSchema[None]
+#: In a staff action's request: the object's ``version`` as the client read it (a
+#: guarded move then answers 409 if it changed since); ``None`` when not sent.
+ReadVersion = Annotated[int, Field(ge=1, le=2**31 - 1)] | None
 #: A JSON number in a response, written as it was computed: an ``int`` stays ``7``, a
 #: ``float`` ``7.5`` (a plain ``float`` field would write ``7.0``).
 Number = Annotated[float | int, WithJsonSchema({"type": "number"})]
@@ -86,11 +89,8 @@ def error_body(code: str, message: Any, fields: dict[str, Any]) -> dict[str, Any
     return Error(error=detail).model_dump(mode="json")
 
 
-ERROR = ref(Error)
-
 __all__ = [
     "DATETIME",
-    "ERROR",
     "MONEY",
     "DateTime",
     "DateTimeInput",
@@ -100,7 +100,7 @@ __all__ = [
     "Money",
     "Number",
     "Omitted",
+    "ReadVersion",
     "error_body",
     "one_of",
-    "ref",
 ]
