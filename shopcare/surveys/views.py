@@ -40,6 +40,7 @@ from shopcare.surveys.services import (
     check_answers,
     current_desk,
     read_unsubscribe_token,
+    unsubscribe_token,
 )
 
 blueprint = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -89,6 +90,14 @@ def _language(invitation: Any) -> str:
 
 
 # -- answering -------------------------------------------------------------------------
+
+
+@blueprint.app_template_global("survey_unsubscribe_key")
+def survey_unsubscribe_key(email: str) -> str:
+    """The signed key of ``email``'s unsubscribe link, for the invitation and reminder
+    e-mails (derived when the worker renders them, not stored with each one)."""
+    return unsubscribe_token(str(email))
+
 
 
 @blueprint.route("/s/<invitation>", methods=["GET", "POST"], endpoint="answer")
