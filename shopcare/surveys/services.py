@@ -409,7 +409,7 @@ class SurveyDesk:
             "expires_at": expires,
             "completed_at": None,
         }
-        return [_adopt_invitation({**fixed, **row._mapping}) for row in sorted(inserted)]
+        return _adopt_invitations([{**fixed, **row._mapping} for row in sorted(inserted)])
 
     @staticmethod
     def _enqueue(template: str, version: SurveyVersion, where: Any, dedupe_key: Any) -> int:
@@ -1068,19 +1068,34 @@ def _first_question(first: Question | None) -> dict[str, Any] | None:
     return {"type": first.type, "en": first.text_en, "es": first.text_es, "low": low, "high": high}
 
 
-def _adopt_invitation(values: dict[str, Any]) -> Invitation:
-    """An invitation just inserted, as an ORM object without a query, whose ``order``
-    loads on first use (``Session.enable_relationship_loading``): a pass that invites a
-    hundred thousand shoppers does not pay for a hundred thousand session entries."""
+def _adopt_invitations(rows: list[dict[str, Any]]) -> list[Invitation]:
+    """Invitations just inserted (``rows``: every column's value), as ORM objects without
+    a query, whose ``order`` loads on first use (``Session.enable_relationship_loading``):
+    a pass that invites a hundred thousand shoppers does not pay for a hundred thousand
+    session entries.
+
+    What :func:`~sqlalchemy.orm.make_transient_to_detached` does, less its per-object
+    bookkeeping for a fresh object (nothing to commit, nothing to expire: every column
+    is given): the identity key is set, and the object is detached.
+    """
     from sqlalchemy import inspect as sa_inspect
-    from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.base import instance_state
 
     mapper = sa_inspect(Invitation)
-    instance = mapper.class_manager.new_instance()
-    instance.__dict__.update(values)
-    make_transient_to_detached(instance)
-    session()().enable_relationship_loading(instance)  # the scoped session's own Session
-    return instance
+    columns = {attr.key for attr in mapper.column_attrs}
+    new_instance = mapper.class_manager.new_instance
+    own_session = session()()  # the scoped session's own Session
+    made = []
+    for values in rows:
+        missing = columns - values.keys()
+        if missing:  # pragma: no cover - a programming error
+            raise ValueError(f"missing columns {sorted(missing)}")
+        instance = new_instance()
+        instance.__dict__.update(values)
+        instance_state(instance).key = (Invitation, (values["id"],), None)
+        own_session.enable_relationship_loading(instance)
+        made.append(instance)
+    return made
 
 
 def _no_open_cases_or_complaints() -> list[Any]:
