@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, overload
 
 from flask import current_app
 from sqlalchemy import (
@@ -160,6 +160,55 @@ def _insert(
     return statement
 
 
+class MadeInvitations(Sequence[Invitation]):
+    """The invitations one pass made (:meth:`SurveyDesk.invite_due`): a read-only list
+    — ``len``, indexing, slicing, iteration, ``==`` with a list — of :class:`Invitation`
+    objects, each built when it is read from the columns the ``INSERT … RETURNING``
+    gave (no query; its ``order`` loads on first use). Each read builds a fresh,
+    detached object."""
+
+    __slots__ = ("_fixed", "_rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]], fixed: dict[str, Any]) -> None:
+        #: ``(id, token, order_id, email, locale)`` per invitation, by id
+        self._rows = rows
+        #: the columns every invitation of the pass shares
+        self._fixed = fixed
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Invitation: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Invitation]: ...
+    def __getitem__(self, index: int | slice) -> Invitation | list[Invitation]:
+        if isinstance(index, slice):
+            return _adopt_invitations([self._values(row) for row in self._rows[index]])
+        return _adopt_invitations([self._values(self._rows[index])])[0]
+
+    def _values(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        invitation_id, token, order_id, email, locale = row
+        return {
+            **self._fixed,
+            "id": invitation_id,
+            "token": token,
+            "order_id": order_id,
+            "email": email,
+            "locale": locale,
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MadeInvitations | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<MadeInvitations: {len(self)}>"
+
+
 # -- the desk --------------------------------------------------------------------------
 
 
@@ -298,7 +347,7 @@ class SurveyDesk:
 
     # -- invitations --------------------------------------------------------------------
 
-    def invite_due(self, *, now: datetime | None = None) -> list[Invitation]:
+    def invite_due(self, *, now: datetime | None = None) -> MadeInvitations:
         """Invite every shopper whose order is due (what the workers' periodic pass
         calls): delivered ``SHOPCARE_SURVEY_DELAY_DAYS`` days ago or more (per
         category: ``SHOPCARE_SURVEY_DELAY_DAYS_BY``, the longest of the order's), not
@@ -310,13 +359,17 @@ class SurveyDesk:
         Each invitation's e-mail is queued in the same transaction. Two passes at once
         make one invitation per order (``INSERT … ON CONFLICT DO NOTHING``).
 
-        :returns: the invitations made, each with its ``token`` and ``order`` (which
-            loads on first use). They are not entries of the session (a pass may make a
-            hundred thousand): to change one, load it (``session.get(Invitation, id)``).
+        :returns: the invitations made, in the order of their ids, each with its
+            ``token`` and ``order`` (which loads on first use): a read-only list
+            (:class:`MadeInvitations`) that keeps each one's id, token, order id, address
+            and language and builds the :class:`Invitation` when it is read, so that a
+            pass that invites a hundred thousand shoppers holds no hundred thousand ORM
+            objects (the workers' pass only counts them). They are not entries of the
+            session: to change one, load it (``session.get(Invitation, id)``).
         """
         now = utcnow() if now is None else aware_datetime(now, "now")
         if not setting("SHOPCARE_SURVEYS"):
-            return []
+            return MadeInvitations([], {})
         survey = self.default_survey()
         version = survey.current
         delay = int(setting("SHOPCARE_SURVEY_DELAY_DAYS"))
@@ -380,13 +433,15 @@ class SurveyDesk:
             "expires_at": literal(expires, table.c.expires_at.type),
         }
         statement = (
-            _insert(table, from_select=(list(values), select(*values.values()).where(due.c.nth == 1)))
+            _insert(
+                table, from_select=(list(values), select(*values.values()).where(due.c.nth == 1))
+            )
             .on_conflict_do_nothing(index_elements=["order_id"])
             .returning(table.c.id, table.c.token, table.c.order_id, table.c.email, table.c.locale)
         )
         inserted = db.execute(statement).all()
         if not inserted:
-            return []
+            return MadeInvitations([], {})
         ids = [row.id for row in inserted]
         self._enqueue(
             "surveys/invitation",
@@ -409,7 +464,7 @@ class SurveyDesk:
             "expires_at": expires,
             "completed_at": None,
         }
-        return _adopt_invitations([{**fixed, **row._mapping} for row in sorted(inserted)])
+        return MadeInvitations(sorted(tuple(row) for row in inserted), fixed)
 
     @staticmethod
     def _enqueue(template: str, version: SurveyVersion, where: Any, dedupe_key: Any) -> int:

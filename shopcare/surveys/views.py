@@ -99,7 +99,6 @@ def survey_unsubscribe_key(email: str) -> str:
     return unsubscribe_token(str(email))
 
 
-
 @blueprint.route("/s/<invitation>", methods=["GET", "POST"], endpoint="answer")
 @limit("public_submit", methods=("POST",))
 @public  # the link's unguessable token is the credential; a wrong one is a 404

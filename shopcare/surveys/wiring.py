@@ -34,7 +34,9 @@ def mail_hook(payload: dict[str, Any]) -> dict[str, str] | None:
 
     context = payload.get("context") or {}
     # Mails queued before the keys were derived at send time carry their own.
-    key = context.get("unsubscribe") or unsubscribe_token(str(context.get("email") or payload["to"]))
+    key = context.get("unsubscribe") or unsubscribe_token(
+        str(context.get("email") or payload["to"])
+    )
     with current_app.test_request_context("/", base_url=external_url()):
         link = url_for("shopcare.surveys.unsubscribe", signature=key, _external=True)
     return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
