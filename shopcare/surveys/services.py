@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from shopcare.core import signals
 from shopcare.core.areas import AREAS, DIMENSIONS
@@ -552,8 +553,10 @@ class SurveyDesk:
         reminded, expired = self.remind_and_expire(now=now)
         return {"invited": len(invited), "reminded": reminded, "expired": expired}
 
-    def invitation(self, token: str) -> Invitation:
-        """The invitation of an answering link.
+    def invitation(self, token: str, *, questions: bool = True) -> Invitation:
+        """The invitation of an answering link, with its order and version (and the
+        version's questions, unless ``questions=False``: then they load when first
+        read), in one query.
 
         :raises NotFound: for a token no invitation has (the same for every wrong one).
         """
@@ -564,8 +567,16 @@ class SurveyDesk:
             .scalars(
                 select(Invitation)
                 .where(Invitation.token == token)
+                # one query: the order (not its lines) and the version with its questions
+                .options(
+                    joinedload(Invitation.order).lazyload(Order.lines),
+                    joinedload(Invitation.version).joinedload(SurveyVersion.questions)
+                    if questions
+                    else joinedload(Invitation.version).lazyload(SurveyVersion.questions),
+                )
                 .execution_options(populate_existing=True)  # bulk passes update without the ORM
             )
+            .unique()
             .one_or_none()
         )
         if found is None:
