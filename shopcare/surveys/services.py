@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
+from functools import cache
 from typing import Any, overload
 
 from flask import current_app
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     cast,
     column,
     exists,
@@ -159,6 +161,25 @@ def _insert(
     if unique:
         statement = statement.on_conflict_do_nothing(index_elements=unique)
     return statement
+
+
+@cache
+def _by_token(questions: bool) -> Any:
+    """The invitation with the ``token`` parameter, its order (not its lines) and its
+    version (with the questions when ``questions``), in one query; built once (the
+    statement's construction costs more than running it)."""
+    version = joinedload(Invitation.version)
+    return (
+        select(Invitation)
+        .where(Invitation.token == bindparam("token"))
+        .options(
+            joinedload(Invitation.order).lazyload(Order.lines),
+            version.joinedload(SurveyVersion.questions)
+            if questions
+            else version.lazyload(SurveyVersion.questions),
+        )
+        .execution_options(populate_existing=True)  # bulk passes update without the ORM
+    )
 
 
 class MadeInvitations(Sequence[Invitation]):
@@ -562,23 +583,7 @@ class SurveyDesk:
         """
         if not isinstance(token, str) or not 10 <= len(token) <= 64:
             raise NotFound("no such invitation")
-        found = (
-            session()
-            .scalars(
-                select(Invitation)
-                .where(Invitation.token == token)
-                # one query: the order (not its lines) and the version with its questions
-                .options(
-                    joinedload(Invitation.order).lazyload(Order.lines),
-                    joinedload(Invitation.version).joinedload(SurveyVersion.questions)
-                    if questions
-                    else joinedload(Invitation.version).lazyload(SurveyVersion.questions),
-                )
-                .execution_options(populate_existing=True)  # bulk passes update without the ORM
-            )
-            .unique()
-            .one_or_none()
-        )
+        found = session().scalars(_by_token(questions), {"token": token}).unique().one_or_none()
         if found is None:
             raise NotFound("no such invitation")
         return found
