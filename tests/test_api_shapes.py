@@ -1,6 +1,6 @@
-"""Shapes declared once as pydantic models, and the older hand-written ``Schemas`` beside
-them: a domain that has not converted yet keeps working, in the document and in the
-422 it answers."""
+"""Shapes declared once as pydantic models: the document's components, the 422 a body
+gets, and a body whose JSON schema refers to a model (a list of them, as the carrier
+webhook takes)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pytest
 from flask import Flask, jsonify
 from pydantic import Field
 
-from shopcare.core.api.openapi import Schemas, operation, ref
+from shopcare.core.api.openapi import operation, ref
 from shopcare.core.api.parsing import json_body
-from shopcare.core.api.shapes import InputShape, Shape, json_schema, standalone_schema
+from shopcare.core.api.schemas import Number, one_of
+from shopcare.core.api.shapes import InputShape, Shape, dump, json_schema, standalone_schema
 from shopcare.core.state import Routes, State
 from tests.fixtures_api import API
 
@@ -30,17 +31,17 @@ class Note(Shape):
     tag: str | None
 
 
+class Flag(InputShape):
+    colour: Annotated[str, one_of(["red", "green"])]
+    shade: Annotated[str, one_of(["light", "dark"])] | None = None
+
+
+class Reading(Shape):
+    value: Number | None
+
+
 routes = Routes()
-schemas = Schemas()
-OLD_INPUT = schemas.add(
-    "OldNoteInput",
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["text"],
-        "properties": {"text": {"type": "string", "maxLength": 10}},
-    },
-)
+NOTES_INPUT = {"type": "array", "maxItems": 2, "items": ref(NoteInput)}
 
 
 @routes.post("/test-notes")
@@ -51,16 +52,26 @@ def shapes_note() -> Any:
     return jsonify(Note(text=data.text, tag=data.tag).model_dump(mode="json"))
 
 
-@routes.post("/test-old-notes")
-@operation("A note, the old way", request_body=OLD_INPUT, responses={200: ("It", ref("Order"))})
-def shapes_old_note() -> Any:
+@routes.post("/test-many-notes")
+@operation(
+    "Notes, in a JSON schema that refers to the model",
+    request_body={"type": "object", "properties": {"notes": NOTES_INPUT}},
+    responses={200: ("It", ref("Order"))},
+)
+def shapes_many_notes() -> Any:
     data = json_body()
     assert isinstance(data, dict)
-    return jsonify({"text": data["text"]})
+    return jsonify({"count": len(data.get("notes", []))})
+
+
+@routes.post("/test-flags")
+@operation("A flag", request_body=Flag, responses={200: "It"})
+def shapes_flag() -> Any:
+    return jsonify(json_body(Flag).model_dump())
 
 
 def _init_app(app: Flask, state: State) -> None:
-    state.add_api(routes, schemas=schemas)
+    state.add_api(routes)
 
 
 @pytest.fixture
@@ -89,11 +100,26 @@ def test_unions_are_written_as_lists_of_types() -> None:
     assert standalone_schema(NoteInput)["additionalProperties"] is False
 
 
-def test_new_and_old_shapes_side_by_side(app: Flask) -> None:
+def test_one_of_is_an_enum_checked_on_the_way_in() -> None:
+    properties = json_schema(Flag)["properties"]
+    assert properties["colour"] == {"type": "string", "enum": ["red", "green"]}
+    assert properties["shade"] == {"type": ["string", "null"], "enum": ["light", "dark", None]}
+
+
+def test_a_number_is_written_as_it_was_computed() -> None:
+    assert json_schema(Reading, "serialization")["properties"]["value"] == {
+        "type": ["number", "null"]
+    }
+    assert dump(Reading, {"value": 7}) == {"value": 7}
+    assert isinstance(dump(Reading, {"value": 7})["value"], int)
+    assert dump(Reading, {"value": 7.5}) == {"value": 7.5}
+
+
+def test_shapes_in_the_document_and_the_checks(app: Flask) -> None:
     client = app.test_client()
     document = client.get(f"{API}/openapi.json").get_json()
     components = document["components"]["schemas"]
-    assert {"NoteInput", "Note", "OldNoteInput", "Order", "Error"} <= set(components)
+    assert {"NoteInput", "Note", "Flag", "Order", "Error"} <= set(components)
     post = document["paths"][f"{API}/test-notes"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/NoteInput"
@@ -116,10 +142,20 @@ def test_new_and_old_shapes_side_by_side(app: Flask) -> None:
         },
     }
 
-    response = client.post(f"{API}/test-old-notes", json={"text": "hi"})
-    assert response.status_code == 200 and response.get_json() == {"text": "hi"}
-    response = client.post(f"{API}/test-old-notes", json={"text": 1, "more": 1})
+    response = client.post(f"{API}/test-many-notes", json={"notes": [{"text": "hi"}]})
+    assert response.status_code == 200 and response.get_json() == {"count": 1}
+    response = client.post(f"{API}/test-many-notes", json={"notes": [{"text": 1, "more": 1}]})
     assert response.get_json()["error"]["fields"] == {
-        "more": "is not a known field",
-        "text": "must be of type string",
+        "notes[0].more": "is not a known field",
+        "notes[0].text": "must be of type string",
     }
+
+    # A null where one of some strings is expected is told its type, then its values.
+    response = client.post(f"{API}/test-flags", json={"colour": None, "shade": "pale"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "colour": "must be of type string",
+        "shade": "must be one of light, dark, None",
+    }
+    response = client.post(f"{API}/test-flags", json={"colour": "red"})
+    assert response.get_json() == {"colour": "red", "shade": None}

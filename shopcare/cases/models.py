@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopcare.core.db import Base, utcnow
-from shopcare.orders.models import Order, OrderLine
+from shopcare.orders.models import Order, OrderLine, minor_to_decimal
 
 KINDS = ("withdrawal", "return", "guarantee")
 STATUSES = ("requested", "approved", "rejected", "received", "resolved", "closed", "cancelled")
@@ -106,6 +107,25 @@ class Case(Base):
     @property
     def quantity(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+    def _money(self, minor: int | None) -> Decimal | None:
+        return None if minor is None else minor_to_decimal(minor, self.currency)
+
+    @property
+    def value(self) -> Decimal:
+        """What the lines are worth at the order's prices, in the order's currency."""
+        return minor_to_decimal(self.value_minor, self.currency)
+
+    @property
+    def due(self) -> Decimal | None:
+        """The money due once received: goods less fees plus shipping (``None``: not
+        worked out yet)."""
+        return self._money(self.due_minor)
+
+    @property
+    def paid(self) -> Decimal | None:
+        """What the host reported it paid or credited (``None``: nothing yet)."""
+        return self._money(self.paid_minor)
 
     def __repr__(self) -> str:
         return f"<Case {self.number} {self.kind} {self.status}>"

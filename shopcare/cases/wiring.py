@@ -26,4 +26,4 @@ def init_app(app: Flask, state: State) -> None:
     state.add_order_panel("returns", views.returns_panel)
     state.add_staff_pages(views.staff_pages)
     state.add_staff_nav("shopcare.staff.cases", _l("Returns and claims"))
-    state.add_api(api.routes, schemas=api.schemas)
+    state.add_api(api.routes)

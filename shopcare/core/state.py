@@ -173,8 +173,6 @@ class State:
     #: Endpoints a visitor without a login can use instead (a host without Flask-Login).
     guest_pages: list[str] = field(default_factory=list)
     api_routes: list[Route] = field(default_factory=list)
-    #: the OpenAPI document's ``components.schemas`` (what ``$ref`` resolves to)
-    api_schemas: dict[str, Schema] = field(default_factory=dict)
     #: pydantic models the document includes though no operation refers to them
     api_models: list[Any] = field(default_factory=list)
     #: the OpenAPI document's ``components.securitySchemes``
@@ -310,16 +308,14 @@ class State:
         self,
         routes: Iterable[Route],
         *,
-        schemas: Mapping[str, Schema] | None = None,
         models: Iterable[Any] = (),
         security_schemes: Mapping[str, Schema] | None = None,
     ) -> None:
         """Route JSON endpoints under the API (``/care/api/v1``, endpoints
         ``shopcare.api.<view>``), with the security schemes their OpenAPI operations
-        refer to. Pydantic shapes the operations use are found from the operations;
-        ``models`` adds others, ``schemas`` hand-written component schemas."""
+        refer to. The pydantic shapes the operations use are found from the operations
+        (their component schemas come from the models); ``models`` adds others."""
         self.api_routes.extend(routes)
-        self.api_schemas.update(schemas or {})
         self.api_models.extend(model for model in models if model not in self.api_models)
         self.security_schemes.update(security_schemes or {})
 

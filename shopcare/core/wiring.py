@@ -2,7 +2,7 @@
 every feature declared on its state.
 
 ``ShopCare.init_app`` calls :func:`init_app` first (the core's settings, the JSON
-API's own endpoint, schemas and security schemes, the worker, outbox, mail, API-key
+API's own endpoint, error shape and security schemes, the worker, outbox, mail, API-key
 and migration commands, the outbox purge task and shopcare's templates), then each
 domain's ``init_app(app, state)``, then :func:`mount`.
 """
@@ -18,7 +18,6 @@ from shopcare.core.api import views as api_views
 from shopcare.core.api.cli import api_key
 from shopcare.core.api.openapi import SECURITY_SCHEMES
 from shopcare.core.api.schemas import Error
-from shopcare.core.api.schemas import schemas as api_schemas
 from shopcare.core.config import DEFAULTS, check_config, setting
 from shopcare.core.outbox import cli as outbox_cli
 from shopcare.core.outbox import mail as outbox_mail
@@ -35,9 +34,7 @@ def init_app(app: Flask, state: State) -> None:
     state.add_events(OUTBOX.events)  # outbox.retried
     state.add_events([ERASED])
     state.add_templates(web.TEMPLATES)
-    state.add_api(
-        api_views.routes, schemas=api_schemas, models=[Error], security_schemes=SECURITY_SCHEMES
-    )
+    state.add_api(api_views.routes, models=[Error], security_schemes=SECURITY_SCHEMES)
     state.add_api(api_docs.routes)
     state.add_command(api_key)
     state.add_command(outbox_cli.work_command)

@@ -131,6 +131,11 @@ class Ticket(Base):
     def paused(self) -> bool:
         return self.sla_paused_at is not None
 
+    @property
+    def sla_breached(self) -> bool:
+        """The first response or the resolution missed its target (a ``*_breached_at`` is set)."""
+        return bool(self.first_response_breached_at or self.resolution_breached_at)
+
     def __repr__(self) -> str:
         return f"<Ticket {self.reference} {self.kind} {self.status}>"
 

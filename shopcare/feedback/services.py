@@ -639,7 +639,7 @@ class FeedbackDesk:
         """``breached``, ``due_soon`` (within a quarter of its target), ``paused``,
         ``met`` (resolved or closed in time) or ``on_track``."""
         when = _aware(now)
-        if ticket.first_response_breached_at or ticket.resolution_breached_at:
+        if ticket.sla_breached:
             return "breached"
         if ticket.status in ("resolved", "closed"):
             return "met"

@@ -24,5 +24,5 @@ def init_app(app: Flask, state: State) -> None:
     state.add_command(cli.mail_group)  # flask shopcare mail receive
     state.add_command(cli.feedback_group)  # flask shopcare feedback sla
     state.add_periodic("feedback.sla", cli.sweep_task, every=timedelta(minutes=1))
-    state.add_api(api.routes, schemas=api.schemas)
+    state.add_api(api.routes)
     state.add_privacy_part(privacy.PART)

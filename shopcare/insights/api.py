@@ -1,169 +1,139 @@
 """The insights' JSON endpoints (``/care/api/v1/insights``): every dashboard figure, for
 an API key with ``insights:read``. Periods are ``start`` and ``end`` dates in the shop's
-zone, half-open ``[start, end)``."""
+zone, half-open ``[start, end)``.
+
+Each answer is declared once, as a pydantic model below (:mod:`shopcare.core.api.shapes`):
+``InsightDashboard`` (its ``InsightFigure`` values, rounded to 2 decimals, with their
+sample and 95 % interval), ``LostCustomers`` and ``ProductInsights``; the services'
+dicts and figures are written through them, and the OpenAPI document takes its
+components from them.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from flask import jsonify, request
+from pydantic import Field, model_validator
 from werkzeug.wrappers import Response
 
 from shopcare.core.api.auth import api_auth
 from shopcare.core.api.errors import ApiError
-from shopcare.core.api.openapi import Schemas, operation
+from shopcare.core.api.openapi import operation
+from shopcare.core.api.schemas import DateTime, Number, one_of
+from shopcare.core.api.shapes import Shape, dump
 from shopcare.core.errors import NotFound
 from shopcare.core.i18n import shop_zone
 from shopcare.core.state import Routes
-from shopcare.insights import report
+from shopcare.insights import report, stats
 from shopcare.insights.periods import GRAINS, Period
 from shopcare.insights.services import current_insights
 from shopcare.insights.views import MAX_DAYS
 
+#: The insights' endpoints (``state.add_api`` in the wiring); their shapes are below.
 routes = Routes()
-schemas = Schemas()
 
-_NUMBER = {"type": ["number", "null"]}
-FIGURE = schemas.add(
-    "InsightFigure",
-    {
-        "type": "object",
-        "description": "A figure: value (null below the minimum sample or without data), "
-        "its sample n and its 95 % interval.",
-        "required": ["value", "n", "low", "high"],
-        "properties": {"value": _NUMBER, "n": {"type": "integer"}, "low": _NUMBER, "high": _NUMBER},
-    },
-)
-_PERIOD = {
-    "type": "object",
-    "required": ["start", "end", "last_day"],
-    "properties": {
-        "start": {"type": "string", "format": "date"},
-        "end": {"type": "string", "format": "date", "description": "exclusive"},
-        "last_day": {"type": "string", "format": "date"},
-    },
-}
-_HEADLINE = {
-    "type": "object",
-    "required": ["current", "previous", "change"],
-    "properties": {
-        "current": FIGURE,
-        "previous": FIGURE,
-        "change": {"type": "string", "enum": ["rise", "fall", "no_clear_change", "no_data"]},
-    },
-}
-TABLE = schemas.add(
-    "InsightTable",
-    {
-        "type": "object",
-        "required": ["key", "title", "note", "columns", "rows", "chart"],
-        "properties": {
-            "key": {"type": "string"},
-            "title": {"type": "string"},
-            "note": {"type": "string"},
-            "columns": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["key", "label", "kind"],
-                    "properties": {
-                        "key": {"type": "string"},
-                        "label": {"type": "string"},
-                        "kind": {
-                            "type": "string",
-                            "enum": ["text", "int", "percent", "score", "hours"],
-                        },
-                    },
-                },
-            },
-            "rows": {"type": "array", "items": {"type": "object"}},
-            "chart": {
-                "type": "object",
-                "required": ["type", "x", "y"],
-                "properties": {
-                    "type": {"type": "string", "enum": ["", "bar", "line"]},
-                    "x": {"type": "string"},
-                    "y": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
-    },
-)
-DASHBOARD = schemas.add(
-    "InsightDashboard",
-    {
-        "type": "object",
-        "required": ["period", "comparison", "grain", "headlines", "refunded", "tables"],
-        "properties": {
-            "period": _PERIOD,
-            "comparison": _PERIOD,
-            "grain": {"type": "string", "enum": list(GRAINS)},
-            "headlines": {"type": "object", "additionalProperties": _HEADLINE},
-            "refunded": {
-                "type": "object",
-                "properties": {
-                    "current": {"type": "object", "additionalProperties": {"type": "string"}},
-                    "previous": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
-            },
-            "tables": {"type": "array", "items": TABLE},
-        },
-    },
-)
-LOST = schemas.add(
-    "LostCustomers",
-    {
-        "type": "object",
-        "required": ["customers", "reasons"],
-        "properties": {
-            "customers": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["email", "orders", "last_order", "last_order_at", "days_since"],
-                    "properties": {
-                        "email": {"type": "string"},
-                        "orders": {"type": "integer"},
-                        "last_order": {"type": ["string", "null"]},
-                        "last_order_at": {"type": ["string", "null"], "format": "date-time"},
-                        "usual_gap_days": _NUMBER,
-                        "days_since": {"type": "number"},
-                        "cases": {"type": "integer"},
-                        "return_reasons": {"type": "array", "items": {"type": "string"}},
-                        "spent_minor": {"type": "integer"},
-                    },
-                },
-            },
-            "reasons": {"type": "object", "additionalProperties": {"type": "integer"}},
-        },
-    },
-)
-PRODUCT = schemas.add(
-    "ProductInsights",
-    {
-        "type": "object",
-        "required": ["sku", "name", "delivered", "returned", "return_rate", "reasons"],
-        "properties": {
-            "sku": {"type": "string"},
-            "name": {"type": "string"},
-            "delivered": {"type": "integer"},
-            "returned": {"type": "integer"},
-            "return_rate": FIGURE,
-            "reasons": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {"reason": {"type": "string"}, "units": {"type": "integer"}},
-                },
-            },
-            "guarantee_claims": {"type": "integer"},
-            "guarantee_units": {"type": "integer"},
-            "indices": {"type": "object", "additionalProperties": FIGURE},
-            "tickets": {"type": "object", "additionalProperties": {"type": "integer"}},
-        },
-    },
-)
+
+class InsightFigure(Shape):
+    """A figure: value (null below the minimum sample or without data), its sample n and
+    its 95 % interval."""
+
+    value: Number | None
+    n: int
+    low: Number | None
+    high: Number | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rounded(cls, figure: Any) -> Any:
+        # A stats.Figure is written as its as_dict(): rounded to 2 decimals.
+        return figure.as_dict() if isinstance(figure, stats.Figure) else figure
+
+
+class InsightPeriod(Shape):
+    start: date
+    end: date = Field(description="exclusive")
+    last_day: date
+
+
+class InsightHeadline(Shape):
+    current: InsightFigure
+    previous: InsightFigure
+    change: Annotated[str, one_of(["rise", "fall", "no_clear_change", "no_data"])]
+
+
+class InsightColumn(Shape):
+    key: str
+    label: str
+    kind: Annotated[str, one_of(["text", "int", "percent", "score", "hours"])]
+
+
+class InsightChart(Shape):
+    type: Annotated[str, one_of(["", "bar", "line"])]
+    x: str
+    y: list[str]
+
+
+class InsightTable(Shape):
+    key: str
+    title: str
+    note: str
+    columns: list[InsightColumn]
+    rows: list[dict[str, Any]]
+    chart: InsightChart
+
+
+class InsightRefunds(Shape):
+    """What was refunded, by currency (decimal strings)."""
+
+    current: dict[str, str]
+    previous: dict[str, str]
+
+
+class InsightDashboard(Shape):
+    period: InsightPeriod
+    comparison: InsightPeriod
+    grain: Annotated[str, one_of(GRAINS)]
+    headlines: dict[str, InsightHeadline]
+    refunded: InsightRefunds
+    tables: list[InsightTable]
+
+
+class LostCustomer(Shape):
+    email: str
+    orders: int
+    last_order: str | None
+    last_order_at: DateTime | None
+    usual_gap_days: Number | None
+    days_since: Number
+    cases: int
+    return_reasons: list[str]
+    spent_minor: int
+
+
+class LostCustomers(Shape):
+    customers: list[LostCustomer]
+    reasons: dict[str, int]
+
+
+class ReturnReason(Shape):
+    reason: str
+    units: int
+
+
+class ProductInsights(Shape):
+    sku: str
+    name: str
+    delivered: int
+    returned: int
+    return_rate: InsightFigure
+    reasons: list[ReturnReason]
+    guarantee_claims: int
+    guarantee_units: int
+    indices: dict[str, InsightFigure]
+    tickets: dict[str, int]
+
 
 _DATE = {"type": "string", "format": "date"}
 PERIOD_PARAMETERS = [
@@ -231,7 +201,7 @@ def period_from_args() -> Period:
         {"name": "grain", "in": "query", "schema": {"type": "string", "enum": list(GRAINS)}},
     ],
     responses={
-        200: ("The dashboard", DASHBOARD),
+        200: ("The dashboard", InsightDashboard),
         400: "A missing or malformed date",
         422: "A period that cannot be shown",
     },
@@ -243,24 +213,22 @@ def insights_dashboard() -> Response:
     grain = request.args.get("grain") or "month"
     if grain not in GRAINS:
         raise ApiError(400, "invalid_grain", "grain is week or month.", {"grain": "week or month"})
-    return jsonify(report.dashboard(current_insights(), period, grain))
+    return jsonify(dump(InsightDashboard, report.dashboard(current_insights(), period, grain)))
 
 
 @routes.get("/insights/lost-customers")
 @operation(
     "Lost customers: past their usual re-purchase interval, with their reasons",
-    responses={200: ("The lost customers", LOST)},
+    responses={200: ("The lost customers", LostCustomers)},
     tags=("insights",),
 )
 @api_auth(scopes=("insights:read",))
 def insights_lost_customers() -> Response:
     insights = current_insights()
     found = insights.lost_customers()
-    rows: list[dict[str, Any]] = [
-        {**row, "last_order_at": row["last_order_at"].isoformat() if row["last_order_at"] else None}
-        for row in found
-    ]
-    return jsonify({"customers": rows, "reasons": insights.lost_reasons(found)})
+    return jsonify(
+        dump(LostCustomers, {"customers": found, "reasons": insights.lost_reasons(found)})
+    )
 
 
 @routes.get("/insights/products/<sku>")
@@ -268,7 +236,7 @@ def insights_lost_customers() -> Response:
     "One product's return rate, return reasons and guarantee claims",
     parameters=PERIOD_PARAMETERS,
     responses={
-        200: ("The product's figures", PRODUCT),
+        200: ("The product's figures", ProductInsights),
         400: "A missing or malformed date",
         422: "A period that cannot be shown",
         404: "No such product",
@@ -281,6 +249,4 @@ def insights_product(sku: str) -> Response:
     found = current_insights().product(sku, period)
     if found is None:
         raise NotFound("No such product.")
-    found["return_rate"] = found["return_rate"].as_dict()
-    found["indices"] = {area: fig.as_dict() for area, fig in found["indices"].items()}
-    return jsonify(found)
+    return jsonify(dump(ProductInsights, found))

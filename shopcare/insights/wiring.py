@@ -21,4 +21,4 @@ def init_app(app: Flask, state: State) -> None:
     state.add_templates(TEMPLATES)  # shopcare/templates/shopcare/insights/
     state.add_blueprint(views.blueprint)  # /care/insights: staff only
     state.add_staff_nav("shopcare.insights.dashboard", _l("Dashboard"))
-    state.add_api(api.routes, schemas=api.schemas)
+    state.add_api(api.routes)

@@ -18,7 +18,7 @@ from shopcare.core.api.auth import api_auth
 from shopcare.core.api.openapi import Schema, operation
 from shopcare.core.api.parsing import json_body, parse_datetime
 from shopcare.core.api.schemas import DateTime, DateTimeInput, Money
-from shopcare.core.api.shapes import InputShape, Shape, json_schema
+from shopcare.core.api.shapes import InputShape, Shape
 from shopcare.core.db import retrying, session
 from shopcare.core.state import Routes, get_state
 from shopcare.orders.models import Order as OrderRow
@@ -149,11 +149,6 @@ class OrderInput(InputShape):
     tax_included: bool = False
     paid: OptionalPriceInput = Field(None, description="what the shopper actually paid")
     lines: list[OrderLineInput] = Field(min_length=1, max_length=500)
-
-
-#: The ``Order`` JSON schema (derived from :class:`Order`), for a domain still writing
-#: its schemas by hand.
-ORDER_SCHEMA: Schema = json_schema(Order, "serialization")
 
 
 def order_json(order: OrderRow) -> dict[str, Any]:

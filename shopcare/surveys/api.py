@@ -1,172 +1,117 @@
 """The surveys' JSON endpoints (``/care/api/v1/surveys``): read surveys and their
-responses with an API key carrying ``surveys:read``."""
+responses with an API key carrying ``surveys:read``.
+
+Each answer is declared once, as a pydantic model below (:mod:`shopcare.core.api.shapes`):
+``Survey`` (its current version's questions, texts in English and Spanish),
+``SurveyList``, ``SurveyResponse`` (answers scored 0-100) and ``SurveyResponseList``; the
+OpenAPI document takes its components from them.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from flask import jsonify, request
+from pydantic import AliasPath, BeforeValidator, Field
 from sqlalchemy import select
 from werkzeug.wrappers import Response as HttpResponse
 
 from shopcare.core.api.auth import api_auth
 from shopcare.core.api.errors import ApiError
-from shopcare.core.api.openapi import Schemas, operation
-from shopcare.core.api.schemas import iso
+from shopcare.core.api.openapi import operation
+from shopcare.core.api.schemas import DateTime, Listing, Number, one_of
+from shopcare.core.api.shapes import Shape, dump
 from shopcare.core.areas import AREAS
 from shopcare.core.db import session
 from shopcare.core.errors import NotFound
 from shopcare.core.state import Routes
-from shopcare.surveys.models import QUESTION_TYPES, Response, Survey
+from shopcare.surveys.models import (
+    QUESTION_TYPES,
+    RESPONSE_KINDS,
+    RESPONSE_STATUSES,
+    SURVEY_KINDS,
+    Response,
+)
+from shopcare.surveys.models import Survey as SurveyRow
 from shopcare.surveys.services import current_desk
 
+#: The surveys' endpoints (``state.add_api`` in the wiring); their shapes are below.
 routes = Routes()
-schemas = Schemas()
 
-QUESTION_SCHEMA = schemas.add(
-    "SurveyQuestion",
-    {
-        "type": "object",
-        "required": ["key", "type", "area", "weight", "required", "page", "text"],
-        "properties": {
-            "key": {"type": "string"},
-            "type": {"type": "string", "enum": list(QUESTION_TYPES)},
-            "area": {"type": "string", "enum": list(AREAS)},
-            "dimension": {"type": ["string", "null"]},
-            "weight": {"type": "number"},
-            "required": {"type": "boolean"},
-            "page": {"type": "integer"},
-            "text": {
-                "type": "object",
-                "properties": {"en": {"type": "string"}, "es": {"type": "string"}},
-            },
-            "options": {"type": ["array", "null"], "items": {"type": "object"}},
-        },
-    },
-)
-SURVEY_SCHEMA = schemas.add(
-    "Survey",
-    {
-        "type": "object",
-        "required": ["key", "kind", "version", "title", "questions"],
-        "properties": {
-            "key": {"type": "string"},
-            "kind": {"type": "string", "enum": ["post_purchase", "audit"]},
-            "version": {"type": "integer", "description": "the current version's number"},
-            "title": {"type": "object"},
-            "questions": {"type": "array", "items": QUESTION_SCHEMA},
-        },
-    },
-)
-SURVEY_LIST = schemas.add(
-    "SurveyList",
-    {
-        "type": "object",
-        "required": ["items"],
-        "properties": {"items": {"type": "array", "items": SURVEY_SCHEMA}},
-    },
-)
-RESPONSE_SCHEMA = schemas.add(
-    "SurveyResponse",
-    {
-        "type": "object",
-        "required": ["id", "version", "kind", "status", "answers"],
-        "properties": {
-            "id": {"type": "integer"},
-            "version": {"type": "integer"},
-            "kind": {"type": "string", "enum": ["customer", "audit"]},
-            "status": {"type": "string", "enum": ["partial", "complete"]},
-            "order": {"type": ["string", "null"]},
-            "score": {"type": ["number", "null"], "description": "an audit's score, 0-100"},
-            "may_contact": {"type": "boolean"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "completed_at": {"type": ["string", "null"], "format": "date-time"},
-            "answers": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["key", "type", "area"],
-                    "properties": {
-                        "key": {"type": "string"},
-                        "type": {"type": "string"},
-                        "area": {"type": "string"},
-                        "value": {"type": ["integer", "null"]},
-                        "choice": {"type": ["string", "null"]},
-                        "text": {"type": ["string", "null"]},
-                        "score": {"type": ["number", "null"], "description": "0-100"},
-                    },
-                },
-            },
-        },
-    },
-)
-RESPONSE_LIST = schemas.add(
-    "SurveyResponseList",
-    {
-        "type": "object",
-        "required": ["items", "page", "has_next"],
-        "properties": {
-            "items": {"type": "array", "items": RESPONSE_SCHEMA},
-            "page": {"type": "integer"},
-            "has_next": {"type": "boolean"},
-        },
-    },
-)
+
+class SurveyText(Shape):
+    """A text in each of the survey's languages."""
+
+    en: str
+    es: str
+
+
+def _in_each_language(text: Callable[[str], str]) -> dict[str, str]:
+    # ``Question.text(locale)``, ``Survey.title(locale)``: read in each language.
+    return {locale: text(locale) for locale in SurveyText.model_fields}
+
+
+Translated = Annotated[SurveyText, BeforeValidator(_in_each_language)]
+
+
+class SurveyQuestion(Shape):
+    key: str
+    type: Annotated[str, one_of(QUESTION_TYPES)]
+    area: Annotated[str, one_of(AREAS)]
+    dimension: str | None
+    weight: Number
+    required: bool
+    page: int
+    text: Translated
+    options: list[dict[str, Any]] | None
+
+
+class Survey(Shape):
+    """A survey with its current version's questions."""
+
+    key: str
+    kind: Annotated[str, one_of(SURVEY_KINDS)]
+    version: int = Field(validation_alias="number", description="the current version's number")
+    title: Translated
+    questions: list[SurveyQuestion]
+
+
+class SurveyList(Shape):
+    items: list[Survey]
+
+
+class SurveyAnswer(Shape):
+    key: str = Field(validation_alias=AliasPath("question", "key"))
+    type: str
+    area: str
+    value: int | None
+    choice: str | None
+    text: str | None
+    score: Number | None = Field(description="0-100")
+
+
+class SurveyResponse(Shape):
+    id: int
+    version: int = Field(validation_alias=AliasPath("version", "number"))
+    kind: Annotated[str, one_of(RESPONSE_KINDS)]
+    status: Annotated[str, one_of(RESPONSE_STATUSES)]
+    order: str | None = Field(None, validation_alias=AliasPath("order", "reference"))
+    score: Number | None = Field(description="an audit's score, 0-100")
+    may_contact: bool
+    created_at: DateTime
+    completed_at: DateTime | None
+    answers: list[SurveyAnswer]
+
+
+class SurveyResponseList(Listing):
+    items: list[SurveyResponse]
+
+
 PER_PAGE = 100
 
 
-def survey_json(survey: Survey) -> dict[str, Any]:
-    """A survey's current version as the API shows it (the ``Survey`` schema)."""
-    version = survey.current
-    return {
-        "key": survey.key,
-        "kind": survey.kind,
-        "version": version.number,
-        "title": {"en": version.title_en, "es": version.title_es},
-        "questions": [
-            {
-                "key": q.key,
-                "type": q.type,
-                "area": q.area,
-                "dimension": q.dimension,
-                "weight": q.weight,
-                "required": q.required,
-                "page": q.page,
-                "text": {"en": q.text_en, "es": q.text_es},
-                "options": q.options,
-            }
-            for q in version.questions
-        ],
-    }
-
-
-def response_json(response: Response, numbers: dict[int, int]) -> dict[str, Any]:
-    return {
-        "id": response.id,
-        "version": numbers.get(response.version_id, 0),
-        "kind": response.kind,
-        "status": response.status,
-        "order": response.order.reference if response.order else None,
-        "score": response.score,
-        "may_contact": response.may_contact,
-        "created_at": iso(response.created_at),
-        "completed_at": iso(response.completed_at),
-        "answers": [
-            {
-                "key": a.question.key,
-                "type": a.type,
-                "area": a.area,
-                "value": a.value,
-                "choice": a.choice,
-                "text": a.text,
-                "score": a.score,
-            }
-            for a in response.answers
-        ],
-    }
-
-
-def _survey(key: str) -> Survey:
+def _survey(key: str) -> SurveyRow:
     current_desk().list()
     survey = current_desk().get(key)
     if survey is None:
@@ -178,23 +123,23 @@ def _survey(key: str) -> Survey:
 @operation(
     "List surveys",
     description="Every survey with its current version's questions.",
-    responses={200: ("The surveys", SURVEY_LIST)},
+    responses={200: ("The surveys", SurveyList)},
     tags=("surveys",),
 )
 @api_auth(scopes=("surveys:read",))
 def list_surveys() -> HttpResponse:
-    return jsonify({"items": [survey_json(s) for s in current_desk().list()]})
+    return jsonify(dump(SurveyList, {"items": current_desk().list()}))
 
 
 @routes.get("/surveys/<survey>")
 @operation(
     "Read a survey",
-    responses={200: ("The survey", SURVEY_SCHEMA)},
+    responses={200: ("The survey", Survey)},
     tags=("surveys",),
 )
 @api_auth(scopes=("surveys:read",))
 def get_survey(survey: str) -> HttpResponse:
-    return jsonify(survey_json(_survey(survey)))
+    return jsonify(dump(Survey, _survey(survey)))
 
 
 @routes.get("/surveys/<survey>/responses")
@@ -211,10 +156,10 @@ def get_survey(survey: str) -> HttpResponse:
         {
             "name": "status",
             "in": "query",
-            "schema": {"type": "string", "enum": ["partial", "complete"]},
+            "schema": {"type": "string", "enum": list(RESPONSE_STATUSES)},
         },
     ],
-    responses={200: ("A page of responses", RESPONSE_LIST), 400: "A bad query parameter"},
+    responses={200: ("A page of responses", SurveyResponseList), 400: "A bad query parameter"},
     tags=("surveys",),
 )
 @api_auth(scopes=("surveys:read",))
@@ -232,7 +177,7 @@ def list_responses(survey: str) -> HttpResponse:
         )
     page = int(raw)
     status = request.args.get("status")
-    if status is not None and status not in ("partial", "complete"):
+    if status is not None and status not in RESPONSE_STATUSES:
         raise ApiError(
             400, "bad_request", "status: partial or complete", {"status": "partial or complete"}
         )
@@ -245,11 +190,5 @@ def list_responses(survey: str) -> HttpResponse:
             query.order_by(Response.id.desc()).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
         )
     )
-    numbers = {v.id: v.number for v in found.versions}
-    return jsonify(
-        {
-            "items": [response_json(r, numbers) for r in rows[:PER_PAGE]],
-            "page": page,
-            "has_next": len(rows) > PER_PAGE,
-        }
-    )
+    listing = {"items": rows[:PER_PAGE], "page": page, "has_next": len(rows) > PER_PAGE}
+    return jsonify(dump(SurveyResponseList, listing))

@@ -53,5 +53,5 @@ def init_app(app: Flask, state: State) -> None:
     state.add_mail_hook(MAIL_HOOK, mail_hook)
     state.add_staff_pages(views.staff_pages)
     state.add_staff_nav("shopcare.staff.surveys", _l("Surveys"))
-    state.add_api(api.routes, schemas=api.schemas)
+    state.add_api(api.routes)
     app.before_request(views.exempt_unsubscribe_from_csrf)

@@ -26,7 +26,7 @@ from shopcare.core.api.auth import api_auth
 from shopcare.core.api.errors import ApiError
 from shopcare.core.api.openapi import operation, ref
 from shopcare.core.api.parsing import check, parse_datetime
-from shopcare.core.api.schemas import DateTime, DateTimeInput
+from shopcare.core.api.schemas import DateTime, DateTimeInput, one_of
 from shopcare.core.api.shapes import InputShape, Shape
 from shopcare.core.config import setting
 from shopcare.core.db import retrying, session
@@ -64,7 +64,7 @@ SECURITY_SCHEMES: dict[str, Any] = {
 }
 
 #: A status as the API writes it: one of the nine.
-Status = Annotated[str, Field(json_schema_extra={"enum": list(STATUSES)})]
+Status = Annotated[str, one_of(STATUSES)]
 
 
 class TrackingEventInput(InputShape):

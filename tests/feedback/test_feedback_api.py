@@ -114,3 +114,22 @@ def _csrf(client: FlaskClient) -> dict[str, str]:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert token
     return {"X-CSRFToken": token.group(1)}
+
+
+def test_a_staff_note_is_shown_to_keys_only(
+    care: Any, db: Any, client: FlaskClient, api_key: Any
+) -> None:
+    order(care, "SO-1", user_id="ann")
+    ticket = care.feedback.submit("question", "Q", "M", reference="SO-1", user_id="ann")
+    db.session.commit()
+    headers = api_key("feedback:read", "feedback:write")
+    url = f"{API}/{ticket.reference}"
+    client.post(f"{url}/reply", json={"body": "Ask the carrier", "internal": True}, headers=headers)
+    client.post(f"{url}/reply", json={"body": "We are on it"}, headers=headers)
+    as_staff = client.get(url, headers=headers).get_json()["messages"]
+    assert [(m["body"], m["internal"]) for m in as_staff] == [
+        ("M", False), ("Ask the carrier", True), ("We are on it", False)
+    ]  # fmt: skip
+    login(client, "ann")
+    as_shopper = client.get(url).get_json()["messages"]
+    assert [m["body"] for m in as_shopper] == ["M", "We are on it"]

@@ -7,13 +7,17 @@ URL rules, so paths carry the prefix the host mounted shopcare under::
     @routes.post("/orders")
     @operation(
         "Record an order",
-        request_body=ref("OrderInput"),
-        responses={201: ("The order was recorded", ref("Order")),
-                   200: ("The order was updated", ref("Order"))},
+        request_body=OrderInput,
+        responses={201: ("The order was recorded", Order),
+                   200: ("The order was updated", Order)},
         tags=("orders",),
     )
     @api_auth(scopes=("orders:write",))
     def record_order(): ...
+
+Bodies are pydantic models (:mod:`shopcare.core.api.shapes`): the document's
+``components.schemas`` are derived from the models the operations name, so a shape is
+declared once, beside its endpoint.
 
 Security comes from the view's :func:`~shopcare.core.api.auth.api_auth`; the error
 responses every operation can give (401, 403, 400, 413, 415, 422, 404, 429) are added
@@ -90,21 +94,6 @@ def ref(name: Any) -> Schema:
     if is_shape(name):
         return ModelRef(name)
     return {"$ref": f"#/components/schemas/{name}"}
-
-
-class Schemas(dict[str, Schema]):
-    """Hand-written component schemas (name → JSON schema), handed to the app with
-    ``state.add_api(routes, schemas=...)``. The older way, still supported beside
-    pydantic shapes (:mod:`shopcare.core.api.shapes`), which need no registry::
-
-        schemas = Schemas()
-        ORDER = schemas.add("Order", {...})   # a $ref to it
-    """
-
-    def add(self, name: str, definition: Schema) -> Schema:
-        """Declare the component schema ``name``; returns a :func:`ref` to it."""
-        self[name] = definition
-        return ref(name)
 
 
 @dataclass(frozen=True)
@@ -301,8 +290,7 @@ def document(app: Flask | None = None) -> Schema:
 
 
 def api_components(state: State) -> dict[str, Schema]:
-    """``components.schemas``: the hand-written ``Schemas`` and the schema of every model
-    an operation refers to (request bodies as validated, responses as serialised) or
+    """``components.schemas``: the schema of every model an operation refers to (request bodies as validated, responses as serialised) or
     the wiring declared (``state.add_api(..., models=...)``); made once per app."""
     cached: dict[str, Schema] | None = state.memo.get("shopcare.api.components")
     if cached is None:
@@ -317,6 +305,6 @@ def api_components(state: State) -> dict[str, Schema]:
                 found[model] = "validation"
             for model in model_refs([spec for spec in declared.responses.values()]):
                 found.setdefault(model, "serialization")
-        cached = {**state.api_schemas, **components(found.items())}
+        cached = components(found.items())
         state.memo["shopcare.api.components"] = cached
     return cached

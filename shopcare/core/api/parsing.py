@@ -91,7 +91,10 @@ def check(data: Any, schema: Any) -> None:
     """
     fields: dict[str, str] = {}
     errors = _validator(schema).iter_errors(data)
-    for error in sorted(errors, key=lambda e: [str(part) for part in e.absolute_path]):
+    # A value of the wrong type is told its type first (not "must be one of" for a null).
+    for error in sorted(
+        errors, key=lambda e: ([str(p) for p in e.absolute_path], e.validator != "type")
+    ):
         for name, message in _problems(error):
             fields.setdefault(name, message)
     if fields:

@@ -7,7 +7,8 @@ A request or response body is one :class:`Shape` (a pydantic v2 model); from it 
 - the request check (:func:`~shopcare.core.api.parsing.json_body` validates the body
   against the model's JSON schema, so the 422 names each field exactly as the document
   says, then returns the model instance),
-- the response body (``Model.model_validate(obj, from_attributes=True).model_dump(mode="json")``).
+- the response body (``Model.model_validate(obj, from_attributes=True).model_dump(mode="json")``,
+  which :func:`dump` writes).
 
 Input shapes subclass :class:`InputShape` (unknown fields are refused). Money is
 :data:`~shopcare.core.api.schemas.Money`, datetimes :data:`~shopcare.core.api.schemas.DateTime`
@@ -42,6 +43,12 @@ class InputShape(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def dump(model: type[BaseModel], obj: Any, *, context: Any = None) -> dict[str, Any]:
+    """``obj`` (a row, any object with the attributes, or a dict) in the shape ``model``,
+    as JSON; ``context`` reaches the model's validators (``info.context``)."""
+    return model.model_validate(obj, from_attributes=True, context=context).model_dump(mode="json")
+
+
 def is_shape(value: Any) -> bool:
     """Whether ``value`` is a pydantic model class."""
     return isinstance(value, type) and issubclass(value, BaseModel)
@@ -58,13 +65,15 @@ class ModelRef(dict[str, Any]):
 
 # JSON-schema keywords that apply to one type only: a union of such schemas is written
 # as one schema with a list of types, as the hand-written schemas were
-# (``{"type": ["string", "null"], "maxLength": 16}``), and its 422 message stays
+# (``{"type": ["string", "null"], "maxLength": 16}``, ``{"type": ["array", "null"],
+# "items": …}``), and its 422 message stays
 # "must be of type string or null".
 _TYPE_KEYWORDS: dict[str, set[str]] = {
     "string": {"maxLength", "minLength", "pattern", "format"},
     "integer": {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"},
     "number": {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"},
     "boolean": set(),
+    "array": {"items", "minItems", "maxItems", "uniqueItems"},
     "null": set(),
 }
 
