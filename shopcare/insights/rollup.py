@@ -190,6 +190,17 @@ def _local_day(moment: Any, zone: tzinfo) -> date:
     return moment.astimezone(zone).date()  # type: ignore[no-any-return]
 
 
+def _runs(days: set[date]) -> list[tuple[date, date]]:
+    """Consecutive days as ``[(first, end)]`` ranges (end exclusive), oldest first."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] == day:
+            runs[-1] = (runs[-1][0], day + timedelta(days=1))
+        else:
+            runs.append((day, day + timedelta(days=1)))
+    return runs
+
+
 def refresh(*, now: datetime | None = None, full: bool = False) -> Report:
     """Bring the rollup up to the shop-local day before today (the caller commits; the
     worker does). ``full`` rebuilds every day. Returns what was done."""
@@ -218,9 +229,9 @@ def refresh(*, now: datetime | None = None, full: bool = False) -> Report:
             )
             .distinct()
         )
-        for day in sorted({_local_day(moment, zone) for moment in late}):
-            report.rows += _roll(day, day + timedelta(days=1), zone)
-            report.days += 1
+        for first, end in _runs({_local_day(moment, zone) for moment in late}):
+            report.rows += _roll(first, end, zone)
+            report.days += (end - first).days
         rolled = session().scalar(
             select(func.coalesce(func.sum(DailyAnswers.answers), 0)).where(DailyAnswers.day < today)
         )
