@@ -1,7 +1,7 @@
 """Demo data for the satisfaction dashboard: returns spread over the whole year (so the
 return rate by month, by product and by reason, and the money refunded, have something
 to show beside the handful of showcase cases), then the daily rollup of the answers
-built as the worker would (``shopcare.insights.rollup``).
+built as the worker would (``care.insights.refresh_rollup``).
 
 Returns are opened through ``care.cases`` a few days after delivery, on about one
 delivered order in eight without a case yet, and taken through to closed with a refund
@@ -35,8 +35,6 @@ REASONS = ["too_small"] * 3 + ["too_large"] * 2 + ["changed_mind"] * 2
 
 def seed_insights(ctx: SeedContext) -> None:
     """Returns over the year, then the answers' rollup (see the module docstring)."""
-    from shopcare.insights import rollup
-
     desk = ctx.care.cases
     session = ctx.db.session
     first_item = int(session.scalar(select(func.max(OutboxItem.id))) or 0)
@@ -94,4 +92,4 @@ def seed_insights(ctx: SeedContext) -> None:
         .where(OutboxItem.id > first_item, OutboxItem.status == "queued")
         .values(status="done", finished_at=utcnow(), sent_at=utcnow())
     )
-    rollup.refresh(now=ctx.now)
+    ctx.care.insights.refresh_rollup(now=ctx.now)

@@ -81,6 +81,15 @@ class Insights:
             raise ValueError("a period needs an end")
         return Period(start, end, shop_zone())
 
+    def refresh_rollup(self, *, now: datetime | None = None, full: bool = False) -> Any:
+        """Bring the answers' daily rollup up to the day before today (what the worker's
+        ``insights.rollup`` task does; ``full`` rebuilds it). The caller commits.
+        Returns a report (``rebuilt``: why everything was redone, or ``""``; ``days``,
+        ``rows``). See ``shopcare.insights.rollup``."""
+        from shopcare.insights import rollup
+
+        return rollup.refresh(now=now, full=full)
+
     @staticmethod
     def minimum() -> int:
         """The minimum sample below which a survey figure is hidden
