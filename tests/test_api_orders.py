@@ -83,6 +83,7 @@ def test_json_numbers_are_read_exactly(client: FlaskClient, api_key: Any) -> Non
         ({"delivered_at": "2024-05-01"}, "delivered_at"),
         ({"placed_at": "0001-01-01T00:00:00+14:00"}, "placed_at"),
         ({"delivered_at": "9999-12-31T23:59:59-14:00"}, "delivered_at"),
+        ({"delivered_at": "2024-05-01T07:59:00Z"}, "delivered_at"),  # before placed_at
         ({"currency": "XXY"}, "currency"),
         ({"currency": "euro"}, "currency"),
         ({"lines": []}, "lines"),

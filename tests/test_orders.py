@@ -23,7 +23,8 @@ def test_record_creates_order_with_lines(care, db):
 
 
 def test_recording_again_updates_and_never_duplicates_lines(care, db):
-    care.orders.record("SO-1", "ann@example.com", now(), sample_lines())
+    placed = now()
+    care.orders.record("SO-1", "ann@example.com", placed, sample_lines())
     db.session.commit()
     first_line_id = care.orders.get("SO-1").lines[0].id
     lines = sample_lines()
@@ -31,8 +32,8 @@ def test_recording_again_updates_and_never_duplicates_lines(care, db):
     del lines[1]
     lines.append({"sku": "CUP-3", "name": "Cup", "quantity": 1, "unit_price": 3})
     delivered = now()
-    care.orders.record("SO-1", "ann@example.com", now(), lines, delivered_at=delivered)
-    care.orders.record("SO-1", "ann@example.com", now(), lines, delivered_at=delivered)
+    care.orders.record("SO-1", "ann@example.com", placed, lines, delivered_at=delivered)
+    care.orders.record("SO-1", "ann@example.com", placed, lines, delivered_at=delivered)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Order)) == 1
     rows = db.session.execute(select(OrderLine.sku, OrderLine.quantity, OrderLine.id)).all()
@@ -53,6 +54,7 @@ def test_recording_again_updates_and_never_duplicates_lines(care, db):
         ({"placed_at": "2026-01-01"}, "placed_at"),
         ({"placed_at": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))}, "placed_at"),
         ({"delivered_at": "2026-01-02"}, "delivered_at"),
+        ({"delivered_at": now() - timedelta(days=1)}, "delivered_at"),  # before it was placed
         ({"currency": "XYZ"}, "currency"),
         ({"lines": []}, "lines"),
         ({"lines": "MUG"}, "lines"),

@@ -6,6 +6,7 @@ host's ``db.Model``; they are used through the host's ``db.session``.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -231,3 +232,41 @@ def retrying(work: Callable[[], T], *, attempts: int = 4) -> T:
             session().rollback()
             time.sleep(random.uniform(0.005, 0.02) * 2**attempt)  # nosec B311: back-off jitter
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def json_object(values: Mapping[str, Any]) -> Any:
+    """A JSON object the database builds row by row (for ``INSERT … SELECT``): SQLite's
+    ``json_object``, PostgreSQL's ``jsonb_build_object``.
+
+    :param values: key → a column expression (its value per row), another
+        :func:`json_object`, or a Python ``str``/``int``/``float``/``bool``/``None``/
+        ``dict``/``list`` (sent as a parameter; dicts and lists as JSON).
+    """
+    from sqlalchemy import Boolean, ColumnElement, Float, Integer, Text, cast, func, literal
+
+    dialect = session().get_bind().dialect.name
+    arguments: list[Any] = []
+    for key, value in values.items():
+        arguments.append(cast(literal(key), Text) if dialect == "postgresql" else literal(key))
+        if isinstance(value, ColumnElement) or hasattr(value, "__clause_element__"):
+            arguments.append(value)
+        elif isinstance(value, dict | list):
+            encoded = json.dumps(value, allow_nan=False)
+            arguments.append(
+                cast(literal(encoded), JSONB) if dialect == "postgresql" else func.json(encoded)
+            )
+        elif value is None or isinstance(value, str):
+            arguments.append(cast(literal(value, Text), Text))
+        elif isinstance(value, bool):
+            arguments.append(cast(literal(value, Boolean), Boolean))
+        elif isinstance(value, int):
+            arguments.append(cast(literal(value, Integer), Integer))
+        elif isinstance(value, float):
+            arguments.append(cast(literal(value, Float), Float))
+        else:
+            raise TypeError(f"json_object: {key!r} is not a JSON value ({type(value).__name__})")
+    if dialect == "postgresql":
+        return func.jsonb_build_object(*arguments, type_=JSONB)
+    if dialect == "sqlite":
+        return func.json_object(*arguments, type_=JSON)
+    raise NotImplementedError(f"shopcare supports SQLite and PostgreSQL, not {dialect}")

@@ -317,6 +317,8 @@ class OrderBook:
         }
         if delivered_at is not None:
             fields["delivered_at"] = host_datetime(delivered_at, "delivered_at")
+            if fields["delivered_at"] < fields["placed_at"]:
+                raise ValidationError("delivered_at", "is before placed_at")
         currency = fields["currency"]
         clean_lines = _lines(lines, currency)
         if not isinstance(tax_included, bool):

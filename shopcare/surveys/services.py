@@ -10,15 +10,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, overload
 
 from flask import current_app
-from sqlalchemy import Table, and_, column, exists, func, select, table, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    column,
+    exists,
+    func,
+    literal,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from shopcare.core import signals
 from shopcare.core.areas import AREAS, DIMENSIONS
@@ -27,7 +41,7 @@ from shopcare.core.db import lock_rows, session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor, record_event
 from shopcare.core.i18n import shop_zone
-from shopcare.core.outbox import enqueue_mails
+from shopcare.core.outbox import enqueue_mails_from
 from shopcare.core.state import get_state
 from shopcare.core.validation import aware_datetime, check_int, email_address, text
 from shopcare.orders.models import Order, OrderLine
@@ -133,13 +147,88 @@ def read_unsubscribe_token(token: str) -> str:
     return email
 
 
-def _insert(model_table: Table, *, unique: list[str] | None = None) -> Any:
+def _insert(
+    model_table: Table,
+    *,
+    unique: list[str] | None = None,
+    from_select: tuple[list[str], Any] | None = None,
+) -> Any:
     dialect = session().get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(model_table)
+    if from_select is not None:
+        statement = statement.from_select(*from_select)
     if unique:
         statement = statement.on_conflict_do_nothing(index_elements=unique)
     return statement
+
+
+@cache
+def _by_token(questions: bool) -> Any:
+    """The invitation with the ``token`` parameter, its order (not its lines) and its
+    version (with the questions when ``questions``), in one query; built once (the
+    statement's construction costs more than running it)."""
+    version = joinedload(Invitation.version)
+    return (
+        select(Invitation)
+        .where(Invitation.token == bindparam("token"))
+        .options(
+            joinedload(Invitation.order).lazyload(Order.lines),
+            version.joinedload(SurveyVersion.questions)
+            if questions
+            else version.lazyload(SurveyVersion.questions),
+        )
+        .execution_options(populate_existing=True)  # bulk passes update without the ORM
+    )
+
+
+class MadeInvitations(Sequence[Invitation]):
+    """The invitations one pass made (:meth:`SurveyDesk.invite_due`): a read-only list
+    — ``len``, indexing, slicing, iteration, ``==`` with a list — of :class:`Invitation`
+    objects, each built when it is read from the columns the ``INSERT … RETURNING``
+    gave (no query; its ``order`` loads on first use). Each read builds a fresh,
+    detached object."""
+
+    __slots__ = ("_fixed", "_rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]], fixed: dict[str, Any]) -> None:
+        #: ``(id, token, order_id, email, locale)`` per invitation, by id
+        self._rows = rows
+        #: the columns every invitation of the pass shares
+        self._fixed = fixed
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Invitation: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Invitation]: ...
+    def __getitem__(self, index: int | slice) -> Invitation | list[Invitation]:
+        if isinstance(index, slice):
+            return _adopt_invitations([self._values(row) for row in self._rows[index]])
+        return _adopt_invitations([self._values(self._rows[index])])[0]
+
+    def _values(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        invitation_id, token, order_id, email, locale = row
+        return {
+            **self._fixed,
+            "id": invitation_id,
+            "token": token,
+            "order_id": order_id,
+            "email": email,
+            "locale": locale,
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MadeInvitations | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<MadeInvitations: {len(self)}>"
 
 
 # -- the desk --------------------------------------------------------------------------
@@ -280,7 +369,7 @@ class SurveyDesk:
 
     # -- invitations --------------------------------------------------------------------
 
-    def invite_due(self, *, now: datetime | None = None) -> list[Invitation]:
+    def invite_due(self, *, now: datetime | None = None) -> MadeInvitations:
         """Invite every shopper whose order is due (what the workers' periodic pass
         calls): delivered ``SHOPCARE_SURVEY_DELAY_DAYS`` days ago or more (per
         category: ``SHOPCARE_SURVEY_DELAY_DAYS_BY``, the longest of the order's), not
@@ -292,13 +381,17 @@ class SurveyDesk:
         Each invitation's e-mail is queued in the same transaction. Two passes at once
         make one invitation per order (``INSERT … ON CONFLICT DO NOTHING``).
 
-        :returns: the invitations made, each with its ``token`` and ``order`` (which
-            loads on first use). They are not entries of the session (a pass may make a
-            hundred thousand): to change one, load it (``session.get(Invitation, id)``).
+        :returns: the invitations made, in the order of their ids, each with its
+            ``token`` and ``order`` (which loads on first use): a read-only list
+            (:class:`MadeInvitations`) that keeps each one's id, token, order id, address
+            and language and builds the :class:`Invitation` when it is read, so that a
+            pass that invites a hundred thousand shoppers holds no hundred thousand ORM
+            objects (the workers' pass only counts them). They are not entries of the
+            session: to change one, load it (``session.get(Invitation, id)``).
         """
         now = utcnow() if now is None else aware_datetime(now, "now")
         if not setting("SHOPCARE_SURVEYS"):
-            return []
+            return MadeInvitations([], {})
         survey = self.default_survey()
         version = survey.current
         delay = int(setting("SHOPCARE_SURVEY_DELAY_DAYS"))
@@ -306,8 +399,7 @@ class SurveyDesk:
             str(name): int(days)
             for name, days in dict(setting("SHOPCARE_SURVEY_DELAY_DAYS_BY")).items()
         }
-        shortest = min([delay, *by_category.values()])
-        cutoff = delivery_cutoff(now, shortest)
+        cutoff = delivery_cutoff(now, delay)
         oldest = delivery_cutoff(now, max([delay, *by_category.values()])) - timedelta(
             days=int(setting("SHOPCARE_SURVEY_MAX_AGE_DAYS")) + 1
         )
@@ -323,95 +415,96 @@ class SurveyDesk:
         ]
         if setting("SHOPCARE_SURVEY_SKIP_OPEN_CASES"):
             conditions.extend(_no_open_cases_or_complaints())
-        db = session()
-        rows = db.execute(
-            select(Order.id, Order.email, Order.locale, Order.reference, Order.delivered_at)
-            .where(*conditions)
-            .order_by(Order.delivered_at, Order.id)
-        ).all()
-        if by_category:
-            rows = self._wait_for_categories(rows, now, delay, by_category)
-        seen: set[str] = set()
-        chosen = []
-        for row in rows:  # one invitation per address per pass (the cool-down)
-            if row.email not in seen:
-                seen.add(row.email)
-                chosen.append(row)
-        expires = now + timedelta(days=int(setting("SHOPCARE_SURVEY_EXPIRY_DAYS")))
-        statement = _insert(Invitation.__table__, unique=["order_id"]).returning(
-            Invitation.__table__.c.id, Invitation.__table__.c.order_id
-        )
-        made: list[Invitation] = []
-        first = version.questions[0] if version.questions else None
-        key = _unsubscribe_key()
-        for start in range(0, len(chosen), 2000):
-            batch = chosen[start : start + 2000]
-            values = [
-                {
-                    "token": secrets.token_urlsafe(24),
-                    "order_id": row.id,
-                    "survey_id": survey.id,
-                    "version_id": version.id,
-                    "email": row.email,
-                    "locale": row.locale,
-                    "status": "sent",
-                    "reminders_sent": 0,
-                    "created_at": now,
-                    "last_sent_at": now,
-                    "expires_at": expires,
-                }
-                for row in batch
-            ]
-            by_order = {value["order_id"]: value for value in values}
-            rows_by_order = {row.id: row for row in batch}
-            inserted = db.execute(statement, values).all()
-            mails = []
-            for got in inserted:
-                value = by_order[got.order_id]
-                invitation = _adopt_invitation({**value, "id": got.id})
-                made.append(invitation)
-                mails.append(
-                    {
-                        "to": value["email"],
-                        "locale": value["locale"],
-                        "dedupe_key": f"surveys:invitation:{got.id}",
-                        "context": mail_context(
-                            got.id,
-                            value["token"],
-                            rows_by_order[got.order_id].reference,
-                            value["email"],
-                            first,
-                            key,
-                        ),
-                    }
+        for category, days in sorted(by_category.items()):
+            if days > delay:  # the order waits for its slowest category
+                conditions.append(
+                    ~exists().where(
+                        OrderLine.order_id == Order.id,
+                        OrderLine.category == category,
+                        Order.delivered_at >= delivery_cutoff(now, days),
+                    )
                 )
-            enqueue_mails("surveys/invitation", mails, hook=MAIL_HOOK)
-        return made
+        db = session()
+        dialect = db.get_bind().dialect.name
+        # One invitation per address per pass (the cool-down): its earliest delivered order.
+        due = (
+            select(
+                Order.id.label("order_id"),
+                Order.email.label("email"),
+                Order.locale.label("locale"),
+                func.row_number()
+                .over(partition_by=Order.email, order_by=(Order.delivered_at, Order.id))
+                .label("nth"),
+            )
+            .where(*conditions)
+            .subquery("due")
+        )
+        expires = now + timedelta(days=int(setting("SHOPCARE_SURVEY_EXPIRY_DAYS")))
+        table = Invitation.__table__
+        values = {
+            "token": _random_token(dialect),
+            "order_id": due.c.order_id,
+            "survey_id": literal(survey.id),
+            "version_id": literal(version.id),
+            "email": due.c.email,
+            "locale": due.c.locale,
+            "status": literal("sent"),
+            "reminders_sent": literal(0),
+            "created_at": literal(now, table.c.created_at.type),
+            "last_sent_at": literal(now, table.c.last_sent_at.type),
+            "expires_at": literal(expires, table.c.expires_at.type),
+        }
+        statement = (
+            _insert(
+                table, from_select=(list(values), select(*values.values()).where(due.c.nth == 1))
+            )
+            .on_conflict_do_nothing(index_elements=["order_id"])
+            .returning(table.c.id, table.c.token, table.c.order_id, table.c.email, table.c.locale)
+        )
+        inserted = db.execute(statement).all()
+        if not inserted:
+            return MadeInvitations([], {})
+        ids = [row.id for row in inserted]
+        self._enqueue(
+            "surveys/invitation",
+            version,
+            and_(
+                Invitation.id.between(min(ids), max(ids)),
+                Invitation.created_at == now,
+                Invitation.version_id == version.id,
+                Invitation.reminders_sent == 0,
+            ),
+            literal("surveys:invitation:") + cast(Invitation.id, String),
+        )
+        fixed = {
+            "survey_id": survey.id,
+            "version_id": version.id,
+            "status": "sent",
+            "reminders_sent": 0,
+            "created_at": now,
+            "last_sent_at": now,
+            "expires_at": expires,
+            "completed_at": None,
+        }
+        return MadeInvitations(sorted(tuple(row) for row in inserted), fixed)
 
     @staticmethod
-    def _wait_for_categories(
-        rows: list[Any], now: datetime, delay: int, by_category: dict[str, int]
-    ) -> list[Any]:
-        """Keep the orders whose slowest category's delay has passed too."""
-        ids = [row.id for row in rows]
-        categories: dict[int, set[str]] = {}
-        for start in range(0, len(ids), 5000):
-            for order_id, category in session().execute(
-                select(OrderLine.order_id, OrderLine.category).where(
-                    OrderLine.order_id.in_(ids[start : start + 5000]),
-                    OrderLine.category.in_(list(by_category)),
-                )
-            ):
-                categories.setdefault(order_id, set()).add(category)
-        cutoffs: dict[int, datetime] = {}
-        kept = []
-        for row in rows:
-            days = max([delay, *(by_category[c] for c in categories.get(row.id, ()))])
-            if days not in cutoffs:
-                cutoffs[days] = delivery_cutoff(now, days)
-            if row.delivered_at < cutoffs[days]:
-                kept.append(row)
-        return kept
+    def _enqueue(template: str, version: SurveyVersion, where: Any, dedupe_key: Any) -> int:
+        """Queue ``template`` for every invitation of ``version`` that ``where`` picks,
+        in one ``INSERT … SELECT`` into the outbox (rendered when the worker sends it;
+        the unsubscribe key is derived then from the address)."""
+        return enqueue_mails_from(
+            template,
+            select(Invitation.id)
+            .select_from(Invitation)
+            .join(Order, Order.id == Invitation.order_id)
+            .where(where),
+            to=Invitation.email,
+            locale=Invitation.locale,
+            dedupe_key=dedupe_key,
+            context=mail_context_columns(version),
+            hook=MAIL_HOOK,
+        )
 
     def remind_and_expire(self, *, now: datetime | None = None) -> tuple[int, int]:
         """Queue the reminders that are due and expire what can no longer be answered.
@@ -434,9 +527,7 @@ class SurveyDesk:
         most = int(setting("SHOPCARE_SURVEY_REMINDERS"))
         spacing = timedelta(days=int(setting("SHOPCARE_SURVEY_REMINDER_DAYS")))
         reminded = 0
-        key = _unsubscribe_key()
-        survey = self.default_survey()
-        questions = {v.id: v.questions[0] if v.questions else None for v in survey.versions}
+        versions = {version.id: version for version in self.default_survey().versions}
         for k in range(most):
             due = (
                 select(Invitation.id)
@@ -453,45 +544,27 @@ class SurveyDesk:
                 update(Invitation)
                 .where(Invitation.id.in_(due), Invitation.reminders_sent == k)
                 .values(reminders_sent=k + 1, last_sent_at=now)
-                .returning(
-                    Invitation.id,
-                    Invitation.token,
-                    Invitation.email,
-                    Invitation.locale,
-                    Invitation.order_id,
-                    Invitation.version_id,
-                )
+                .returning(Invitation.id, Invitation.version_id)
                 .execution_options(synchronize_session=False)
             ).all()
             if not taken:
                 continue
-            references = dict(
-                db.execute(
-                    select(Order.id, Order.reference).where(
-                        Order.id.in_([row.order_id for row in taken])
-                    )
-                ).all()
-            )
-            enqueue_mails(
-                "surveys/reminder",
-                [
-                    {
-                        "to": row.email,
-                        "locale": row.locale,
-                        "dedupe_key": f"surveys:reminder:{row.id}:{k + 1}",
-                        "context": mail_context(
-                            row.id,
-                            row.token,
-                            references.get(row.order_id, ""),
-                            row.email,
-                            questions.get(row.version_id),
-                            key,
-                        ),
-                    }
-                    for row in taken
-                ],
-                hook=MAIL_HOOK,
-            )
+            ids = [row.id for row in taken]
+            for version_id in sorted({row.version_id for row in taken}):
+                version = versions.get(version_id) or db.get(SurveyVersion, version_id)
+                self._enqueue(
+                    "surveys/reminder",
+                    version,
+                    and_(
+                        Invitation.id.between(min(ids), max(ids)),
+                        Invitation.version_id == version_id,
+                        Invitation.reminders_sent == k + 1,
+                        Invitation.last_sent_at == now,
+                    ),
+                    literal("surveys:reminder:")
+                    + cast(Invitation.id, String)
+                    + literal(f":{k + 1}"),
+                )
             reminded += len(taken)
         return reminded, int(expired or 0)
 
@@ -501,22 +574,16 @@ class SurveyDesk:
         reminded, expired = self.remind_and_expire(now=now)
         return {"invited": len(invited), "reminded": reminded, "expired": expired}
 
-    def invitation(self, token: str) -> Invitation:
-        """The invitation of an answering link.
+    def invitation(self, token: str, *, questions: bool = True) -> Invitation:
+        """The invitation of an answering link, with its order and version (and the
+        version's questions, unless ``questions=False``: then they load when first
+        read), in one query.
 
         :raises NotFound: for a token no invitation has (the same for every wrong one).
         """
         if not isinstance(token, str) or not 10 <= len(token) <= 64:
             raise NotFound("no such invitation")
-        found = (
-            session()
-            .scalars(
-                select(Invitation)
-                .where(Invitation.token == token)
-                .execution_options(populate_existing=True)  # bulk passes update without the ORM
-            )
-            .one_or_none()
-        )
+        found = session().scalars(_by_token(questions), {"token": token}).unique().one_or_none()
         if found is None:
             raise NotFound("no such invitation")
         return found
@@ -1036,47 +1103,70 @@ def answer_label(answer: Answer, locale: str | None = None) -> str:
     return answer.text or ""
 
 
-def mail_context(
-    invitation_id: int,
-    token: str,
-    reference: str,
-    email: str,
-    first: Question | None,
-    key: bytes | None = None,
-) -> dict[str, Any]:
-    """What the invitation and reminder e-mails render: the link key, the order's
-    reference, the unsubscribe key and the first question (its one-click choices)."""
+def _random_token(dialect: str) -> Any:
+    """An answering link's key, made by the database for each row: 48 hex digits from
+    the database's random source (SQLite: 24 bytes of ``randomblob``, its ChaCha20
+    generator seeded by the OS; PostgreSQL: two ``gen_random_uuid()``, 122 random bits
+    each from ``pg_strong_random``, of which 48 digits keep about 180 bits)."""
+    if dialect == "postgresql":
+        uuids = cast(func.gen_random_uuid(), String) + cast(func.gen_random_uuid(), String)
+        return func.left(func.replace(uuids, "-", ""), 48)
+    return func.lower(func.hex(func.randomblob(24)))
+
+
+def mail_context_columns(version: SurveyVersion) -> dict[str, Any]:
+    """What the invitation and reminder e-mails render, as columns of an invitation
+    joined to its order: the link key, the order's
+    reference, the address (the unsubscribe key is derived from it at send time) and
+    the first question of ``version`` (its one-click choices)."""
+    first = version.questions[0] if version.questions else None
     context: dict[str, Any] = {
-        "invitation_id": invitation_id,
-        "token": token,
-        "reference": reference,
-        "unsubscribe": unsubscribe_token(email, key),
+        "invitation_id": Invitation.id,
+        "token": Invitation.token,
+        "reference": Order.reference,
+        "email": Invitation.email,
     }
-    if first is not None and first.type in SCALES:
-        low, high = SCALES[first.type]
-        context["question"] = {
-            "type": first.type,
-            "en": first.text_en,
-            "es": first.text_es,
-            "low": low,
-            "high": high,
-        }
+    question = _first_question(first)
+    if question is not None:
+        context["question"] = question
     return context
 
 
-def _adopt_invitation(values: dict[str, Any]) -> Invitation:
-    """An invitation just inserted, as an ORM object without a query, whose ``order``
-    loads on first use (``Session.enable_relationship_loading``): a pass that invites a
-    hundred thousand shoppers does not pay for a hundred thousand session entries."""
+def _first_question(first: Question | None) -> dict[str, Any] | None:
+    if first is None or first.type not in SCALES:
+        return None
+    low, high = SCALES[first.type]
+    return {"type": first.type, "en": first.text_en, "es": first.text_es, "low": low, "high": high}
+
+
+def _adopt_invitations(rows: list[dict[str, Any]]) -> list[Invitation]:
+    """Invitations just inserted (``rows``: every column's value), as ORM objects without
+    a query, whose ``order`` loads on first use (``Session.enable_relationship_loading``):
+    a pass that invites a hundred thousand shoppers does not pay for a hundred thousand
+    session entries.
+
+    What :func:`~sqlalchemy.orm.make_transient_to_detached` does, less its per-object
+    bookkeeping for a fresh object (nothing to commit, nothing to expire: every column
+    is given): the identity key is set, and the object is detached.
+    """
     from sqlalchemy import inspect as sa_inspect
-    from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.base import instance_state
 
     mapper = sa_inspect(Invitation)
-    instance = mapper.class_manager.new_instance()
-    instance.__dict__.update(values)
-    make_transient_to_detached(instance)
-    session()().enable_relationship_loading(instance)  # the scoped session's own Session
-    return instance
+    columns = {attr.key for attr in mapper.column_attrs}
+    new_instance = mapper.class_manager.new_instance
+    own_session = session()()  # the scoped session's own Session
+    made = []
+    for values in rows:
+        missing = columns - values.keys()
+        if missing:  # pragma: no cover - a programming error
+            raise ValueError(f"missing columns {sorted(missing)}")
+        instance = new_instance()
+        instance.__dict__.update(values)
+        instance_state(instance).key = (Invitation, (values["id"],), None)
+        own_session.enable_relationship_loading(instance)
+        made.append(instance)
+    return made
 
 
 def _no_open_cases_or_complaints() -> list[Any]:

@@ -19,16 +19,19 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as HttpResponse
 
 from shopcare.core.access import public, staff_required
 from shopcare.core.areas import AREAS, DIMENSIONS, area_label
+from shopcare.core.cache import page_cache
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor
-from shopcare.core.i18n import _, _l, select_locale
+from shopcare.core.i18n import _, _l
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
 from shopcare.core.state import Routes
@@ -40,6 +43,7 @@ from shopcare.surveys.services import (
     check_answers,
     current_desk,
     read_unsubscribe_token,
+    unsubscribe_token,
 )
 
 blueprint = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -77,18 +81,21 @@ def _private(html: str, status: int = 200) -> HttpResponse:
     return response
 
 
-def _invitation(token: str) -> Any:
+def _invitation(token: str, *, questions: bool = True) -> Any:
     try:
-        return current_desk().invitation(token)
+        return current_desk().invitation(token, questions=questions)
     except NotFound:
         abort(404)
 
 
-def _language(invitation: Any) -> str:
-    return select_locale()
-
-
 # -- answering -------------------------------------------------------------------------
+
+
+@blueprint.app_template_global("survey_unsubscribe_key")
+def survey_unsubscribe_key(email: str) -> str:
+    """The signed key of ``email``'s unsubscribe link, for the invitation and reminder
+    e-mails (derived when the worker renders them, not stored with each one)."""
+    return unsubscribe_token(str(email))
 
 
 @blueprint.route("/s/<invitation>", methods=["GET", "POST"], endpoint="answer")
@@ -99,20 +106,43 @@ def answer_page(invitation: str) -> HttpResponse:
     ``?v=9`` only preselects the first question's value. A POST keeps the page's
     answers (a partial response) and goes on; the last page's POST finishes."""
     token = invitation
-    invitation = _invitation(token)
+    posted = request.method == "POST"
+    invitation = _invitation(token, questions=posted)
     desk = current_desk()
     version = invitation.version
-    pages = version.pages
-    response = desk.response_for(invitation)
     if invitation.status == "completed":
         return redirect(url_for("shopcare.surveys.done", invitation=token))
     if invitation.status not in OPEN or invitation.expires_at <= utcnow():
         return _private(render_template("shopcare/surveys/closed.html", invitation=invitation), 410)
     try:
-        number = int(request.values.get("page", "1"))
+        number = min(max(int(request.values.get("page", "1")), 1), 20)
     except ValueError:
         number = 1
-    number = min(max(number, 1), len(pages))
+    # An invitation still "sent" (just read) has no response: the first answers move it
+    # to "started" in the transaction that makes the response.
+    response = desk.response_for(invitation) if invitation.status != "sent" else None
+    form = CsrfForm()
+    picked = request.args.get("v")
+    # Nothing answered yet: the page's questions are the same for every shopper of this
+    # version, page, language and preselected value (a version that has invitations is
+    # never edited in place: its id and creation time are its stamp).
+    cache = page_cache() if not posted and response is None else None
+    key = (
+        "survey-page",
+        version.id,
+        version.created_at,
+        number,
+        str(get_locale()),  # what the templates render in (shopcare_locale)
+        picked if picked is not None and picked.isdigit() and len(picked) <= 2 else None,
+    )
+    cached = cache.get(key) if cache is not None else None
+    if isinstance(cached, tuple):
+        number, pages_count, questions_html = cached
+        return _private(
+            _render_answer(invitation, version, token, form, number, pages_count, questions_html)
+        )
+    pages = version.pages
+    number = min(number, len(pages))
     questions = pages[number - 1]
     values: dict[str, Any] = {}
     if response is not None:
@@ -129,10 +159,8 @@ def answer_page(invitation: str) -> HttpResponse:
                 )
             )
     errors: dict[str, str] = {}
-    form = CsrfForm()
     may_contact = bool(response.may_contact) if response is not None else False
-    if request.method != "POST":  # GET and HEAD: show, record nothing
-        picked = request.args.get("v")
+    if not posted:  # GET and HEAD: show, record nothing
         first = version.questions[0] if version.questions else None
         if picked is not None and first is not None and number == 1 and first.type in SCALES:
             low, high = SCALES[first.type]
@@ -193,23 +221,56 @@ def answer_page(invitation: str) -> HttpResponse:
                 return redirect(
                     url_for("shopcare.surveys.answer", invitation=token, page=number + 1)
                 )
-    html = render_template(
+    questions_html = Markup(
+        render_template(
+            "shopcare/surveys/_questions.html",
+            questions=questions,
+            values=values,
+            errors=errors,
+            scales=SCALES,
+            rating_words=RATING_WORDS,
+        )
+    )
+    if cache is not None and not errors:
+        cache.set(key, (number, len(pages), questions_html))
+    html = _render_answer(
+        invitation,
+        version,
+        token,
+        form,
+        number,
+        len(pages),
+        questions_html,
+        errors=errors,
+        may_contact=may_contact,
+    )
+    return _private(html, 400 if errors else 200)
+
+
+def _render_answer(
+    invitation: Any,
+    version: Any,
+    token: str,
+    form: CsrfForm,
+    page: int,
+    pages: int,
+    questions_html: Markup,
+    *,
+    errors: dict[str, str] | None = None,
+    may_contact: bool = False,
+) -> str:
+    return render_template(
         "shopcare/surveys/answer.html",
         invitation=invitation,
         version=version,
-        questions=questions,
-        page=number,
-        pages=len(pages),
-        values=values,
-        errors=errors,
+        page=page,
+        pages=pages,
+        questions_html=questions_html,
+        errors=errors or {},
         form=form,
         may_contact=may_contact,
         token=token,
-        locale=_language(invitation),
-        scales=SCALES,
-        rating_words=RATING_WORDS,
     )
-    return _private(html, 400 if errors else 200)
 
 
 @blueprint.route("/s/<invitation>/done")

@@ -14,7 +14,7 @@ from shopcare.core.i18n import _l
 from shopcare.core.state import State
 from shopcare.core.web import TEMPLATES
 from shopcare.surveys import api, events, privacy, views
-from shopcare.surveys.services import MAIL_HOOK, current_desk
+from shopcare.surveys.services import MAIL_HOOK, current_desk, unsubscribe_token
 from shopcare.surveys.settings import SETTINGS
 
 
@@ -32,7 +32,11 @@ def mail_hook(payload: dict[str, Any]) -> dict[str, str] | None:
 
     from shopcare.core.outbox.mail import external_url
 
-    key = (payload.get("context") or {}).get("unsubscribe")
+    context = payload.get("context") or {}
+    # Mails queued before the keys were derived at send time carry their own.
+    key = context.get("unsubscribe") or unsubscribe_token(
+        str(context.get("email") or payload["to"])
+    )
     with current_app.test_request_context("/", base_url=external_url()):
         link = url_for("shopcare.surveys.unsubscribe", signature=key, _external=True)
     return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

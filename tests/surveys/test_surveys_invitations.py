@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from shopcare.core.outbox import OutboxItem
 from shopcare.core.outbox.worker import Worker
 from shopcare.surveys.models import Invitation
+from shopcare.surveys.services import read_unsubscribe_token
 from tests.surveys.helpers import CONFIG, delivered, madrid
 
 
@@ -108,8 +109,40 @@ def test_the_invitation_mail_one_click_choices_and_unsubscribe_headers(
         assert f"/care/surveys/s/{invitation.token}?v={value}" in html
     link = message["List-Unsubscribe"].strip("<>")
     assert link.startswith("https://shop.example/care/surveys/unsubscribe/")
+    # the key is derived from the address when the mail is rendered: the header and the
+    # footer carry the same one, and it is the address's own
+    assert link in html
+    assert read_unsubscribe_token(link.rsplit("/", 1)[1]) == "ann@example.com"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["Auto-Submitted"] == "auto-generated"
+
+
+def test_one_pass_queues_each_invitation_mail_from_the_database(care: Any, db: Any) -> None:
+    """The pass writes the invitations and their mails with INSERT … SELECT: each mail
+    carries its own invitation's id, token and order reference, the shopper's language
+    resolved (es-MX → es, none → the default), once per invitation."""
+    delivered(care, "SO-1", locale="es-MX")
+    delivered(care, "SO-2", email="bob@example.com")
+    delivered(care, "SO-3", email="cy@example.com", locale="fr")
+    made = care.surveys.invite_due()
+    db.session.commit()
+    assert len(made) == 3 and [i.id for i in made[1:]] == [i.id for i in list(made)[1:]]
+    assert [i.id for i in made] == sorted(i.id for i in made)
+    by_reference = {i.order.reference: i for i in made}
+    assert {i.token for i in made} == set(db.session.scalars(select(Invitation.token))) and len(
+        {i.token for i in made}
+    ) == 3
+    items = {item.dedupe_key: item.payload for item in db.session.scalars(select(OutboxItem))}
+    assert len(items) == 3
+    for reference, locale in (("SO-1", "es"), ("SO-2", "en"), ("SO-3", "en")):
+        invitation = by_reference[reference]
+        payload = items[f"surveys:invitation:{invitation.id}"]
+        assert payload["to"] == invitation.email and payload["locale"] == locale
+        assert payload["template"] == "surveys/invitation" and payload["hook"] == "surveys"
+        context = payload["context"]
+        assert context["invitation_id"] == invitation.id and context["token"] == invitation.token
+        assert context["reference"] == reference and context["email"] == invitation.email
+        assert context["question"]["type"] == "nps" and context["question"]["high"] == 10
 
 
 def test_reminders_spaced_at_most_r_then_expiry(app: Any, care: Any, db: Any) -> None:

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 import pytest
+from flask import g
 from sqlalchemy import func, select
 
 from shopcare.surveys.models import Answer, Invitation, Response
@@ -273,3 +274,45 @@ def test_staff_records_an_audit(care: Any, db: Any, client: Any) -> None:
     assert "Agency X" in overview and "100.0" in overview
     missing = client.post("/care/staff/surveys/audits/new", data={**data, "order": "NOPE"})
     assert "No order with this number" in missing.get_data(as_text=True)
+
+
+def test_the_cached_questions_belong_to_each_shoppers_page(
+    app: Any, care: Any, db: Any, client: Any
+) -> None:
+    """The questions of a page nobody answered yet come from the fragment cache (the
+    same for every shopper of the version, page, language and preselected value); each
+    shopper still gets their own order, link and form, and saved answers are shown."""
+    from shopcare.core.cache import page_cache
+
+    ann = invite(care, db, "SO-1")
+    bob = invite(care, db, "SO-2", email="bob@example.com")
+    cache = page_cache()
+    assert cache is not None
+    cache.clear()
+    first = client.get(f"/care/surveys/s/{ann.token}?v=9").get_data(as_text=True)
+    assert len(cache) == 1
+    html = client.get(f"/care/surveys/s/{bob.token}?v=9").get_data(as_text=True)
+    assert len(cache) == 1  # Bob's page reused Ann's questions ...
+    assert 'name="nps" value="9" checked' in html and "SO-2" in html and "SO-1" not in html
+    assert f"/care/surveys/s/{bob.token}?page=1" in html and ann.token not in html
+    assert html.split('name="page"')[1] == first.split('name="page"')[1].replace(
+        ann.token, bob.token
+    )
+    other = client.get(f"/care/surveys/s/{bob.token}?v=3").get_data(as_text=True)
+    assert 'name="nps" value="3" checked' in other and 'value="9" checked' not in other
+    plain = client.get(f"/care/surveys/s/{bob.token}?v=99").get_data(as_text=True)
+    assert " checked" not in plain.split('name="may_contact"')[0]
+    g.pop("_flask_babel", None)  # the tests' one app context keeps the last locale there
+    spanish = client.get(
+        f"/care/surveys/s/{bob.token}", headers={"Accept-Language": "es"}
+    ).get_data(as_text=True)
+    g.pop("_flask_babel", None)
+    assert "¿Qué probabilidad hay" in spanish and "Siguiente" in spanish
+    blank = client.get(f"/care/surveys/s/{bob.token}").get_data(as_text=True)
+    assert " checked" not in blank.split('name="may_contact"')[0]
+    assert len(cache) == 5
+    # Bob answers page one: his page shows his answers, not the cached blank questions
+    care.surveys.answer(bob.token, {"nps": 7}, final=False)
+    db.session.commit()
+    mine = client.get(f"/care/surveys/s/{bob.token}").get_data(as_text=True)
+    assert 'name="nps" value="7" checked' in mine
