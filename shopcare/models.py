@@ -11,6 +11,7 @@ from shopcare.core.api.models import ApiKey
 from shopcare.core.events.models import Event
 from shopcare.core.outbox.models import OutboxItem, PeriodicTask
 from shopcare.feedback.models import CannedReply, Ticket, TicketMessage, TicketVote
+from shopcare.insights.models import DailyAnswers, Rollup
 from shopcare.orders.models import Order, OrderLine
 from shopcare.surveys.models import (
     Answer,
@@ -30,6 +31,7 @@ __all__ = [
     "Case",
     "CaseLine",
     "CasePhoto",
+    "DailyAnswers",
     "Event",
     "Invitation",
     "Order",
@@ -38,6 +40,7 @@ __all__ = [
     "PeriodicTask",
     "Question",
     "Response",
+    "Rollup",
     "Shipment",
     "ShipmentLine",
     "Survey",

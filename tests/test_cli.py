@@ -28,6 +28,7 @@ INVOCATIONS: dict[tuple[str, ...], tuple[list[str], str]] = {
     ("api-key", "list"): ([], "cli walk"),
     ("api-key", "revoke"): (["1"], "Revoked API key 1"),
     ("work",): ([], "shopcare worker: 0 done"),
+    ("insights", "rebuild"): ([], "answers rollup rebuilt"),
     ("outbox", "list"): ([], "no outbox items"),
     ("outbox", "retry"): (["--all-failed"], "0 item(s) queued again"),
     ("mail", "test"): (["ann@example.com"], "sent"),

@@ -453,3 +453,34 @@ def test_the_demo_keeps_a_random_secret_key_in_its_instance_folder(tmp_path: Pat
     assert (tmp_path / "instance" / SECRET_KEY_FILE).stat().st_mode & 0o777 == 0o600
     assert instance_secret_key(Flask("b", instance_path=str(tmp_path / "instance"))) == key
     assert instance_secret_key(Flask("c", instance_path=str(tmp_path / "other"))) != key
+
+
+def test_the_seed_gives_the_dashboard_a_year_to_show(seeded: Flask) -> None:
+    """Returns over many months, answers enough for the headline figures, and the
+    answers' daily rollup built up to the seed's day (issue 14)."""
+    from datetime import date
+
+    from shopcare.cases.models import Case
+    from shopcare.insights import report
+    from shopcare.insights.models import DailyAnswers, Rollup
+
+    with seeded.test_request_context():
+        returns = demo_db.session.scalars(select(Case.opened_at).where(Case.kind == "return"))
+        months = {moment.strftime("%Y-%m") for moment in returns}
+        assert len(months) >= 6
+        watermark = demo_db.session.get(Rollup, "answers")
+        assert watermark is not None and watermark.zone == "Europe/Madrid"
+        assert watermark.until == NOW.astimezone(watermark_zone()).date()
+        assert demo_db.session.scalar(select(func.sum(DailyAnswers.answers))) > 500
+        insights = demo_care.insights
+        period = insights.period(date(2025, 6, 16), date(2026, 6, 16))
+        data = report.dashboard(insights, period)
+        for name in ("nps", "csat", "ces", "return_rate"):
+            assert data["headlines"][name]["current"]["value"] is not None, name
+        assert data["refunded"]["current"]
+
+
+def watermark_zone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Europe/Madrid")

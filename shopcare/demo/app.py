@@ -54,6 +54,9 @@ def create_app(database_url: str, **config: Any) -> Flask:
     app.config.setdefault("SHOPCARE_DEFAULT_TIMEZONE", "Europe/Madrid")
     app.config.setdefault("SHOPCARE_COUNTRY", "ES")
     app.config.setdefault("SHOPCARE_FEEDBACK_BOARD", True)
+    # A small shop (a few hundred orders a year): its dashboard shows a figure from 10
+    # answers, with the wide interval that comes with so few, rather than hiding it.
+    app.config.setdefault("SHOPCARE_INSIGHTS_MIN_N", 10)
     app.config.setdefault("SHOPCARE_FEEDBACK_REPLY_ADDRESS", "care@casaverde.example")
     app.config.setdefault(
         "SHOPCARE_RETURN_ADDRESS", f"{SHOP_NAME} returns\nCalle del Prado 7\n28014 Madrid"

@@ -35,6 +35,7 @@ from shopcare.demo.models import Product, User
 from shopcare.demo.orders import place_order
 from shopcare.demo.seed_cases import seed_cases
 from shopcare.demo.seed_feedback import seed_feedback
+from shopcare.demo.seed_insights import seed_insights
 from shopcare.demo.seed_surveys import seed_surveys
 from shopcare.demo.seed_tracking import SHOWCASE, seed_showcase, seed_staff_work, seed_tracking
 
@@ -321,6 +322,7 @@ SEED_STEPS: list[SeedStep] = [
     seed_cases,
     seed_feedback,
     seed_surveys,
+    seed_insights,
 ]
 
 

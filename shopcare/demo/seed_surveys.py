@@ -88,7 +88,7 @@ def seed_surveys(ctx: SeedContext) -> None:
         for invitation in care.surveys.invite_due(now=at):
             roll = ctx.rng.random()
             answered = at + timedelta(hours=ctx.rng.randint(1, 5 * 24))
-            if roll < 0.5 and answered < ctx.now:  # about half never answer
+            if roll < 0.8 and answered < ctx.now:  # one in five never answers
                 pending.append((answered, invitation.token, roll))
         care.surveys.remind_and_expire(now=at)
         at += timedelta(days=3)

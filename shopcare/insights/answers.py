@@ -15,8 +15,9 @@ from sqlalchemy import and_, case, func, select
 
 from shopcare.core.areas import AREAS
 from shopcare.core.db import session
-from shopcare.insights import stats
-from shopcare.insights.periods import Period
+from shopcare.insights import rollup, stats
+from shopcare.insights.models import DailyAnswers
+from shopcare.insights.periods import Period, _instant
 from shopcare.insights.sql import bucket_index
 from shopcare.insights.stats import Figure
 from shopcare.surveys.models import Answer, Invitation, Question, Response
@@ -178,12 +179,17 @@ def response_rate(period: Period) -> Figure:
 
 
 class Summary:
-    """Every survey figure of two periods (a period and its comparison) from one grouped
-    scan of the answers: counts and weighted sums per month bucket, kind, area, type,
-    question and value. The figures are then added up from those few grouped rows, so
-    the dashboard reads the answers table once instead of once per figure."""
+    """Every survey figure of two periods (a period and its comparison) from grouped
+    rows: counts and weighted sums per month bucket, kind, area, type, question and
+    value — the days the daily rollup covers from it (``shopcare.insights.rollup``), the
+    others (today, anything after its watermark) from the answers themselves; the two
+    sets of rows add up to what one scan of the answers gives. The figures are then
+    added up from those grouped rows, so the dashboard reads the answers once instead
+    of once per figure. ``use_rollup=False`` reads everything from the answers."""
 
-    def __init__(self, current: Period, previous: Period, minimum: int) -> None:
+    def __init__(
+        self, current: Period, previous: Period, minimum: int, *, use_rollup: bool = True
+    ) -> None:
         from shopcare.surveys.models import SCALES
 
         self.minimum = minimum
@@ -191,34 +197,79 @@ class Summary:
         self.previous_buckets = previous.buckets("month")
         self.current_buckets = current.buckets("month")
         buckets = [*self.previous_buckets, *self.current_buckets]
-        index = bucket_index(Answer.created_at, buckets).label("bucket")
-        self.rows = (
-            session()
-            .execute(
-                select(
-                    index,
-                    Answer.kind,
-                    Answer.area,
-                    Answer.type,
-                    Answer.question_id,
-                    Answer.value,
-                    func.count(Answer.id),
-                    func.coalesce(func.sum(Answer.weight), 0.0),
-                    func.coalesce(func.sum(Answer.weight * Answer.score), 0.0),
-                    func.coalesce(func.sum(Answer.weight * Answer.score * Answer.score), 0.0),
-                    func.count(Answer.score),
+        # closed days from the daily rollup, the rest (today, days after the watermark,
+        # or everything when there is no rollup for the shop's zone) live
+        until = rollup.usable_until(current.zone) if use_rollup else None
+        live_from = previous.start_utc
+        self.rows: list[Any] = []
+        if until is not None and until > previous.start:
+            live_from = max(live_from, _instant(until, current.zone))
+            index = bucket_index(DailyAnswers.day, buckets, dates=True).label("bucket")
+            self.rows += (
+                session()
+                .execute(
+                    select(
+                        index,
+                        DailyAnswers.kind,
+                        DailyAnswers.area,
+                        DailyAnswers.type,
+                        DailyAnswers.question_id,
+                        DailyAnswers.value,
+                        func.sum(DailyAnswers.answers),
+                        func.sum(DailyAnswers.weights),
+                        func.sum(DailyAnswers.total),
+                        func.sum(DailyAnswers.squares),
+                        func.sum(DailyAnswers.scored),
+                    )
+                    .where(
+                        DailyAnswers.day >= previous.start,
+                        DailyAnswers.day < min(until, current.end),
+                    )
+                    .group_by(
+                        index,
+                        DailyAnswers.kind,
+                        DailyAnswers.area,
+                        DailyAnswers.type,
+                        DailyAnswers.question_id,
+                        DailyAnswers.value,
+                    )
                 )
-                .where(
-                    Answer.value.is_not(None),
-                    Answer.created_at >= previous.start_utc,
-                    Answer.created_at < current.end_utc,
-                )
-                .group_by(
-                    index, Answer.kind, Answer.area, Answer.type, Answer.question_id, Answer.value
-                )
+                .all()
             )
-            .all()
-        )
+        if live_from < current.end_utc:
+            index = bucket_index(Answer.created_at, buckets).label("bucket")
+            self.rows += (
+                session()
+                .execute(
+                    select(
+                        index,
+                        Answer.kind,
+                        Answer.area,
+                        Answer.type,
+                        Answer.question_id,
+                        Answer.value,
+                        func.count(Answer.id),
+                        func.coalesce(func.sum(Answer.weight), 0.0),
+                        func.coalesce(func.sum(Answer.weight * Answer.score), 0.0),
+                        func.coalesce(func.sum(Answer.weight * Answer.score * Answer.score), 0.0),
+                        func.count(Answer.score),
+                    )
+                    .where(
+                        Answer.value.is_not(None),
+                        Answer.created_at >= live_from,
+                        Answer.created_at < current.end_utc,
+                    )
+                    .group_by(
+                        index,
+                        Answer.kind,
+                        Answer.area,
+                        Answer.type,
+                        Answer.question_id,
+                        Answer.value,
+                    )
+                )
+                .all()
+            )
         self.split = len(self.previous_buckets)
         # the CSAT question's ids (one per survey version): a small look-up, not a join
         self.csat_ids = set(session().scalars(select(Question.id).where(Question.key == "csat")))

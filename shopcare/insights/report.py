@@ -17,7 +17,7 @@ from shopcare.core.i18n import _l
 from shopcare.insights import stats
 from shopcare.insights.answers import Summary
 from shopcare.insights.periods import Period
-from shopcare.insights.services import SEGMENTS, Insights
+from shopcare.insights.services import SEGMENTS, Insights, ReturnsSummary
 from shopcare.insights.stats import Figure
 
 
@@ -99,9 +99,12 @@ def headline(current: Figure, previous: Figure) -> dict[str, Any]:
     }
 
 
-def returns_trend(insights: Insights, period: Period, grain: str) -> Table:
+def returns_trend(
+    insights: Insights, period: Period, grain: str, found: ReturnsSummary | None = None
+) -> Table:
     rows = []
-    for bucket, fig in insights.return_rate(period, by=grain):
+    trend = found.trend() if found is not None else insights.return_rate(period, by=grain)
+    for bucket, fig in trend:
         rows.append(
             {
                 "bucket": bucket.label,
@@ -132,7 +135,19 @@ def returns_trend(insights: Insights, period: Period, grain: str) -> Table:
     )
 
 
-def returns_by(insights: Insights, period: Period, by: str, limit: int | None = None) -> Table:
+def returns_by(
+    insights: Insights,
+    period: Period,
+    by: str,
+    limit: int | None = None,
+    found: ReturnsSummary | None = None,
+) -> Table:
+    if found is None:
+        rates = insights.return_rate(period, by=by)
+    elif by == "reason":
+        rates = insights._return_rate_by_reason(period, delivered=found.units()[0])
+    else:
+        rates = found.by(by)
     rows = [
         {
             "key": r.key,
@@ -141,7 +156,7 @@ def returns_by(insights: Insights, period: Period, by: str, limit: int | None = 
             "returned": r.returned,
             **_figure(r.rate),
         }
-        for r in insights.return_rate(period, by=by)
+        for r in rates
     ]
     if limit:
         rows = [row for row in rows if row["returned"]][:limit]
@@ -570,6 +585,7 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
     previous = period.previous()
     tickets, tickets_before = insights.complaints(period), insights.complaints(previous)
     answers = summary(insights, period)
+    returned = insights.returns_summary(period, grain)
     seg, moves = segments(insights, period)
     ladder, flows = loyalty(insights, period)
     tables = [
@@ -579,10 +595,10 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
         distribution(insights, period, "rating", answers),
         distribution(insights, period, "ces", answers),
         *complaints_tables(insights, period, tickets),
-        returns_trend(insights, period, grain),
-        returns_by(insights, period, "product", limit=_top()),
-        returns_by(insights, period, "category"),
-        returns_by(insights, period, "reason"),
+        returns_trend(insights, period, grain, returned),
+        returns_by(insights, period, "product", limit=_top(), found=returned),
+        returns_by(insights, period, "category", found=returned),
+        returns_by(insights, period, "reason", found=returned),
         guarantees(insights, period),
         deliveries(insights, period),
         seg,
@@ -602,7 +618,7 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
                 insights.response_rate(period), insights.response_rate(previous)
             ),
             "handling": headline(tickets["handling"], tickets_before["handling"]),
-            "return_rate": headline(insights.return_rate(period), insights.return_rate(previous)),
+            "return_rate": headline(returned.total(), returned.total("previous")),
         },
         "refunded": {
             "current": {k: str(v) for k, v in insights.refunded(period).items()},

@@ -23,7 +23,7 @@ from shopcare.core.db import session
 from shopcare.core.i18n import shop_zone
 from shopcare.feedback.models import Ticket
 from shopcare.insights import answers, complaints, stats
-from shopcare.insights.periods import Period
+from shopcare.insights.periods import Bucket, Period
 from shopcare.insights.sql import bucket_index, days_between, seconds_between
 from shopcare.insights.stats import Figure
 from shopcare.orders.models import Order, OrderLine, minor_to_decimal
@@ -80,6 +80,15 @@ class Insights:
         if end is None:
             raise ValueError("a period needs an end")
         return Period(start, end, shop_zone())
+
+    def refresh_rollup(self, *, now: datetime | None = None, full: bool = False) -> Any:
+        """Bring the answers' daily rollup up to the day before today (what the worker's
+        ``insights.rollup`` task does; ``full`` rebuilds it). The caller commits.
+        Returns a report (``rebuilt``: why everything was redone, or ``""``; ``days``,
+        ``rows``). See ``shopcare.insights.rollup``."""
+        from shopcare.insights import rollup
+
+        return rollup.refresh(now=now, full=full)
 
     @staticmethod
     def minimum() -> int:
@@ -213,8 +222,11 @@ class Insights:
             for k, name, d, r in rows
         ]
 
-    def _return_rate_by_reason(self, period: Period) -> list[ProductRate]:
-        delivered, _ = self._units(period)
+    def _return_rate_by_reason(
+        self, period: Period, delivered: int | None = None
+    ) -> list[ProductRate]:
+        if delivered is None:
+            delivered, _ = self._units(period)
         reason = func.coalesce(Case.reason, Case.kind).label("reason")
         rows = (
             session()
@@ -238,6 +250,12 @@ class Insights:
             ProductRate(k, k, delivered, int(r), stats.wilson(int(r), delivered, minimum=1))
             for k, r in rows
         ]
+
+    def returns_summary(self, period: Period, grain: str = "month") -> ReturnsSummary:
+        """The return figures of ``period`` and of its comparison period in one grouped
+        pass (see :class:`ReturnsSummary`): what the dashboard shows, equal to
+        :meth:`return_rate` for each ``by``."""
+        return ReturnsSummary(self, period, grain)
 
     def top_returned(
         self, start: date | Period, end: date | None = None, *, limit: int | None = None
@@ -927,6 +945,96 @@ class Insights:
             "indices": answers.indices(period, self.minimum(), orders=orders),
             "tickets": {kind: int(n) for kind, n in tickets},
         }
+
+
+class ReturnsSummary:
+    """The return figures of a period and its comparison period from one grouped pass
+    over the order lines delivered in either (with their returned units): delivered and
+    returned units per bucket (the whole comparison period, then each week or month of
+    the period), product and category. The dashboard's return rate of both periods, its
+    trend and its tables by product and category are added up from those rows, which
+    gives what :meth:`Insights.return_rate` gives for each, in one query instead of
+    five."""
+
+    def __init__(self, insights: Insights, current: Period, grain: str) -> None:
+        previous = current.previous()
+        self.current = current
+        self.buckets = current.buckets(grain)
+        whole = Bucket(previous.start, previous.end, previous.start_utc, previous.end_utc)
+        returned = insights._returned_units()
+        index = bucket_index(Order.delivered_at, [whole, *self.buckets]).label("bucket")
+        category = func.coalesce(OrderLine.category, "")
+        self.rows = (
+            session()
+            .execute(
+                select(
+                    index,
+                    OrderLine.sku,
+                    func.max(OrderLine.name),
+                    category,
+                    func.sum(OrderLine.quantity),
+                    func.coalesce(func.sum(returned.c.returned), 0),
+                )
+                .select_from(OrderLine)
+                .join(Order, Order.id == OrderLine.order_id)
+                .outerjoin(returned, returned.c.order_line_id == OrderLine.id)
+                .where(
+                    Order.delivered_at >= previous.start_utc,
+                    Order.delivered_at < current.end_utc,
+                )
+                .group_by(index, OrderLine.sku, category)
+            )
+            .all()
+        )
+
+    def _side(self, which: str) -> list[Any]:
+        if which == "previous":
+            return [row for row in self.rows if row[0] is not None and int(row[0]) == 0]
+        return [row for row in self.rows if row[0] is not None and int(row[0]) > 0]
+
+    def units(self, which: str = "current") -> tuple[int, int]:
+        """``(delivered, returned)`` units of the period (or ``"previous"``)."""
+        rows = self._side(which)
+        return sum(int(row[4]) for row in rows), sum(int(row[5]) for row in rows)
+
+    def total(self, which: str = "current") -> Figure:
+        """As ``return_rate(period)``."""
+        delivered, back = self.units(which)
+        return stats.wilson(back, delivered, minimum=1)
+
+    def trend(self) -> list[tuple[Any, Figure]]:
+        """As ``return_rate(period, by=grain)``."""
+        found: dict[int, list[int]] = {}
+        for row in self._side("current"):
+            sums = found.setdefault(int(row[0]) - 1, [0, 0])
+            sums[0] += int(row[4])
+            sums[1] += int(row[5])
+        return [
+            (
+                bucket,
+                stats.wilson(found[i][1], found[i][0], minimum=1)
+                if i in found
+                else Figure(None, 0),
+            )
+            for i, bucket in enumerate(self.buckets)
+        ]
+
+    def by(self, by: str) -> list[ProductRate]:
+        """As ``return_rate(period, by="product" | "category")``: most returned first,
+        then by key."""
+        groups: dict[str, list[Any]] = {}
+        for _, sku, name, category, delivered, back in self._side("current"):
+            key = sku if by == "product" else category
+            label = name if by == "product" else category
+            found = groups.setdefault(key, [label, 0, 0])
+            found[0] = max(found[0], label)
+            found[1] += int(delivered)
+            found[2] += int(back)
+        ordered = sorted(groups.items(), key=lambda item: (-item[1][2], item[0]))
+        return [
+            ProductRate(key, name, d, r, stats.wilson(r, d, minimum=1))
+            for key, (name, d, r) in ordered
+        ]
 
 
 def _segment(r: Any, fm: Any) -> Any:

@@ -39,14 +39,19 @@ def days_between(earlier: Any, later: Any) -> ColumnElement[float]:
     return seconds_between(earlier, later) / 86400.0
 
 
-def bucket_index(column: Any, buckets: Sequence[Bucket]) -> ColumnElement[int]:
+def bucket_index(
+    column: Any, buckets: Sequence[Bucket], *, dates: bool = False
+) -> ColumnElement[int]:
     """The index of the bucket a datetime column falls in (``NULL`` outside them): a
     ``CASE`` over the buckets' UTC bounds, which were cut in the shop's zone, so the
     database never needs to know the zone. The ``CASE`` is a balanced tree of
     comparisons (about log2 of the number of buckets per row, not one per bucket);
-    the buckets must be contiguous and in order."""
+    the buckets must be contiguous and in order. With ``dates``, ``column`` is a
+    shop-local ``DATE`` (the daily rollup's day) compared with the buckets' days."""
     if not buckets:
         return literal(None)
+    if dates:
+        buckets = [Bucket(b.start, b.end, b.start, b.end) for b in buckets]  # type: ignore[arg-type]
 
     def tree(low: int, high: int) -> Any:  # buckets[low:high], column >= buckets[low].start
         if high - low == 1:

@@ -51,7 +51,11 @@ class Order(Base):
         lazy="selectin",
     )
 
-    __table_args__ = (Index("ix_shopcare_orders_user_id_placed_at", "user_id", "placed_at"),)
+    __table_args__ = (
+        Index("ix_shopcare_orders_user_id_placed_at", "user_id", "placed_at"),
+        # the dashboard's return rate: orders delivered in a period
+        Index("ix_shopcare_orders_delivered_at", "delivered_at"),
+    )
 
     def _money(self, minor: int) -> Decimal:
         return minor_to_decimal(minor, self.currency)

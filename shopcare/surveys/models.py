@@ -323,6 +323,8 @@ class Answer(Base):
         Index("ix_shopcare_survey_answers_area_created_at", "area", "created_at"),
         Index("ix_shopcare_survey_answers_type_created_at", "type", "created_at"),
         Index("ix_shopcare_survey_answers_question_id", "question_id"),
+        # the dashboard's live days and the insights' daily rollup: answers by time
+        Index("ix_shopcare_survey_answers_created_at", "created_at"),
     )
 
 

@@ -258,3 +258,31 @@ def test_loyalty_ladder_and_flows(care: Any, customers: None) -> None:
         ("none", "purchase", 1),
         ("repurchase", "repurchase", 4),
     ]
+
+
+@pytest.mark.parametrize("grain", ["week", "month"])
+def test_dashboard_return_figures_equal_the_public_api(
+    care: Any, returns: None, grain: str
+) -> None:
+    """The dashboard adds its return figures of both periods up from one grouped pass
+    (``ReturnsSummary``); they must be what ``return_rate`` gives for each ``by``."""
+    from shopcare.insights import report
+
+    for start, end in (MARCH, (date(2026, 4, 1), date(2026, 5, 1))):
+        period = care.insights.period(start, end)
+        data = report.dashboard(care.insights, period, grain)
+        tables = {table["key"]: table for table in data["tables"]}
+        headline = data["headlines"]["return_rate"]
+        assert headline["current"] == care.insights.return_rate(period).as_dict()
+        assert headline["previous"] == care.insights.return_rate(period.previous()).as_dict()
+        for by in ("product", "category", "reason"):
+            expected = report.returns_by(care.insights, period, by)
+            if by == "product":
+                expected.rows = [row for row in expected.rows if row["returned"]]
+            assert tables[f"returns_by_{by}"]["rows"] == expected.as_dict()["rows"], by
+        expected_trend = report.returns_trend(care.insights, period, grain).as_dict()
+        assert tables["returns_trend"]["rows"] == expected_trend["rows"]
+    march = report.dashboard(care.insights, care.insights.period(*MARCH), grain)
+    product = {t["key"]: t for t in march["tables"]}["returns_by_product"]["rows"]
+    assert [(row["key"], row["delivered"], row["returned"]) for row in product] == [("MUG-1", 5, 4)]
+    assert march["headlines"]["return_rate"]["current"]["n"] == 11
