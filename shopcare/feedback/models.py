@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopcare.core.db import Base, utcnow
+from shopcare.feedback import fts
 from shopcare.orders.models import Order
 
 KINDS = ("complaint", "suggestion", "compliment", "question")
@@ -133,6 +134,10 @@ class Ticket(Base):
 
     def __repr__(self) -> str:
         return f"<Ticket {self.reference} {self.kind} {self.status}>"
+
+
+# the full-text index of published suggestions (not in the metadata; see fts)
+fts.attach(Ticket.__table__)
 
 
 class TicketMessage(Base):

@@ -738,13 +738,19 @@ class FeedbackDesk:
         )
         return self._page(query.order_by(*order), page, per_page)
 
-    def similar(self, words: str, *, limit: int = 5) -> list[Ticket]:
-        """Published suggestions whose subject or message share the words of ``words``
-        (what a shopper is typing), best first. Search syntax in ``words`` is plain text
-        here: ``T-Shirt``, ``don't``, a lone ``"`` or ``NEAR(`` never fail."""
-        from shopcare.feedback.search import search
+    def similar(self, words: str, *, limit: int = 5, sort: str = "relevance") -> list[Ticket]:
+        """Published suggestions whose subject or message contain the words of ``words``
+        (what a shopper is typing, the last word as a prefix), by full-text search
+        (SQLite FTS5, PostgreSQL ``tsvector`` in the suggestion's language; see
+        :mod:`shopcare.feedback.search`). Search syntax in ``words`` is plain text here:
+        ``T-Shirt``, ``don't``, a lone ``"``, ``NEAR(`` or ``AND OR NOT`` never fail.
 
-        return search(str(words or "")[:200], limit=limit)
+        :param sort: ``relevance`` (the default), ``votes`` or ``newest``.
+        :returns: at most ``limit`` (1-50) tickets, ``[]`` when nothing was typed.
+        """
+        from shopcare.feedback.search import SORTS, search
+
+        return search(str(words or ""), limit=limit, sort=sort if sort in SORTS else "relevance")
 
     # -- staff ---------------------------------------------------------------------
 

@@ -422,7 +422,9 @@ def similar() -> Response:
     """Published suggestions like the words typed so far (JSON, for the intake)."""
     if not setting("SHOPCARE_FEEDBACK_BOARD"):
         return jsonify(items=[])
-    found = current_desk().similar(request.args.get("q", ""))
+    found = current_desk().similar(
+        request.args.get("q", ""), sort=request.args.get("sort", "relevance")
+    )
     return jsonify(
         items=[
             {"reference": t.reference, "subject": t.subject, "votes": t.vote_count} for t in found
