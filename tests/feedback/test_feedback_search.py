@@ -194,6 +194,11 @@ def test_similar_page_never_fails(client: Any, care: Any, db: Any) -> None:
         assert response.status_code == 200
     found = client.get("/care/feedback/similar", query_string={"q": "t-shi"}).json
     assert [item["subject"] for item in found["items"]] == ["T-Shirt too small"]
+    suggestion(care, "<script>alert('x')</script> & jumper")
+    db.session.commit()
+    response = client.get("/care/feedback/similar", query_string={"q": "jumper"})
+    assert response.mimetype == "application/json" and "<script" not in response.text
+    assert response.json["items"][0]["subject"] == "<script>alert('x')</script> & jumper"
 
 
 def test_the_migration_makes_and_fills_the_index(empty_database_url: str) -> None:
