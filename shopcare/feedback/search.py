@@ -29,6 +29,7 @@ import unicodedata
 from typing import Any
 
 from sqlalchemy import column, select, table, text
+from sqlalchemy.orm import lazyload
 
 from shopcare.core.db import session
 from shopcare.feedback import fts
@@ -81,7 +82,12 @@ def search(typed: str, *, limit: int = 5, sort: str = "relevance") -> list[Ticke
     if not terms:
         return []
     db = session()
-    query = select(Ticket).where(Ticket.kind == "suggestion", Ticket.published.is_(True))
+    query = (
+        select(Ticket)
+        .where(Ticket.kind == "suggestion", Ticket.published.is_(True))
+        # one statement: the messages and the order load only if asked for
+        .options(lazyload(Ticket.messages), lazyload(Ticket.order))
+    )
     relevance: Any
     if db.get_bind().dialect.name == "postgresql":
         wanted = " || ".join(f"to_tsquery('{config}', :q)" for config in _POSTGRES_CONFIGS)
