@@ -233,3 +233,47 @@ def test_the_migration_makes_and_fills_the_index(empty_database_url: str) -> Non
         db.session.remove()
         run_cli(app, "downgrade", "base")
         db.engine.dispose()
+
+
+def _index_objects(engine: Any) -> list[tuple[str, ...]]:
+    """The index's objects as the database describes them (names and definitions)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            rows = connection.execute(
+                text(
+                    "SELECT type, name, sql FROM sqlite_master WHERE name LIKE 'shopcare_fts%'"
+                    " ORDER BY name"
+                )
+            )
+        else:
+            rows = connection.execute(
+                text(
+                    "SELECT column_name, data_type, generation_expression"
+                    " FROM information_schema.columns"
+                    " WHERE table_name = 'shopcare_tickets' AND column_name LIKE 'fts%'"
+                    " UNION ALL SELECT indexname, '', indexdef FROM pg_indexes"
+                    " WHERE tablename = 'shopcare_tickets' AND indexname LIKE '%fts%' ORDER BY 1"
+                )
+            )
+        return [tuple(str(value) for value in row) for row in rows]
+
+
+def test_create_all_and_the_migration_make_the_same_index(
+    database_url: str, empty_database_url: str
+) -> None:
+    """The tests' tables (``metadata.create_all``) and a migrated database have the same
+    FTS5 table and triggers (SQLite) or the same column and index (PostgreSQL)."""
+    from sqlalchemy import create_engine
+
+    app, db, _care = make_app(empty_database_url)
+    with app.app_context():
+        run_cli(app, "upgrade")
+        migrated = _index_objects(db.engine)
+        db.engine.dispose()
+    made = create_engine(database_url)
+    try:
+        created = _index_objects(made)
+    finally:
+        made.dispose()
+    assert migrated == created
+    assert len(created) == (5 + 3 if made.dialect.name == "sqlite" else 2)
