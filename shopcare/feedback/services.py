@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, delete, func, literal, or_, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, lazyload
 
 from shopcare.core import signals
@@ -240,10 +241,22 @@ class FeedbackDesk:
                 "key", _("There is already a canned reply with this name in this language.")
             )
         if reply_id is None:
-            reply = CannedReply(**values, version=1)
-            db.add(reply)
-            db.flush()
-            return reply
+            # INSERT … ON CONFLICT (key, locale) DO NOTHING: two staff members adding the
+            # same name at once get one reply and one message, never an error page
+            insert = (
+                postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+            )
+            added = db.execute(
+                insert(CannedReply)
+                .values(**values, version=1)
+                .on_conflict_do_nothing(index_elements=["key", "locale"])
+                .returning(CannedReply.id)
+            ).first()
+            if added is None:
+                raise ValidationError(
+                    "key", _("There is already a canned reply with this name in this language.")
+                )
+            return db.get(CannedReply, added[0])
         if not isinstance(version, int) or isinstance(version, bool):
             raise ValidationError("version", _("Open the canned reply again and save it."))
         changed = db.execute(
