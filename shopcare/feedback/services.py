@@ -256,7 +256,7 @@ class FeedbackDesk:
                 raise ValidationError(
                     "key", _("There is already a canned reply with this name in this language.")
                 )
-            return db.get(CannedReply, added[0])
+            return db.get_one(CannedReply, added[0])
         if not isinstance(version, int) or isinstance(version, bool):
             raise ValidationError("version", _("Open the canned reply again and save it."))
         changed = db.execute(
@@ -264,7 +264,7 @@ class FeedbackDesk:
             .where(CannedReply.id == reply_id, CannedReply.version == version)
             .values(**values, version=CannedReply.version + 1)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         current = db.get(CannedReply, reply_id, populate_existing=True)
         if current is None:
             raise NotFound(f"canned reply {reply_id}")
@@ -283,7 +283,7 @@ class FeedbackDesk:
             delete(CannedReply)
             .where(CannedReply.id == reply_id, CannedReply.version == version)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         if not gone:
             if db.scalar(select(CannedReply.id).where(CannedReply.id == reply_id)) is None:
                 raise NotFound(f"canned reply {reply_id}")
