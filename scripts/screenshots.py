@@ -8,7 +8,7 @@ one PNG per page and size into ``screenshots/`` (gitignored)::
     .venv/bin/python scripts/screenshots.py /care/ /shop/       # just these pages
     .venv/bin/python scripts/screenshots.py /care/ --lang es    # in Spanish
     .venv/bin/python scripts/screenshots.py /account/ --as shopper
-    .venv/bin/python scripts/screenshots.py /care/ --as staff --sizes 1280x900
+    .venv/bin/python scripts/screenshots.py /care/ --as staff --sizes 1366x900
 
 A page that sends an anonymous visitor to the login page is shot logged in as the
 shopper (unless ``--as`` says otherwise). Two special paths:
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes",
         type=lambda text: [size(part) for part in text.split(",")],
         default=[(390, 844), (1280, 900)],
-        help="comma-separated WIDTHxHEIGHT (default 390x844,1280x900)",
+        help="comma-separated WIDTHxHEIGHT (default 390x844,1366x900)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument(

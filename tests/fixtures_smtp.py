@@ -113,6 +113,20 @@ class SmtpServer:
             time.sleep(0.02)
         return self.messages
 
+    def mail_to(self, address: str, *, containing: str = "", timeout: float = 30.0) -> EmailMessage:
+        """The first message to ``address`` with ``containing`` in its plain-text body; fail
+        after ``timeout`` seconds without one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.messages:
+                body = message.get_body(("plain",))
+                text = body.get_content() if body is not None else ""
+                if message["To"] == address and containing in text:
+                    return message
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no message to {address} containing {containing!r}")
+            time.sleep(0.02)
+
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:

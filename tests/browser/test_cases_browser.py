@@ -140,24 +140,3 @@ def test_guest_partial_return_with_a_photo_staff_approve_shopper_sees_it(
     assert [(code.format.name, code.text) for code in decoded] == [
         ("QRCode", f"{base}/care/staff/cases/{number}")
     ]
-
-
-def test_the_withdrawal_button_in_spanish(browser, demo: tuple[str, Flask]) -> None:
-    base, app = demo
-    reference, email = guest_orders(app, "withdrawal")[-1]
-    context = browser.new_context(viewport=PHONE, locale="es-ES")
-    try:
-        page = context.new_page()
-        look_up(page, base, reference, email, spanish=True)
-        page.get_by_role("link", name="Desistir del contrato aquí").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Desistir del contrato")
-        expect(page.get_by_label("Correo electrónico para el acuse de recibo")).to_have_value(email)
-        page.get_by_label("Tu nombre").fill("Lucía Pérez")
-        page.get_by_role("button", name="Continuar").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Confirmar el desistimiento")
-        page.get_by_role("button", name="Confirmar el desistimiento").click()
-        expect(page.locator("body")).to_contain_text("Hemos recibido tu desistimiento")
-        expect(page.locator(".sc-case-status")).to_have_text("Aprobada")
-        no_sideways_scroll(page)
-    finally:
-        context.close()

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from shopcare.core.outbox.worker import work
 from shopcare.feedback.models import Ticket
 from tests.feedback.helpers import CONFIG, order
-from tests.fixtures_browser import DESKTOP, PHONE
+from tests.fixtures_browser import DESKTOP
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "bench" / "screenshots" / "feedback"
@@ -95,28 +95,3 @@ def test_guest_complaint_staff_reply_mail_and_rating(
     ticket = db.session.query(Ticket).filter_by(reference=reference).one()
     assert (ticket.status, ticket.satisfaction_score) == ("closed", 5)
     staff.close()
-
-
-def test_screens_in_spanish_on_a_phone(
-    app: Flask, care: Any, db: Any, live_server: Any, browser: Browser
-) -> None:
-    ticket = care.feedback.submit(
-        "question", "¿Lavavajillas?", "¿La taza va al lavavajillas?", email="g@example.com"
-    )
-    db.session.commit()
-    from shopcare.feedback.access import ticket_key
-
-    with app.test_request_context():
-        key = ticket_key(ticket)
-    base = live_server(app)
-    context = browser.new_context(viewport=PHONE, locale="es-ES")
-    phone = context.new_page()
-    phone.goto(f"{base}/care/feedback/new")
-    expect(phone.locator("h1")).to_have_text("Escríbenos")
-    shoot(phone, "new-phone-es")
-    phone.goto(f"{base}/care/feedback/t/{ticket.reference}?key={key}")
-    expect(phone.get_by_role("button", name="Enviar respuesta")).to_be_visible()
-    shoot(phone, "ticket-phone-es")
-    phone.goto(f"{base}/care/feedback/board")
-    expect(phone.locator("h1")).to_have_text("Sugerencias")
-    context.close()
