@@ -43,6 +43,9 @@ def world(care: Any, db: Any) -> dict[str, Any]:
     )  # fmt: skip
     [invitation] = care.surveys.invite_due()
     response = care.surveys.answer(invitation.token, {"nps": 9}, final=False)
+    canned = care.feedback.save_canned_reply(
+        key="thanks", locale="en", title="Thanks", body="Thank you for writing."
+    )
     db.session.commit()
     return {
         "values": {
@@ -61,6 +64,7 @@ def world(care: Any, db: Any) -> dict[str, Any]:
             "ticket": ticket.reference,
             "table": "returns_trend",
             "sku": "MUG-1",
+            "reply_id": canned.id,
         },
         "ann_key": guest_key(ann.id, ann.reference),
         "bob_key": guest_key(bob.id, bob.reference),

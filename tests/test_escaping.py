@@ -331,10 +331,11 @@ def feedback_pages(care: Any, db: Any, client: Any) -> dict[str, Any]:
     care.feedback.resolve(ticket.reference, actor=staff)
     care.feedback.rate_handling(ticket.reference, 3, HOSTILE)
     care.feedback.assign(ticket.reference, HOSTILE[:60], actor=staff)
-    db.session.add(
-        __import__("shopcare.feedback.models", fromlist=["CannedReply"]).CannedReply(
-            key="x", locale="en", title=HOSTILE, body=HOSTILE
-        )
+    canned = care.feedback.save_canned_reply(
+        key="x", locale="en", title=HOSTILE[:120], body=HOSTILE, actor=staff
+    )
+    care.feedback.save_canned_reply(
+        key="x", locale="en", title=HOSTILE[:120], body=HOSTILE, reply_id=canned.id, version=1
     )
     db.session.commit()
     with client.application.test_request_context():
@@ -350,6 +351,15 @@ def feedback_pages(care: Any, db: Any, client: Any) -> dict[str, Any]:
     login(client, "sam")
     pages["staff feedback"] = client.get(f"/care/staff/feedback?assignee={HOSTILE[:60]}")
     pages["staff ticket"] = client.get(f"/care/staff/feedback/{ticket.reference}")
+    pages["canned replies"] = client.get("/care/staff/canned-replies")
+    edit = f"/care/staff/canned-replies/{canned.id}"
+    pages["canned reply"] = client.get(edit)
+    # a stale save echoes what was typed beside what is saved now
+    pages["canned reply stale"] = client.post(edit, data={  # (CSRF is off here: see above)
+        "title": HOSTILE[:120], "key": "x",
+        "locale": "en", "area": "", "body": HOSTILE, "version": "1",
+    })  # fmt: skip
+    assert "Someone else saved" in pages["canned reply stale"].get_data(as_text=True)
     return pages
 
 

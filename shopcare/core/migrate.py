@@ -22,13 +22,33 @@ VERSION_TABLE = "shopcare_alembic_version"
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Alembic filter: only shopcare's own tables (and their indexes) are shopcare's business."""
+    """Alembic filter: only shopcare's own tables (and their indexes) are shopcare's business,
+    less the full-text search objects kept outside the metadata (:func:`is_search_object`)."""
+    if is_search_object(name, type_):
+        return False
     if type_ == "table":
         return bool(name and name.startswith("shopcare_") and name != VERSION_TABLE)
     table = getattr(obj, "table", None)
     if table is not None:
         return bool(table.name.startswith("shopcare_"))
     return True
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    """Whether an object is a full-text search object a domain makes beside its tables by
+    DDL (in its migration and on ``create_all``), not in the metadata: SQLite FTS5 tables
+    named ``shopcare_fts_*`` (with their shadow tables ``shopcare_fts_*_data``, …),
+    PostgreSQL ``tsvector`` columns named ``fts_*`` and their indexes ``ix_*_fts_*``.
+    (``shopcare.feedback.fts`` follows this naming.)"""
+    if not name:
+        return False
+    if type_ == "table":
+        return name.startswith("shopcare_fts_")
+    if type_ == "column":
+        return name.startswith("fts_")
+    if type_ == "index":
+        return "_fts_" in name
+    return False
 
 
 def is_shopcare_table(name: str | None) -> bool:

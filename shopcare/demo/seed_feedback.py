@@ -98,10 +98,12 @@ PLAN: list[tuple[str, str]] = [
     ("waiting_on_customer", "web"), ("resolved", "in_person"), ("closed", "web"),
 ]  # fmt: skip
 CANNED = [
-    ("thanks", "en", "Thanks for writing", "Thank you for writing to us. We are looking into it and will come back to you shortly."),
-    ("thanks", "es", "Gracias por escribir", "Gracias por escribirnos. Lo estamos revisando y te responderemos en breve."),
-    ("more", "en", "Ask for details", "Could you send us a photo and your order number, please?"),
-    ("more", "es", "Pedir detalles", "¿Podrías enviarnos una foto y tu número de pedido, por favor?"),
+    ("thanks", "en", None, "Thanks for writing", "Thank you for writing to us. We are looking into it and will come back to you shortly."),
+    ("thanks", "es", None, "Gracias por escribir", "Gracias por escribirnos. Lo estamos revisando y te responderemos en breve."),
+    ("more", "en", None, "Ask for details", "Could you send us a photo and your order number, please?"),
+    ("more", "es", None, "Pedir detalles", "¿Podrías enviarnos una foto y tu número de pedido, por favor?"),
+    ("late-parcel", "en", "processes", "Parcel running late", "We are sorry your parcel is late. We have asked the carrier where it is and will write again within one working day.\n\nIf it arrives meanwhile, just let us know."),
+    ("late-parcel", "es", "processes", "Paquete con retraso", "Sentimos que tu paquete llegue tarde. Hemos preguntado a la empresa de transporte dónde está y te escribiremos de nuevo en un día laborable.\n\nSi llega antes, avísanos."),
 ]  # fmt: skip
 
 
@@ -109,8 +111,12 @@ def seed_feedback(ctx: SeedContext) -> None:
     """Submit and move the demo's tickets through ``care.feedback``."""
     desk = ctx.care.feedback
     staff = Actor.staff("staff", "staff@example.com")
-    for key, locale, title, body in CANNED:
-        ctx.db.session.add(CannedReply(key=key, locale=locale, title=title, body=body))
+    for key, locale, area, title, body in CANNED:
+        ctx.db.session.add(
+            CannedReply(
+                key=key, locale=locale, area=area, title=title, body=body, updated_by="staff"
+            )
+        )
     buyers = [o for o in ctx.orders if o.user_id is not None]
     ctx.rng.shuffle(buyers)
     index = 0

@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from shopcare.core.i18n import _l
 
@@ -158,3 +158,40 @@ class BoardForm(FlaskForm):
 
 class VoteForm(FlaskForm):
     pass
+
+
+class CannedReplyForm(FlaskForm):
+    """A canned reply on the staff's canned replies page; ``version`` is the one the
+    staff member opened (a save over a newer one is refused)."""
+
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Give it a title.")), Length(max=120)],
+        description=_l("What you pick it by in a ticket's reply form."),
+    )  # fmt: skip
+    key = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Give it a name.")), Length(max=40),
+            Regexp(r"^[a-z0-9_-]+$", message=_l("Use lower-case letters, digits, - or _.")),
+        ],
+        description=_l("The same name in every language joins the translations, e.g. thanks."),
+    )  # fmt: skip
+    locale = SelectField(_l("Language"))
+    area = SelectField(_l("Area"), validators=[Optional()])
+    body = TextAreaField(
+        _l("Reply"), validators=[DataRequired(_l("Write the reply.")), Length(max=5000)],
+        render_kw={"rows": 8},
+        description=_l("Plain text: it fills the reply box as it is."),
+    )  # fmt: skip
+    version = HiddenField()
+
+    def __init__(
+        self, *args: Any, languages: dict[str, str], areas: dict[str, str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.locale.choices = list(languages.items())
+        self.area.choices = [("", str(_l("Every area"))), *areas.items()]
+
+
+class DeleteForm(FlaskForm):
+    version = HiddenField()

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopcare.core.db import Base, utcnow
+from shopcare.feedback import fts
 from shopcare.orders.models import Order
 
 KINDS = ("complaint", "suggestion", "compliment", "question")
@@ -140,6 +141,10 @@ class Ticket(Base):
         return f"<Ticket {self.reference} {self.kind} {self.status}>"
 
 
+# the full-text index of published suggestions (not in the metadata; see fts)
+fts.attach(Ticket.__table__)
+
+
 class TicketMessage(Base):
     """One message on a ticket: the shopper's, a staff reply, or an internal note.
 
@@ -184,7 +189,12 @@ class TicketVote(Base):
 
 
 class CannedReply(Base):
-    """A reply text staff keep ready, in one language (``en``, ``es``, …)."""
+    """A reply text staff keep ready, in one language (``en``, ``es``, …), edited by staff
+    on the canned replies page and offered in the reply form of a ticket.
+
+    ``version`` goes up by one on each save: a save naming an older version is refused
+    (two staff members editing the same reply never overwrite each other silently).
+    """
 
     __tablename__ = "shopcare_canned_replies"
 
@@ -194,6 +204,11 @@ class CannedReply(Base):
     locale: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
+    #: offered only on tickets of this index area (``None``: on every ticket)
+    area: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(default=1)
+    #: the staff member's user id who saved it last
+    updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("key", "locale"),)

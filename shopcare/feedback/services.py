@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, delete, func, literal, or_, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, lazyload
 
 from shopcare.core import signals
@@ -19,7 +20,7 @@ from shopcare.core.config import setting
 from shopcare.core.db import session, take_sqlite_write_lock, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor, Event, events_for, record_event
-from shopcare.core.i18n import _
+from shopcare.core.i18n import _, _l
 from shopcare.core.paging import Page
 from shopcare.core.state import get_state
 from shopcare.core.validation import check_int, email_address, text
@@ -60,6 +61,11 @@ SAFETY_WORDS = (
     "fire", "burn", "smoke", "shock", "injur", "choking", "allerg", "poison",
     "incendio", "quem", "humo", "descarga", "herid", "asfixia", "alergi", "intoxica",
 )  # fmt: skip
+#: Why a save or delete of a canned reply was refused (another staff member saved it first).
+STALE_CANNED_REPLY = _l(
+    "Someone else saved this canned reply while you were editing it. Your changes were not"
+    " saved: the text saved now is shown below; change it again and save."
+)
 #: Whose message it is, by the actor's kind.
 _AUTHOR = {"shopper": "shopper", "staff": "staff", "api_key": "staff", "system": "system"}
 
@@ -152,11 +158,139 @@ class FeedbackDesk:
             return None
         return ticket.resolved_at + timedelta(days=int(setting("SHOPCARE_FEEDBACK_REOPEN_DAYS")))
 
-    def canned_replies(self, locale: str | None = None) -> list[CannedReply]:
+    def canned_replies(
+        self, locale: str | None = None, *, area: str | None = None
+    ) -> list[CannedReply]:
+        """Canned replies by name, then language; only ``locale``'s when given; with
+        ``area``, those for that area and those for every area (the ticket's choice)."""
         query = select(CannedReply).order_by(CannedReply.key, CannedReply.locale)
         if locale:
             query = query.where(CannedReply.locale == locale)
+        if area:
+            query = query.where(or_(CannedReply.area.is_(None), CannedReply.area == area))
         return list(session().scalars(query))
+
+    def canned_reply(self, reply_id: Any) -> CannedReply | None:
+        """The canned reply with id ``reply_id``, or ``None``."""
+        if not isinstance(reply_id, int) or isinstance(reply_id, bool):
+            return None
+        return session().get(CannedReply, reply_id)
+
+    def save_canned_reply(
+        self,
+        *,
+        key: str,
+        locale: str,
+        title: str,
+        body: str,
+        area: str | None = None,
+        reply_id: int | None = None,
+        version: int | None = None,
+        actor: Actor | None = None,
+    ) -> CannedReply:
+        """Create a canned reply (``reply_id`` None) or change one.
+
+        :param key: its name, the same in every language: 1-40 of ``a-z``, ``0-9``,
+            ``-`` and ``_``; one reply per name and language.
+        :param locale: one of ``SHOPCARE_LANGUAGES`` (``en``, ``es``).
+        :param title: what staff pick it by (1-120 characters).
+        :param body: the reply, plain text (1 to ``SHOPCARE_FEEDBACK_MAX_MESSAGE``
+            characters); it fills the reply box as text, never as markup.
+        :param area: one of the eight index areas or ``"other"``; ``None``: every area.
+        :param version: required to change one: the version the staff member saw. A
+            conditional UPDATE (``WHERE version = :version``) makes a stale save
+            change nothing and raise.
+        :raises ValidationError: per field; ``version`` when someone else saved it
+            since; ``key`` when the name is taken in that language.
+        :raises NotFound: no canned reply ``reply_id`` (deleted meanwhile).
+        """
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        name = str(key or "").strip().lower()
+        if (
+            not name
+            or len(name) > 40
+            or not all(c.isascii() and (c.isalnum() or c in "-_") for c in name)
+        ):
+            errors["key"] = _("Use 1 to 40 lower-case letters, digits, - or _.")
+        languages = tuple(setting("SHOPCARE_LANGUAGES"))
+        if locale not in languages:
+            errors["locale"] = _("Choose a language.")
+        if area not in (None, "", *AREAS, "other"):
+            errors["area"] = _("Choose an area.")
+        for field, value, limit in (("title", title, 120), ("body", body, _max_message())):
+            try:
+                values[field] = text(value, field, limit)
+            except ValidationError as error:
+                errors.update(error.fields)
+        if errors:
+            raise ValidationError(errors)
+        values.update(
+            key=name,
+            locale=locale,
+            area=area or None,
+            updated_by=actor.id if actor is not None else None,
+            updated_at=utcnow(),
+        )
+        db = session()
+        taken = db.scalar(
+            select(CannedReply.id).where(CannedReply.key == name, CannedReply.locale == locale)
+        )
+        if taken is not None and taken != reply_id:
+            raise ValidationError(
+                "key", _("There is already a canned reply with this name in this language.")
+            )
+        if reply_id is None:
+            # INSERT … ON CONFLICT (key, locale) DO NOTHING: two staff members adding the
+            # same name at once get one reply and one message, never an error page
+            insert = (
+                postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+            )
+            added = db.execute(
+                insert(CannedReply)
+                .values(**values, version=1)
+                .on_conflict_do_nothing(index_elements=["key", "locale"])
+                .returning(CannedReply.id)
+            ).first()
+            if added is None:
+                raise ValidationError(
+                    "key", _("There is already a canned reply with this name in this language.")
+                )
+            return db.get_one(CannedReply, added[0])
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ValidationError("version", _("Open the canned reply again and save it."))
+        changed = db.execute(
+            update(CannedReply)
+            .where(CannedReply.id == reply_id, CannedReply.version == version)
+            .values(**values, version=CannedReply.version + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        current = db.get(CannedReply, reply_id, populate_existing=True)
+        if current is None:
+            raise NotFound(f"canned reply {reply_id}")
+        if not changed:
+            raise ValidationError("version", STALE_CANNED_REPLY)
+        return current
+
+    def delete_canned_reply(self, reply_id: int, version: int | None) -> None:
+        """Delete a canned reply, if it is still the ``version`` the staff member saw.
+
+        :raises ValidationError: ``version``, when someone else saved it since.
+        :raises NotFound: it is gone already.
+        """
+        db = session()
+        gone = db.execute(
+            delete(CannedReply)
+            .where(CannedReply.id == reply_id, CannedReply.version == version)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if not gone:
+            if db.scalar(select(CannedReply.id).where(CannedReply.id == reply_id)) is None:
+                raise NotFound(f"canned reply {reply_id}")
+            raise ValidationError("version", STALE_CANNED_REPLY)
+        loaded = db.identity_map.get(db.identity_key(CannedReply, reply_id))
+        if loaded is not None:
+            db.expunge(loaded)
 
     # -- intake --------------------------------------------------------------------
 
@@ -738,13 +872,19 @@ class FeedbackDesk:
         )
         return self._page(query.order_by(*order), page, per_page)
 
-    def similar(self, words: str, *, limit: int = 5) -> list[Ticket]:
-        """Published suggestions whose subject or message share the words of ``words``
-        (what a shopper is typing), best first. Search syntax in ``words`` is plain text
-        here: ``T-Shirt``, ``don't``, a lone ``"`` or ``NEAR(`` never fail."""
-        from shopcare.feedback.search import search
+    def similar(self, words: str, *, limit: int = 5, sort: str = "relevance") -> list[Ticket]:
+        """Published suggestions whose subject or message contain the words of ``words``
+        (what a shopper is typing, the last word as a prefix), by full-text search
+        (SQLite FTS5, PostgreSQL ``tsvector`` in the suggestion's language; see
+        :mod:`shopcare.feedback.search`). Search syntax in ``words`` is plain text here:
+        ``T-Shirt``, ``don't``, a lone ``"``, ``NEAR(`` or ``AND OR NOT`` never fail.
 
-        return search(str(words or "")[:200], limit=limit)
+        :param sort: ``relevance`` (the default), ``votes`` or ``newest``.
+        :returns: at most ``limit`` (1-50) tickets, ``[]`` when nothing was typed.
+        """
+        from shopcare.feedback.search import SORTS, search
+
+        return search(str(words or ""), limit=limit, sort=sort if sort in SORTS else "relevance")
 
     # -- staff ---------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from jinja2.utils import htmlsafe_json_dumps
 from werkzeug.wrappers import Response
 
 from shopcare.core import web
@@ -39,7 +40,7 @@ from shopcare.core.config import setting
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor
-from shopcare.core.i18n import _, _l
+from shopcare.core.i18n import _, _l, select_locale
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
 from shopcare.core.state import HomeCard, OrderPanel, Routes, get_state
@@ -54,6 +55,8 @@ from shopcare.feedback.forms import (
     STATUS_LABELS,
     ActionForm,
     BoardForm,
+    CannedReplyForm,
+    DeleteForm,
     RateForm,
     ReplyForm,
     StaffReplyForm,
@@ -422,12 +425,12 @@ def similar() -> Response:
     """Published suggestions like the words typed so far (JSON, for the intake)."""
     if not setting("SHOPCARE_FEEDBACK_BOARD"):
         return jsonify(items=[])
-    found = current_desk().similar(request.args.get("q", ""))
-    return jsonify(
-        items=[
-            {"reference": t.reference, "subject": t.subject, "votes": t.vote_count} for t in found
-        ]
+    found = current_desk().similar(
+        request.args.get("q", ""), sort=request.args.get("sort", "relevance")
     )
+    items = [{"reference": t.reference, "subject": t.subject, "votes": t.vote_count} for t in found]
+    # <, >, & and ' as \u escapes: the same JSON, and inert even if a browser sniffs it
+    return Response(htmlsafe_json_dumps({"items": items}), mimetype="application/json")
 
 
 # -- staff -------------------------------------------------------------------------
@@ -579,7 +582,7 @@ def staff_ticket(ticket: str) -> str:
         reply_form=StaffReplyForm(),
         action_form=action,
         board_form=board,
-        canned=desk.canned_replies(),
+        canned=desk.canned_replies(area=found.area),
         sla_state=desk.sla_state(found),
         reopen_until=desk.reopen_until(found),
         key=ticket_key(found),
@@ -657,6 +660,133 @@ def staff_action(ticket: str, action: str) -> Response:
         session().commit()
         flash(_("Done."), "ok")
     return redirect(url_for("shopcare.staff.ticket", ticket=reference))
+
+
+# -- canned replies (staff) ----------------------------------------------------------
+
+#: The languages a canned reply can be in, by their names in that language.
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+
+
+def _languages() -> dict[str, str]:
+    return {code: LANGUAGE_NAMES.get(code, code) for code in setting("SHOPCARE_LANGUAGES")}
+
+
+def _areas() -> dict[str, str]:
+    return {**{key: str(label) for key, label in AREAS.items()}, "other": str(AREA_OTHER)}
+
+
+@staff_pages.route("/canned-replies", endpoint="canned_replies")
+@staff_required
+def staff_canned_replies() -> str:
+    """The canned replies staff keep ready, by name and language, with a way to add one."""
+    return render_template(
+        "shopcare/staff/canned_replies.html",
+        replies=current_desk().canned_replies(),
+        languages=_languages(),
+        areas=_areas(),
+    )
+
+
+@staff_pages.route("/canned-replies/new", methods=["GET", "POST"], endpoint="canned_reply_new")
+@staff_required
+def staff_canned_reply_new() -> Response | str:
+    """Add a canned reply (title, name, language, area, the reply)."""
+    return _canned_reply_page(None)
+
+
+@staff_pages.route(
+    "/canned-replies/<int:reply_id>", methods=["GET", "POST"], endpoint="canned_reply"
+)
+@staff_required
+def staff_canned_reply(reply_id: int) -> Response | str:
+    """Change a canned reply; a save over a newer version is refused with a message."""
+    return _canned_reply_page(reply_id)
+
+
+def _canned_reply_page(reply_id: int | None) -> Response | str:
+    desk = current_desk()
+    reply = desk.canned_reply(reply_id) if reply_id is not None else None
+    if reply_id is not None and reply is None:
+        abort(404)
+    form = CannedReplyForm(languages=_languages(), areas=_areas(), obj=reply)
+    if request.method == "GET":
+        if reply is None:
+            form.locale.data = request.args.get("locale") or select_locale()
+            form.key.data = (request.args.get("key") or "")[:40]
+            form.version.data = ""
+        else:
+            form.area.data = reply.area or ""
+    stale = False
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            saved = desk.save_canned_reply(
+                key=form.key.data, locale=form.locale.data, title=form.title.data,
+                body=form.body.data, area=form.area.data or None, reply_id=reply_id,
+                version=version, actor=Actor.current(),
+            )  # fmt: skip
+        except NotFound:
+            session().rollback()
+            flash(_("This canned reply was deleted meanwhile."), "error")
+            return redirect(url_for("shopcare.staff.canned_replies"))
+        except ValidationError as error:
+            session().rollback()
+            for name, message in error.fields.items():
+                field = getattr(form, name, None)
+                if name == "version":
+                    stale = True
+                    flash(str(message), "error")
+                elif field is not None:
+                    field.errors = [*field.errors, str(message)]
+                else:
+                    flash(str(message), "error")
+            if stale:
+                reply = desk.canned_reply(reply_id)
+                if reply is None:
+                    abort(404)
+                form.version.data = str(reply.version)
+        else:
+            session().commit()
+            flash(_("Saved."), "ok")
+            return redirect(url_for("shopcare.staff.canned_reply", reply_id=saved.id))
+    elif request.method == "POST" and form.csrf_token.errors:
+        flash(_("The form expired. Please send it again."), "error")
+    return render_template(
+        "shopcare/staff/canned_reply.html",
+        form=form,
+        reply=reply,
+        stale=stale,
+        delete_form=DeleteForm(),
+        areas=_areas(),
+        languages=_languages(),
+    )
+
+
+@staff_pages.route(
+    "/canned-replies/<int:reply_id>/delete", methods=["POST"], endpoint="canned_reply_delete"
+)
+@staff_required
+def staff_canned_reply_delete(reply_id: int) -> Response:
+    """Delete a canned reply, if nobody changed it since it was opened."""
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired. Please send it again."), "error")
+        return redirect(url_for("shopcare.staff.canned_reply", reply_id=reply_id))
+    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    try:
+        current_desk().delete_canned_reply(reply_id, version)
+    except NotFound:
+        session().rollback()
+        flash(_("This canned reply was deleted meanwhile."), "error")
+    except ValidationError as error:
+        session().rollback()
+        flash(str(error.fields.get("version", error)), "error")
+        return redirect(url_for("shopcare.staff.canned_reply", reply_id=reply_id))
+    else:
+        session().commit()
+        flash(_("Deleted."), "ok")
+    return redirect(url_for("shopcare.staff.canned_replies"))
 
 
 def open_count() -> int:

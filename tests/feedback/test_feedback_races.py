@@ -69,3 +69,21 @@ def test_the_same_form_sent_twice_at_once_makes_one_ticket(app: Any, db: Any) ->
         if item.payload.get("template") == "feedback/acknowledged"
     ]
     assert len(acknowledgements) == 1
+
+
+def test_two_staff_adding_the_same_canned_reply_at_once(app: Any, db: Any) -> None:
+    """Both pass the name check; the insert keeps one and tells the other, no 500."""
+    from shopcare.core.errors import ValidationError
+    from shopcare.feedback.models import CannedReply
+
+    def add(care: Any) -> int:
+        return care.feedback.save_canned_reply(
+            key="thanks", locale="en", title="Thanks", body="Thank you."
+        ).id
+
+    results = race(app, db, add, add, add)
+    assert sum(isinstance(r, int) for r in results) == 1, results
+    assert all(isinstance(r, int | ValidationError) for r in results), results
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert all(r.fields.keys() == {"key"} for r in refused)
+    assert db.session.scalar(select(func.count()).select_from(CannedReply)) == 1
