@@ -206,7 +206,7 @@ def test_the_migration_makes_and_fills_the_index(empty_database_url: str) -> Non
     the index objects, and the comparison with the models still holds."""
     app, db, care = make_app(empty_database_url, **CONFIG)
     with app.app_context():
-        run_cli(app, "upgrade", "92b76132636f")
+        run_cli(app, "upgrade", "c8ef62b119d0")
         before = care.feedback.submit("suggestion", "Quieter music", "x", email="a@example.com")
         care.feedback.publish(before.reference, actor=STAFF)
         db.session.commit()
@@ -217,7 +217,7 @@ def test_the_migration_makes_and_fills_the_index(empty_database_url: str) -> Non
         db.session.commit()
         assert {t.id for t in care.feedback.similar("quieter")} == {before.id, after.id}
         db.session.remove()
-        run_cli(app, "downgrade", "92b76132636f")
+        run_cli(app, "downgrade", "c8ef62b119d0")
         with db.engine.connect() as connection:
             names = set(
                 connection.execute(

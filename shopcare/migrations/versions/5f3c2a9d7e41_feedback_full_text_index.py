@@ -5,7 +5,7 @@ here (a later change to the index is a new migration). The index objects are out
 the SQLAlchemy metadata; ``shopcare.core.migrate.include_object`` skips them.
 
 Revision ID: 5f3c2a9d7e41
-Revises: 92b76132636f
+Revises: c8ef62b119d0
 Create Date: 2026-12-01 02:30:00
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "5f3c2a9d7e41"
-down_revision = "92b76132636f"
+down_revision = "c8ef62b119d0"
 branch_labels = None
 depends_on = None
 
