@@ -131,6 +131,16 @@ def check_int(value: Any, field: str, *, minimum: int, maximum: int) -> int:
     return value
 
 
+def form_id(text: str | None) -> int | None:
+    """A form's or URL's id or version (``"12"``) as an int, or ``None`` when it is not
+    one a column can hold (blank, not digits, 0, above :data:`MAX_ID`): the caller answers
+    as for a stale or missing row, never with a database error."""
+    if not text or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
 def email_address(value: Any, field: str = "email", *, lower: bool = True) -> str:
     """A checked e-mail address, as shopcare stores and sends to it (in lower case
     unless ``lower=False``).

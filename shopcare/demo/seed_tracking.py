@@ -94,7 +94,8 @@ def seed_tracking(ctx: SeedContext) -> None:
         carrier = _carrier(ctx, transit)
         parcels = _ship(ctx, order, carrier, shipped_at, split=plans[0] != plans[1])
         for index, number in enumerate(parcels):
-            start = shipped_at + timedelta(hours=3 * index)
+            # the second parcel leaves three hours later, but never after "now"
+            start = min(shipped_at + timedelta(hours=3 * index), ctx.now - timedelta(hours=1))
             if plans[index] == "delivered":
                 end = min(order.delivered_at or ctx.now, ctx.now)
                 _delivered(ctx, order, carrier, number, start, end)

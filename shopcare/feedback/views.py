@@ -44,6 +44,7 @@ from shopcare.core.i18n import _, _l, select_locale
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
 from shopcare.core.state import HomeCard, OrderPanel, Routes, get_state
+from shopcare.core.validation import form_id
 from shopcare.feedback.access import require_ticket, ticket_key
 from shopcare.feedback.forms import (
     BOARD_LABELS,
@@ -604,7 +605,7 @@ def staff_action(ticket: str, action: str) -> Response:
             for message in errors:
                 flash(str(message), "error")
         return redirect(url_for("shopcare.staff.ticket", ticket=reference))
-    version = request.form.get("version", type=int)
+    version = form_id(request.form.get("version"))
     ref = found.reference or ""
     try:
         if action == "reply":
@@ -696,7 +697,9 @@ def staff_canned_reply_new() -> Response | str:
 
 
 @staff_pages.route(
-    "/canned-replies/<int:reply_id>", methods=["GET", "POST"], endpoint="canned_reply"
+    "/canned-replies/<int(max=2147483647):reply_id>",
+    methods=["GET", "POST"],
+    endpoint="canned_reply",
 )
 @staff_required
 def staff_canned_reply(reply_id: int) -> Response | str:
@@ -720,7 +723,7 @@ def _canned_reply_page(reply_id: int | None) -> Response | str:
     stale = False
     if form.validate_on_submit():
         try:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            version = form_id(form.version.data)
             saved = desk.save_canned_reply(
                 key=form.key.data, locale=form.locale.data, title=form.title.data,
                 body=form.body.data, area=form.area.data or None, reply_id=reply_id,
@@ -764,7 +767,9 @@ def _canned_reply_page(reply_id: int | None) -> Response | str:
 
 
 @staff_pages.route(
-    "/canned-replies/<int:reply_id>/delete", methods=["POST"], endpoint="canned_reply_delete"
+    "/canned-replies/<int(max=2147483647):reply_id>/delete",
+    methods=["POST"],
+    endpoint="canned_reply_delete",
 )
 @staff_required
 def staff_canned_reply_delete(reply_id: int) -> Response:
@@ -773,7 +778,7 @@ def staff_canned_reply_delete(reply_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("The form expired. Please send it again."), "error")
         return redirect(url_for("shopcare.staff.canned_reply", reply_id=reply_id))
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    version = form_id(form.version.data)
     try:
         current_desk().delete_canned_reply(reply_id, version)
     except NotFound:

@@ -307,6 +307,11 @@ def test_complain_and_follow_the_answer(
     desk.check("queue")
     desk.page.get_by_role("link", name=ticket).click()
     desk.check("ticket")
+    canned = desk.page.locator("select.sc-canned")
+    body = canned.locator("option").nth(1).get_attribute("value")
+    assert body  # the demo's replies for every area are offered on every ticket
+    canned.select_option(index=1)  # a canned reply fills the message box, as text
+    expect(desk.page.get_by_label(desk._("Message"), exact=True)).to_have_value(body)
     desk.page.get_by_label(desk._("Message"), exact=True).fill(
         f"Sorry! A new mug is on its way ({lang})."
     )

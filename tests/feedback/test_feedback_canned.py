@@ -199,3 +199,34 @@ def test_the_reply_form_offers_them_as_plain_text(app: Any, care: Any, db: Any) 
     assert "/care/staff/canned-replies" in page
     listing = Visitor(app, "sam").get("/care/staff/canned-replies").text
     assert "<script>alert" not in listing and "&lt;script&gt;" in listing
+
+
+def test_an_id_or_version_no_column_holds_is_refused_not_a_500(
+    app: Any, care: Any, db: Any
+) -> None:
+    staff = Visitor(app, "sam")
+    new = staff.get("/care/staff/canned-replies/new")
+    fields = {**form_of(new.text), "title": "Hello", "key": "hello", "locale": "en",
+              "area": "", "body": "Hello!"}  # fmt: skip
+    assert staff.open(new.request.path, method="POST", data=fields).status_code == 302
+    reply = db.session.query(CannedReply).one()
+    huge = "9" * 23
+    assert staff.get(f"/care/staff/canned-replies/{huge}").status_code == 404
+    page = staff.get(f"/care/staff/canned-replies/{reply.id}")
+    gone = staff.open(
+        f"/care/staff/canned-replies/{huge}/delete", method="POST",
+        data={"csrf_token": token(page.text), "version": "1"},
+    )  # fmt: skip
+    assert gone.status_code == 404
+    edited = staff.open(
+        page.request.path, method="POST",
+        data={**form_of(page.text), "title": "Changed", "version": huge},
+    )  # fmt: skip
+    assert edited.status_code == 200  # the form again, with the "open it again" message
+    kept = staff.open(
+        f"/care/staff/canned-replies/{reply.id}/delete", method="POST",
+        data={"csrf_token": token(staff.get(page.request.path).text), "version": huge},
+    )  # fmt: skip
+    assert kept.status_code == 302
+    db.session.expire_all()
+    assert (reply.title, reply.version) == ("Hello", 1)
