@@ -1,14 +1,17 @@
-"""The insights' own tables: a daily rollup of the survey answers and its watermark.
+"""The insights' own tables: a daily rollup of the survey answers, the per-customer
+facts of the orders and NPS answers, and their watermarks.
 
 The rollup holds counts and sums only (no answer text, no e-mail, no order): nothing in
-it is personal data, so no privacy part covers it (README "Insights").
+it is personal data. The customer facts are keyed by the customer's e-mail (lower-cased),
+so ``shopcare.insights.privacy`` exports them and, on an erasure, replaces the key by
+the erasure's alias, as the orders' own e-mail is replaced (README "Insights").
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Float, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcare.core.db import Base, utcnow
@@ -61,4 +64,54 @@ class Rollup(Base):
     zone: Mapped[str] = mapped_column(String(64))
     until: Mapped[date | None] = mapped_column(Date)
     last_id: Mapped[int] = mapped_column(default=0)
+    #: the newest change time seen in the source rows (orders' ``updated_at``, answers'
+    #: ``created_at``): rows changed after it are read live (the customer facts)
+    seen_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerOrder(Base):
+    """One order as a step in its customer's history (``shopcare.insights.customers``):
+    the ``customer`` (the order's e-mail, lower-cased), ``placed_at``, what its lines
+    cost (``paid``, minor units, currencies added as they come), and after it, counted
+    by ``(placed_at, order_id)``: the customer's ``orders`` so far, ``money`` so far,
+    the ``gap`` in days since their previous order (``NULL`` for the first) and
+    ``next_at``, when their next order was placed (``NULL`` for the latest).
+
+    The row with ``placed_at < T <= next_at`` (or no ``next_at``) is where the customer
+    stood at the instant ``T``: one row per customer, whatever ``T``."""
+
+    __tablename__ = "shopcare_insights_customer_orders"
+
+    order_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    customer: Mapped[str] = mapped_column(String(254))
+    placed_at: Mapped[datetime]
+    paid: Mapped[int] = mapped_column(BigInteger)
+    orders: Mapped[int]
+    money: Mapped[int] = mapped_column(BigInteger)
+    gap: Mapped[float | None] = mapped_column(Float)
+    next_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # a customer's rows (their refresh, an erasure)
+        Index("ix_shopcare_insights_customer_orders_customer", "customer", "placed_at"),
+    )
+
+
+class CustomerNps(Base):
+    """One customer NPS answer (0-10) as a step in its customer's history: the
+    ``customer`` (the e-mail of the answer's order, lower-cased), ``answered_at``,
+    ``value``, and ``next_at``, when the customer's next NPS answer came (``NULL`` for the
+    latest; counted by ``(answered_at, answer_id)``)."""
+
+    __tablename__ = "shopcare_insights_customer_nps"
+
+    answer_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    customer: Mapped[str] = mapped_column(String(254))
+    answered_at: Mapped[datetime]
+    value: Mapped[int]
+    next_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_shopcare_insights_customer_nps_customer", "customer", "answered_at"),
+    )

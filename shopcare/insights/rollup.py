@@ -146,13 +146,14 @@ def _roll(first: date, end: date, zone: tzinfo) -> int:
     return rows
 
 
-def _watermark() -> Rollup:
-    """The rollup's watermark row, locked for this transaction (created when missing)."""
+def _watermark(name: str = ANSWERS) -> Rollup:
+    """The watermark row of the rollup ``name``, locked for this transaction (created
+    when missing)."""
     found = (
         session()
         .execute(
             select(Rollup)
-            .where(Rollup.name == ANSWERS)
+            .where(Rollup.name == name)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -167,14 +168,14 @@ def _watermark() -> Rollup:
         from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     session().execute(
         upsert(Rollup.__table__)
-        .values(name=ANSWERS, zone="", until=None, last_id=0, updated_at=utcnow())
+        .values(name=name, zone="", until=None, last_id=0, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["name"])
     )
     return (
         session()
         .execute(
             select(Rollup)
-            .where(Rollup.name == ANSWERS)
+            .where(Rollup.name == name)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -257,8 +258,12 @@ def refresh(*, now: datetime | None = None, full: bool = False) -> Report:
 
 
 def refresh_task() -> None:
-    """The periodic task ``insights.rollup`` (the worker commits)."""
+    """The periodic task ``insights.rollup`` (the worker commits): the answers' daily
+    rollup, then the customer facts (``shopcare.insights.customers``)."""
+    from shopcare.insights import customers
+
     refresh()
+    customers.refresh()
 
 
 insights_group = AppGroup("insights", help="The satisfaction dashboard.")
@@ -266,8 +271,14 @@ insights_group = AppGroup("insights", help="The satisfaction dashboard.")
 
 @insights_group.command("rebuild")
 def rebuild_command() -> None:
-    """Rebuild the daily rollup of the survey answers from scratch (after changing
-    SHOPCARE_DEFAULT_TIMEZONE; the worker also does it when it sees the change)."""
+    """Rebuild the daily rollup of the survey answers and the customer facts from
+    scratch (after changing SHOPCARE_DEFAULT_TIMEZONE; the worker also does it when it
+    sees the change)."""
+    from shopcare.insights import customers
+
     report = refresh(full=True)
     session().commit()
     click.echo(str(report))
+    facts = customers.refresh(full=True)
+    session().commit()
+    click.echo(str(facts))

@@ -22,7 +22,7 @@ from shopcare.core.config import setting
 from shopcare.core.db import session
 from shopcare.core.i18n import shop_zone
 from shopcare.feedback.models import Ticket
-from shopcare.insights import answers, complaints, stats
+from shopcare.insights import answers, complaints, customers, stats
 from shopcare.insights.periods import Bucket, Period
 from shopcare.insights.sql import bucket_index, days_between, seconds_between
 from shopcare.insights.stats import Figure
@@ -403,8 +403,15 @@ class Insights:
 
     # -- customers ------------------------------------------------------------------
 
-    def _gaps(self, until: datetime | None = None) -> Any:
-        """Each order's gap in days since the same customer's previous order."""
+    def _gaps(self, until: datetime | None = None, facts: customers.Facts | None = None) -> Any:
+        """Each order's gap in days since the same customer's previous order (``customer``,
+        ``placed_at``, ``gap``): from the customer facts, or with none from the orders."""
+        if facts is not None:
+            rows = facts.orders
+            query = select(rows.c.customer, rows.c.placed_at, rows.c.gap)
+            if until is not None:
+                query = query.where(rows.c.placed_at < until)
+            return query.subquery("gaps")
         customer = _customer().label("customer")
         query = select(
             customer,
@@ -418,10 +425,14 @@ class Insights:
             query = query.where(Order.placed_at < until)
         return query.subquery("gaps")
 
-    def shop_median_gap(self) -> float | None:
+    def shop_median_gap(self, *, live: bool = False) -> float | None:
         """The median number of days between a customer's consecutive orders, over the
-        whole shop (``None`` when no customer ordered twice)."""
-        gaps = self._gaps()
+        whole shop (``None`` when no customer ordered twice); from the customer facts
+        when there are any, else (or with ``live``) from the orders."""
+        return self._shop_median_gap(None if live else customers.facts())
+
+    def _shop_median_gap(self, facts: customers.Facts | None) -> float | None:
+        gaps = self._gaps(facts=facts)
         ranked = (
             select(
                 gaps.c.gap,
@@ -442,11 +453,15 @@ class Insights:
         )
         return None if value is None else float(value)
 
-    def lost_customers(self, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    def lost_customers(
+        self, *, now: datetime | None = None, live: bool = False
+    ) -> list[dict[str, Any]]:
         """Customers whose time since their last order exceeds their usual re-purchase
         interval: their median gap between orders times ``SHOPCARE_INSIGHTS_LOST_FACTOR``,
         or, with a single order, the shop's median gap times
-        ``SHOPCARE_INSIGHTS_LOST_SINGLE_FACTOR``.
+        ``SHOPCARE_INSIGHTS_LOST_SINGLE_FACTOR``. Read from the customer facts
+        (``shopcare.insights.customers``) when there are any, else (or with ``live``)
+        from the orders and their lines: the same figures.
 
         :returns: longest gone first, ``[{"email", "orders", "last_order", "last_order_at"
             (aware UTC), "usual_gap_days" (their median, or the shop's for one order),
@@ -455,8 +470,9 @@ class Insights:
         now = now or datetime.now(UTC)
         factor = float(setting("SHOPCARE_INSIGHTS_LOST_FACTOR"))
         single = float(setting("SHOPCARE_INSIGHTS_LOST_SINGLE_FACTOR"))
-        shop_gap = self.shop_median_gap()
-        gaps = self._gaps(now)
+        facts = None if live else customers.facts()
+        shop_gap = self._shop_median_gap(facts)
+        gaps = self._gaps(now, facts)
         ranked = (
             select(
                 gaps.c.customer,
@@ -475,54 +491,78 @@ class Insights:
             .group_by(ranked.c.customer)
             .subquery("medians")
         )
-        customers = (
-            select(
-                _customer().label("customer"),
-                func.count(Order.id).label("orders"),
-                func.max(Order.placed_at).label("last_at"),
+        if facts is None:
+            customers_now = (
+                select(
+                    _customer().label("customer"),
+                    func.count(Order.id).label("orders"),
+                    func.max(Order.placed_at).label("last_at"),
+                )
+                .where(Order.placed_at < now)
+                .group_by(_customer())
+                .subquery("customers")
             )
-            .where(Order.placed_at < now)
-            .group_by(_customer())
-            .subquery("customers")
-        )
-        since = days_between(customers.c.last_at, now)
+        else:
+            rows = facts.orders
+            customers_now = (
+                select(
+                    rows.c.customer,
+                    rows.c.orders.label("orders"),
+                    rows.c.placed_at.label("last_at"),
+                )
+                .where(customers.standing(rows, now))
+                .subquery("customers")
+            )
+        since = days_between(customers_now.c.last_at, now)
         usual = case(
-            (customers.c.orders >= 2, medians.c.median),
+            (customers_now.c.orders >= 2, medians.c.median),
             else_=literal(shop_gap),
         )
         threshold = case(
-            (customers.c.orders >= 2, medians.c.median * factor),
+            (customers_now.c.orders >= 2, medians.c.median * factor),
             else_=literal(None if shop_gap is None else shop_gap * single),
         )
         lost = (
             select(
-                customers.c.customer,
-                customers.c.orders,
-                customers.c.last_at,
+                customers_now.c.customer,
+                customers_now.c.orders,
+                customers_now.c.last_at,
                 usual.label("usual"),
                 since.label("since"),
             )
-            .select_from(customers)
-            .outerjoin(medians, medians.c.customer == customers.c.customer)
+            .select_from(customers_now)
+            .outerjoin(medians, medians.c.customer == customers_now.c.customer)
             .where(threshold.is_not(None), since > threshold)
-            .subquery("lost")
+            .cte("lost")
         )
-        spent = (
-            select(_customer().label("customer"), func.sum(OrderLine.paid_minor).label("spent"))
-            .join(OrderLine, OrderLine.order_id == Order.id)
-            .where(_customer().in_(select(lost.c.customer)))
-            .group_by(_customer())
-            .subquery("spent")
-        )
+        if facts is None:
+            spent = (
+                select(_customer().label("customer"), func.sum(OrderLine.paid_minor).label("spent"))
+                .join(OrderLine, OrderLine.order_id == Order.id)
+                .where(_customer().in_(select(lost.c.customer)))
+                .group_by(_customer())
+                .subquery("spent")
+            )
+        else:  # the customer's newest row: all their orders' money
+            spent = (
+                select(facts.orders.c.customer, facts.orders.c.money.label("spent"))
+                .where(facts.orders.c.next_at.is_(None))
+                .subquery("spent")
+            )
         last_reference = (
-            select(func.max(Order.reference))
-            .where(_customer() == lost.c.customer, Order.placed_at == lost.c.last_at)
-            .scalar_subquery()
+            select(lost.c.customer, func.max(Order.reference).label("reference"))
+            .join(
+                Order,
+                and_(_customer() == lost.c.customer, Order.placed_at == lost.c.last_at),
+            )
+            .group_by(lost.c.customer)
+            .subquery("last_reference")
         )
         cases = (
-            select(func.count(Case.id))
-            .where(func.lower(Case.email) == lost.c.customer)
-            .scalar_subquery()
+            select(func.lower(Case.email).label("customer"), func.count(Case.id).label("cases"))
+            .where(func.lower(Case.email).in_(select(lost.c.customer)))
+            .group_by(func.lower(Case.email))
+            .subquery("lost_cases")
         )
         reasons = (
             select(
@@ -544,10 +584,12 @@ class Insights:
                     lost.c.last_at,
                     lost.c.usual,
                     lost.c.since,
-                    last_reference,
-                    cases,
+                    last_reference.c.reference,
+                    cases.c.cases,
                     spent.c.spent,
                 )
+                .outerjoin(last_reference, last_reference.c.customer == lost.c.customer)
+                .outerjoin(cases, cases.c.customer == lost.c.customer)
                 .outerjoin(spent, spent.c.customer == lost.c.customer)
                 .order_by(lost.c.since.desc(), lost.c.customer)
             )
@@ -577,38 +619,20 @@ class Insights:
                 counts[reason] = counts.get(reason, 0) + 1
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
-    def _rfm(self, period: Period) -> Any:
+    def _rfm(self, period: Period, facts: customers.Facts | None) -> Any:
         """Per customer with an order before the period's end, in one pass over the
         orders: the segment at the period's end and at its start (``"none"`` without an
         order then) and the money spent by the end (minor units).
 
         Recency, frequency and money are cut in quintiles with ``NTILE(5)`` (ties broken
         by the customer); the start's quintiles are taken among the customers who had
-        ordered by then (their own window partition)."""
+        ordered by then (their own window partition). ``facts``: the customer facts
+        (``shopcare.insights.customers``), or ``None`` to read the orders."""
         start, end = period.start_utc, period.end_utc
-        money = (
-            select(
-                OrderLine.order_id.label("order_id"), func.sum(OrderLine.paid_minor).label("paid")
-            )
-            .group_by(OrderLine.order_id)
-            .subquery("order_money")
-        )
-        before = Order.placed_at < start
-        paid = func.coalesce(money.c.paid, 0)
         base = (
-            select(
-                _customer().label("customer"),
-                func.max(Order.placed_at).label("last_now"),
-                func.count(Order.id).label("frequency_now"),
-                func.sum(paid).label("money_now"),
-                func.max(case((before, Order.placed_at))).label("last_before"),
-                func.sum(case((before, 1), else_=0)).label("frequency_before"),
-                func.sum(case((before, paid), else_=0)).label("money_before"),
-            )
-            .outerjoin(money, money.c.order_id == Order.id)
-            .where(Order.placed_at < end)
-            .group_by(_customer())
-            .subquery("rfm_base")
+            self._rfm_base_live(start, end)
+            if facts is None
+            else self._rfm_base(start, end, facts)
         )
         had = case((base.c.frequency_before > 0, 1), else_=0)
 
@@ -637,7 +661,60 @@ class Insights:
             ).label("segment_before"),
         ).subquery("rfm")
 
-    def segments(self, start: date | Period, end: date | None = None) -> dict[str, Any]:
+    @staticmethod
+    def _rfm_base(start: datetime, end: datetime, facts: customers.Facts) -> Any:
+        """Per customer with an order before ``end``: recency, frequency and money at
+        ``end`` and at ``start`` (``NULL``, 0 and 0 without an order then), from where the
+        customer facts say they stood at the two instants — one row each."""
+        rows = facts.orders
+        now = select(rows).where(customers.standing(rows, end)).subquery("standing_now")
+        before = select(rows).where(customers.standing(rows, start)).subquery("standing_before")
+        return (
+            select(
+                now.c.customer.label("customer"),
+                now.c.placed_at.label("last_now"),
+                now.c.orders.label("frequency_now"),
+                now.c.money.label("money_now"),
+                before.c.placed_at.label("last_before"),
+                func.coalesce(before.c.orders, 0).label("frequency_before"),
+                func.coalesce(before.c.money, 0).label("money_before"),
+            )
+            .select_from(now)
+            .outerjoin(before, before.c.customer == now.c.customer)
+            .subquery("rfm_base")
+        )
+
+    @staticmethod
+    def _rfm_base_live(start: datetime, end: datetime) -> Any:
+        """:meth:`_rfm_base` read from every order before ``end`` and its lines."""
+        money = (
+            select(
+                OrderLine.order_id.label("order_id"), func.sum(OrderLine.paid_minor).label("paid")
+            )
+            .group_by(OrderLine.order_id)
+            .subquery("order_money")
+        )
+        before = Order.placed_at < start
+        paid = func.coalesce(money.c.paid, 0)
+        return (
+            select(
+                _customer().label("customer"),
+                func.max(Order.placed_at).label("last_now"),
+                func.count(Order.id).label("frequency_now"),
+                func.sum(paid).label("money_now"),
+                func.max(case((before, Order.placed_at))).label("last_before"),
+                func.sum(case((before, 1), else_=0)).label("frequency_before"),
+                func.sum(case((before, paid), else_=0)).label("money_before"),
+            )
+            .outerjoin(money, money.c.order_id == Order.id)
+            .where(Order.placed_at < end)
+            .group_by(_customer())
+            .subquery("rfm_base")
+        )
+
+    def segments(
+        self, start: date | Period, end: date | None = None, *, live: bool = False
+    ) -> dict[str, Any]:
         """RFM segments as at the end of the period and of the comparison period.
 
         Recency, frequency and monetary value (orders placed before the period's end;
@@ -650,9 +727,13 @@ class Insights:
         :returns: ``{"segments": [{"segment", "customers", "revenue_share" (percent)}]``
             in :data:`SEGMENTS` order, ``"moves": [{"from", "to", "customers"}]`` from the
             comparison period's end (``"none"``: no order then) to this one's}.
+
+        Read from the customer facts the worker keeps (``shopcare.insights.customers``)
+        when there are any, else (or with ``live``) from the orders and their lines: the
+        same figures.
         """
         period = self.period(start, end)
-        rfm = self._rfm(period)
+        rfm = self._rfm(period, None if live else customers.facts())
         rows = (
             session()
             .execute(
@@ -688,7 +769,9 @@ class Insights:
             ],
         }
 
-    def loyalty(self, start: date | Period, end: date | None = None) -> dict[str, Any]:
+    def loyalty(
+        self, start: date | Period, end: date | None = None, *, live: bool = False
+    ) -> dict[str, Any]:
         """The loyalty ladder at the end of the period: how many customers stand at
         purchase (one order), repurchase (two or more), recommendation (their latest NPS
         answer a 9 or 10, a promoter) — and the flows from where they stood at the end of
@@ -698,8 +781,97 @@ class Insights:
         :returns: ``{"steps": {"purchase": n, "repurchase": n, "recommendation": n},
             "previous_steps": {…} (at the period's start), "flows": [{"from", "to",
             "customers"}]}``.
+
+        Read from the customer facts (``shopcare.insights.customers``) when there are
+        any, else (or with ``live``) from the orders and answers: the same figures.
         """
         period = self.period(start, end)
+        facts = None if live else customers.facts()
+        if facts is None:
+            orders, promoters = self._ladder_live(period)
+        else:
+            orders, promoters = self._ladder(period, facts)
+        step_now = case(
+            (promoters.c.now >= 9, "recommendation"),
+            (orders.c.now >= 2, "repurchase"),
+            else_="purchase",
+        )
+        step_before = case(
+            (orders.c.before == 0, "none"),
+            (promoters.c.before >= 9, "recommendation"),
+            (orders.c.before >= 2, "repurchase"),
+            else_="purchase",
+        )
+        ladder = (
+            select(step_before.label("source"), step_now.label("target"))
+            .select_from(orders)
+            .outerjoin(promoters, promoters.c.customer == orders.c.customer)
+            .subquery("ladder")
+        )
+        rows = (
+            session()
+            .execute(
+                select(ladder.c.source, ladder.c.target, func.count())
+                .group_by(ladder.c.source, ladder.c.target)
+                .order_by(ladder.c.source, ladder.c.target)
+            )
+            .all()
+        )
+        steps = dict.fromkeys(STEPS[1:], 0)
+        previous = dict.fromkeys(STEPS[1:], 0)
+        for source, target, count in rows:  # at most 4 x 3 grouped rows
+            steps[target] += int(count)
+            if source != "none":
+                previous[source] += int(count)
+        return {
+            "steps": steps,
+            "previous_steps": previous,
+            "flows": [
+                {"from": source, "to": target, "customers": int(count)}
+                for source, target, count in rows
+            ],
+        }
+
+    @staticmethod
+    def _ladder(period: Period, facts: customers.Facts) -> tuple[Any, Any]:
+        """The ladder's two inputs from the customer facts: per customer with an order
+        before the period's end, their orders by its end (``now``) and start
+        (``before``, 0 without); per customer with an NPS answer, their newest answer's
+        value by the end and by the start (``NULL`` without)."""
+        start, end = period.start_utc, period.end_utc
+        rows = facts.orders
+        now = select(rows).where(customers.standing(rows, end)).subquery("orders_now")
+        early = select(rows).where(customers.standing(rows, start)).subquery("orders_before")
+        orders = (
+            select(
+                now.c.customer.label("customer"),
+                now.c.orders.label("now"),
+                func.coalesce(early.c.orders, 0).label("before"),
+            )
+            .select_from(now)
+            .outerjoin(early, early.c.customer == now.c.customer)
+            .subquery("customer_orders")
+        )
+        nps = facts.nps
+        newest = select(nps).where(customers.standing(nps, end, "answered_at")).subquery("nps_now")
+        newest_early = (
+            select(nps).where(customers.standing(nps, start, "answered_at")).subquery("nps_before")
+        )
+        promoters = (
+            select(
+                newest.c.customer.label("customer"),
+                newest.c.value.label("now"),
+                newest_early.c.value.label("before"),
+            )
+            .select_from(newest)
+            .outerjoin(newest_early, newest_early.c.customer == newest.c.customer)
+            .subquery("latest_nps")
+        )
+        return orders, promoters
+
+    @staticmethod
+    def _ladder_live(period: Period) -> tuple[Any, Any]:
+        """:meth:`_ladder` read from the orders and the NPS answers."""
         early = Order.placed_at < period.start_utc
         orders = (
             select(
@@ -756,46 +928,7 @@ class Insights:
             .group_by(newest.c.customer)
             .subquery("latest_nps")
         )
-        step_now = case(
-            (promoters.c.now >= 9, "recommendation"),
-            (orders.c.now >= 2, "repurchase"),
-            else_="purchase",
-        )
-        step_before = case(
-            (orders.c.before == 0, "none"),
-            (promoters.c.before >= 9, "recommendation"),
-            (orders.c.before >= 2, "repurchase"),
-            else_="purchase",
-        )
-        ladder = (
-            select(step_before.label("source"), step_now.label("target"))
-            .select_from(orders)
-            .outerjoin(promoters, promoters.c.customer == orders.c.customer)
-            .subquery("ladder")
-        )
-        rows = (
-            session()
-            .execute(
-                select(ladder.c.source, ladder.c.target, func.count())
-                .group_by(ladder.c.source, ladder.c.target)
-                .order_by(ladder.c.source, ladder.c.target)
-            )
-            .all()
-        )
-        steps = dict.fromkeys(STEPS[1:], 0)
-        previous = dict.fromkeys(STEPS[1:], 0)
-        for source, target, count in rows:  # at most 4 x 3 grouped rows
-            steps[target] += int(count)
-            if source != "none":
-                previous[source] += int(count)
-        return {
-            "steps": steps,
-            "previous_steps": previous,
-            "flows": [
-                {"from": source, "to": target, "customers": int(count)}
-                for source, target, count in rows
-            ],
-        }
+        return orders, promoters
 
     # -- surveys --------------------------------------------------------------------
 

@@ -55,6 +55,8 @@ class Order(Base):
         Index("ix_shopcare_orders_user_id_placed_at", "user_id", "placed_at"),
         # the dashboard's return rate: orders delivered in a period
         Index("ix_shopcare_orders_delivered_at", "delivered_at"),
+        # the dashboard's customer facts: orders changed since the worker's last refresh
+        Index("ix_shopcare_orders_updated_at", "updated_at"),
     )
 
     def _money(self, minor: int) -> Decimal:
