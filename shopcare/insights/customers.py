@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, union, union_all
+from sqlalchemy import and_, delete, func, insert, or_, select, text, union, union_all
 
 from shopcare.core.db import session, utcnow
 from shopcare.insights.models import CustomerNps, CustomerOrder, Rollup
@@ -210,15 +210,21 @@ class Report:
 
     def __str__(self) -> str:
         what = f"rebuilt ({self.rebuilt})" if self.rebuilt else "refreshed"
-        return f"customer facts {what}: {self.customers} customer(s), {self.rows} row(s)"
+        rows = "" if self.rows < 0 else f", {self.rows} row(s)"
+        return f"customer facts {what}: {self.customers} customer(s){rows}"
 
 
 def _insert(where: Any = None) -> int:
+    """Insert the facts of the orders and answers matching ``where`` (all without);
+    returns how many rows."""
     orders = session().execute(
         insert(CustomerOrder).from_select(list(ORDER_COLUMNS), order_rows(where))
     )
     answers = session().execute(insert(CustomerNps).from_select(list(NPS_COLUMNS), nps_rows(where)))
-    return int(orders.rowcount or 0) + int(answers.rowcount or 0)
+    counted = (orders.rowcount, answers.rowcount)
+    if min(counted) < 0:  # a driver that does not count INSERT … SELECT
+        return -1
+    return sum(counted)
 
 
 def _nps_source_count() -> int:
@@ -269,7 +275,8 @@ def refresh(*, full: bool = False) -> Report:
                 chunk = keys[first : first + CHUNK]
                 session().execute(delete(CustomerOrder).where(CustomerOrder.customer.in_(chunk)))
                 session().execute(delete(CustomerNps).where(CustomerNps.customer.in_(chunk)))
-                report.rows += _insert(func.lower(Order.email).in_(chunk))
+                written = _insert(func.lower(Order.email).in_(chunk))
+                report.rows = -1 if min(written, report.rows) < 0 else report.rows + written
             report.customers = len(keys)
             held = session().scalar(select(func.count()).select_from(CustomerOrder))
             orders = session().scalar(select(func.count(Order.id)))
@@ -283,7 +290,15 @@ def refresh(*, full: bool = False) -> Report:
     if report.rebuilt:
         session().execute(delete(CustomerOrder))
         session().execute(delete(CustomerNps))
-        report.rows = _insert()
+        _insert()
+        report.rows = int(
+            (session().scalar(select(func.count()).select_from(CustomerOrder)) or 0)
+            + (session().scalar(select(func.count()).select_from(CustomerNps)) or 0)
+        )
+        if session().get_bind().dialect.name == "postgresql":
+            # the planner's row counts for the fresh tables (the dashboard's sorts)
+            session().execute(text("ANALYZE shopcare_insights_customer_orders"))
+            session().execute(text("ANALYZE shopcare_insights_customer_nps"))
         report.customers = int(
             session().scalar(select(func.count(func.distinct(CustomerOrder.customer)))) or 0
         )

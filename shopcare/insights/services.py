@@ -620,9 +620,9 @@ class Insights:
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     def _rfm(self, period: Period, facts: customers.Facts | None) -> Any:
-        """Per customer with an order before the period's end, in one pass over the
-        orders: the segment at the period's end and at its start (``"none"`` without an
-        order then) and the money spent by the end (minor units).
+        """Per customer with an order before the period's end: the segment at the
+        period's end and at its start (``"none"`` without an order then) and the money
+        spent by the end (minor units).
 
         Recency, frequency and money are cut in quintiles with ``NTILE(5)`` (ties broken
         by the customer); the start's quintiles are taken among the customers who had
@@ -634,13 +634,19 @@ class Insights:
             if facts is None
             else self._rfm_base(start, end, facts)
         )
+        # The customer's place in e-mail order is the quintiles' tie-break: one sort of
+        # the e-mails instead of one per quintile (the six sorts then compare numbers,
+        # and carry no e-mail).
+        base = select(
+            *(column for column in base.c if column.name != "customer"),
+            func.row_number().over(order_by=base.c.customer).label("who"),
+        ).subquery("rfm_ranked")
         had = case((base.c.frequency_before > 0, 1), else_=0)
 
         def tile(column: Any, *, partition: Any = None) -> Any:
-            return func.ntile(5).over(partition_by=partition, order_by=(column, base.c.customer))
+            return func.ntile(5).over(partition_by=partition, order_by=(column, base.c.who))
 
         scored = select(
-            base.c.customer,
             base.c.money_now,
             base.c.frequency_before,
             tile(base.c.last_now).label("r_now"),
@@ -652,7 +658,6 @@ class Insights:
         ).subquery("rfm_scored")
         c = scored.c
         return select(
-            c.customer,
             c.money_now,
             _segment(c.r_now, (c.f_now + c.m_now + 1) // 2).label("segment_now"),
             case(
@@ -667,8 +672,9 @@ class Insights:
         ``end`` and at ``start`` (``NULL``, 0 and 0 without an order then), from where the
         customer facts say they stood at the two instants — one row each."""
         rows = facts.orders
-        now = select(rows).where(customers.standing(rows, end)).subquery("standing_now")
-        before = select(rows).where(customers.standing(rows, start)).subquery("standing_before")
+        wanted = (rows.c.customer, rows.c.placed_at, rows.c.orders, rows.c.money)
+        now = select(*wanted).where(customers.standing(rows, end)).subquery("standing_now")
+        before = select(*wanted).where(customers.standing(rows, start)).subquery("standing_before")
         return (
             select(
                 now.c.customer.label("customer"),
@@ -840,8 +846,9 @@ class Insights:
         value by the end and by the start (``NULL`` without)."""
         start, end = period.start_utc, period.end_utc
         rows = facts.orders
-        now = select(rows).where(customers.standing(rows, end)).subquery("orders_now")
-        early = select(rows).where(customers.standing(rows, start)).subquery("orders_before")
+        wanted = (rows.c.customer, rows.c.orders)
+        now = select(*wanted).where(customers.standing(rows, end)).subquery("orders_now")
+        early = select(*wanted).where(customers.standing(rows, start)).subquery("orders_before")
         orders = (
             select(
                 now.c.customer.label("customer"),
@@ -853,9 +860,14 @@ class Insights:
             .subquery("customer_orders")
         )
         nps = facts.nps
-        newest = select(nps).where(customers.standing(nps, end, "answered_at")).subquery("nps_now")
+        answered = (nps.c.customer, nps.c.value)
+        newest = (
+            select(*answered).where(customers.standing(nps, end, "answered_at")).subquery("nps_now")
+        )
         newest_early = (
-            select(nps).where(customers.standing(nps, start, "answered_at")).subquery("nps_before")
+            select(*answered)
+            .where(customers.standing(nps, start, "answered_at"))
+            .subquery("nps_before")
         )
         promoters = (
             select(
