@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, text, union, union_all
 
 from shopcare.core.db import session, utcnow
+from shopcare.insights.marks import locked_watermark
 from shopcare.insights.models import CustomerNps, CustomerOrder, Rollup
 from shopcare.insights.sql import days_between
 from shopcare.orders.models import Order, OrderLine
@@ -71,7 +72,10 @@ def order_rows(where: Any = None) -> Any:
     if where is not None:
         per_order = per_order.where(where)
     base = per_order.group_by(Order.id, key, Order.placed_at).subquery("per_order")
-    window = {"partition_by": base.c.customer, "order_by": (base.c.placed_at, base.c.order_id)}
+    window: dict[str, Any] = {
+        "partition_by": base.c.customer,
+        "order_by": (base.c.placed_at, base.c.order_id),
+    }
     return select(
         base.c.order_id,
         base.c.customer,
@@ -217,10 +221,12 @@ class Report:
 def _insert(where: Any = None) -> int:
     """Insert the facts of the orders and answers matching ``where`` (all without);
     returns how many rows."""
-    orders = session().execute(
+    orders: Any = session().execute(
         insert(CustomerOrder).from_select(list(ORDER_COLUMNS), order_rows(where))
     )
-    answers = session().execute(insert(CustomerNps).from_select(list(NPS_COLUMNS), nps_rows(where)))
+    answers: Any = session().execute(
+        insert(CustomerNps).from_select(list(NPS_COLUMNS), nps_rows(where))
+    )
     counted = (orders.rowcount, answers.rowcount)
     if min(counted) < 0:  # a driver that does not count INSERT … SELECT
         return -1
@@ -242,16 +248,16 @@ def _nps_source_count() -> int:
 def refresh(*, full: bool = False) -> Report:
     """Bring the customer facts up to the orders and answers as they are (the caller
     commits; the worker does). ``full`` rebuilds them. Returns what was done."""
-    from shopcare.insights.rollup import _watermark
-
-    orders_mark = _watermark(ORDERS)  # locked: one refresh at a time
-    nps_mark = _watermark(NPS)
-    newest_order, order_seen = session().execute(
-        select(func.max(Order.id), func.max(Order.updated_at))
-    ).one()
-    newest_answer, answer_seen = session().execute(
-        select(func.max(Answer.id), func.max(Answer.created_at)).where(_nps())
-    ).one()
+    orders_mark = locked_watermark(ORDERS)  # locked: one refresh at a time
+    nps_mark = locked_watermark(NPS)
+    newest_order, order_seen = (
+        session().execute(select(func.max(Order.id), func.max(Order.updated_at))).one()
+    )
+    newest_answer, answer_seen = (
+        session()
+        .execute(select(func.max(Answer.id), func.max(Answer.created_at)).where(_nps()))
+        .one()
+    )
     report = Report()
     if orders_mark.until is None:
         report.rebuilt = "first run"

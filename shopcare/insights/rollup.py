@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, insert, select
 
 from shopcare.core.db import session, utcnow
 from shopcare.core.i18n import shop_zone
+from shopcare.insights.marks import locked_watermark
 from shopcare.insights.models import DailyAnswers, Rollup
 from shopcare.insights.periods import Bucket, _instant, today_in
 from shopcare.insights.sql import bucket_index
@@ -147,40 +148,8 @@ def _roll(first: date, end: date, zone: tzinfo) -> int:
 
 
 def _watermark(name: str = ANSWERS) -> Rollup:
-    """The watermark row of the rollup ``name``, locked for this transaction (created
-    when missing)."""
-    found = (
-        session()
-        .execute(
-            select(Rollup)
-            .where(Rollup.name == name)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        .scalar_one_or_none()
-    )
-    if found is not None:
-        return found
-    dialect = session().get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    session().execute(
-        upsert(Rollup.__table__)
-        .values(name=name, zone="", until=None, last_id=0, updated_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["name"])
-    )
-    return (
-        session()
-        .execute(
-            select(Rollup)
-            .where(Rollup.name == name)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        .scalar_one()
-    )
+    """The watermark row of the rollup ``name``, locked for this transaction."""
+    return locked_watermark(name)
 
 
 def _local_day(moment: Any, zone: tzinfo) -> date:

@@ -630,9 +630,7 @@ class Insights:
         (``shopcare.insights.customers``), or ``None`` to read the orders."""
         start, end = period.start_utc, period.end_utc
         base = (
-            self._rfm_base_live(start, end)
-            if facts is None
-            else self._rfm_base(start, end, facts)
+            self._rfm_base_live(start, end) if facts is None else self._rfm_base(start, end, facts)
         )
         # The customer's place in e-mail order is the quintiles' tie-break: one sort of
         # the e-mails instead of one per quintile (the six sorts then compare numbers,

@@ -11,7 +11,7 @@ from flask import Flask
 from shopcare.core.i18n import _l
 from shopcare.core.state import State
 from shopcare.core.web import TEMPLATES
-from shopcare.insights import api, rollup, views
+from shopcare.insights import api, privacy, rollup, views
 from shopcare.insights.settings import SETTINGS
 
 
@@ -22,6 +22,8 @@ def init_app(app: Flask, state: State) -> None:
     state.add_blueprint(views.blueprint)  # /care/insights: staff only
     state.add_staff_nav("shopcare.insights.dashboard", _l("Dashboard"))
     state.add_api(api.routes)
+    state.add_privacy_part(privacy.PART)  # the customer facts, keyed by e-mail
     state.add_command(rollup.insights_group)  # flask shopcare insights rebuild
-    # the daily rollup of the answers the dashboard reads (shopcare.insights.rollup)
+    # the daily rollup of the answers and the customer facts the dashboard reads
+    # (shopcare.insights.rollup, shopcare.insights.customers)
     state.add_periodic("insights.rollup", rollup.refresh_task, every=rollup.EVERY)
