@@ -8,13 +8,18 @@ multi-row INSERTs: at ``--scale 1`` 100,000 orders (with their lines, shipments 
 deliveries), 1,000,000 survey answers (100,000 responses of 10 answers), 20,000 tickets
 and 15,000 cases, spread over two years; then it runs the worker's rollup refresh
 (``insights.rollup``: the generated answers are late answers for past days, so their
-days are rolled up). A second, fresh process then measures, in
+days are rolled up; and the customer facts are built). A second, fresh process then measures, in
 process with the Flask test client (no HTTP server: the figure is the app's own time),
 ``--requests`` requests each of the baseline route (one order and its lines), the
 dashboard JSON and the dashboard page for the last 365 days, and reports p50 and p90
 in milliseconds and the process's peak resident memory (``ru_maxrss``).
 
     .venv/bin/python bench/insights.py [--scale 0.2] [--requests 15] [--db sqlite,postgres]
+
+To measure again a PostgreSQL database a run generated (``--scale 1`` takes minutes):
+``BENCH_POSTGRES_URL=… bench/insights.py --db postgres --measure-only``. The in-process
+times of the customer figures (segments, loyalty ladder, lost customers) are reported
+too (``parts_ms``).
 
 Results also go to bench/results/insights.json.
 """
@@ -316,6 +321,13 @@ def generate(url: str, scale: float, seed: int) -> dict[str, int]:
         done = rollup.refresh()
         db.session.commit()
         print(f"{done} in {time.perf_counter() - began:.1f} s", file=sys.stderr)
+        # … and then the customer facts (the same task: shopcare.insights.customers)
+        from shopcare.insights import customers
+
+        began = time.perf_counter()
+        done_facts = customers.refresh()
+        db.session.commit()
+        print(f"{done_facts} in {time.perf_counter() - began:.1f} s", file=sys.stderr)
         found = {
             "orders": counts["orders"],
             "answers": answer_id - base["Answer"],
@@ -379,8 +391,36 @@ def measure(url: str, requests: int) -> dict[str, Any]:
             "p50_ms": round(statistics.median(times), 1),
             "p90_ms": round(times[min(len(times) - 1, int(0.9 * len(times)))], 1),
         }
+    result["parts_ms"] = parts(app, requests)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
+
+
+def parts(app: Any, requests: int) -> dict[str, float]:
+    """The median time (ms, in process) of the customer figures for the last 365 days,
+    as the dashboard asks for them: the segments, the loyalty ladder, and the lost
+    customers (their own page)."""
+    from datetime import date, timedelta
+
+    with app.app_context():
+        insights = app.extensions["shopcare"].care.insights
+        today = date.today()
+        period = insights.period(today - timedelta(days=364), today + timedelta(days=1))
+        timed = {
+            "segments": lambda: insights.segments(period),
+            "loyalty": lambda: insights.loyalty(period),
+            "lost_customers": lambda: insights.lost_customers(),
+        }
+        found = {}
+        for name, run in timed.items():
+            times = []
+            for _ in range(max(3, requests // 3)):
+                began = time.perf_counter()
+                run()
+                times.append((time.perf_counter() - began) * 1000)
+                app.extensions["shopcare"].db.session.rollback()
+            found[name] = round(statistics.median(times), 1)
+    return found
 
 
 def main() -> int:
@@ -391,6 +431,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--requests", type=int, default=15)
     parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure the PostgreSQL database at BENCH_POSTGRES_URL as an earlier run "
+        "generated it (no generation)",
+    )
     parser.add_argument("--child", choices=["generate", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -410,24 +456,29 @@ def main() -> int:
                 print(f"{kind}: no PostgreSQL; skipped")
                 continue
             began = time.perf_counter()
-            made = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    "generate",
-                    "--url",
-                    url,
-                    "--scale",
-                    str(args.scale),
-                    "--seed",
-                    str(args.seed),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            rows = json.loads(made.stdout.strip().splitlines()[-1])
+            if args.measure_only:
+                if kind != "postgres" or not os.environ.get("BENCH_POSTGRES_URL"):
+                    raise SystemExit("--measure-only needs --db postgres and BENCH_POSTGRES_URL")
+                made = None
+            else:
+                made = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        "generate",
+                        "--url",
+                        url,
+                        "--scale",
+                        str(args.scale),
+                        "--seed",
+                        str(args.seed),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+            rows = {} if made is None else json.loads(made.stdout.strip().splitlines()[-1])
             generated = round(time.perf_counter() - began, 1)
             measured = subprocess.run(
                 [
