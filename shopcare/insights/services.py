@@ -82,13 +82,17 @@ class Insights:
         return Period(start, end, shop_zone())
 
     def refresh_rollup(self, *, now: datetime | None = None, full: bool = False) -> Any:
-        """Bring the answers' daily rollup up to the day before today (what the worker's
-        ``insights.rollup`` task does; ``full`` rebuilds it). The caller commits.
-        Returns a report (``rebuilt``: why everything was redone, or ``""``; ``days``,
-        ``rows``). See ``shopcare.insights.rollup``."""
+        """Bring the answers' daily rollup up to the day before today and the customer
+        facts up to the orders and answers as they are (what the worker's
+        ``insights.rollup`` task does; ``full`` rebuilds both). The caller commits.
+        Returns the rollup's report (``rebuilt``: why everything was redone, or ``""``;
+        ``days``, ``rows``). See ``shopcare.insights.rollup`` and
+        ``shopcare.insights.customers``."""
         from shopcare.insights import rollup
 
-        return rollup.refresh(now=now, full=full)
+        report = rollup.refresh(now=now, full=full)
+        customers.refresh(full=full)
+        return report
 
     @staticmethod
     def minimum() -> int:
