@@ -20,6 +20,7 @@ from shopcare.cases.models import Case, CasePhoto
 from shopcare.core import privacy
 from shopcare.core.events.models import Event
 from shopcare.core.outbox import OutboxItem
+from shopcare.insights.models import CustomerOrder
 from shopcare.orders.models import Order
 from shopcare.tracking.models import Shipment
 from tests.cases.helpers import CONFIG, delivered_order, image_bytes
@@ -78,6 +79,8 @@ def _everything_as_text(db: Any) -> str:
         )
     for shipment in db.session.scalars(select(Shipment)):
         rows.append(shipment.staff_note)
+    for fact in db.session.scalars(select(CustomerOrder)):
+        rows.append(fact.customer)
     return json.dumps(rows, ensure_ascii=False, default=str)
 
 
@@ -117,6 +120,9 @@ def test_erasure_removes_the_person_and_keeps_the_figures(
             db.session.scalar(select(func.count()).select_from(Shipment)),
         )
 
+    care.insights.refresh_rollup()  # the dashboard's customer facts, keyed by e-mail
+    db.session.commit()
+    assert {fact.customer for fact in db.session.scalars(select(CustomerOrder))} == {ANN, BOB}
     before = figures()
     photo = db.session.scalars(select(CasePhoto)).one()
     photo_path = app.config["SHOPCARE_CASE_PHOTO_DIR"] + f"/{photo.token}.jpg"
@@ -150,6 +156,12 @@ def test_erasure_removes_the_person_and_keeps_the_figures(
     assert {
         o.email for o in db.session.scalars(select(Order).where(Order.reference != "SO-3"))
     } == {result.alias}
+    # … and so do the dashboard's facts of them (re-keyed, not lost).
+    assert {fact.customer for fact in db.session.scalars(select(CustomerOrder))} == {
+        result.alias,
+        BOB,
+    }
+    assert result.counts["customer_orders"] == 2
     # Her photo is gone from the disk and the database.
     assert db.session.scalars(select(CasePhoto)).all() == []
     assert not Path(photo_path).exists()
