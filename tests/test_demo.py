@@ -227,11 +227,41 @@ def test_the_care_home_renders_inside_the_shop_layout(browser_client: FlaskClien
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'class="site-header"' in html and "Casa Verde" in html  # the shop's layout
-    assert "/care/static/shopcare/shopcare.css" in html
+    assert html.count("/care/static/shopcare/shopcare.css") == 1  # the layout links it, once
     assert "/static/demo/demo.css" in html
     assert '<div class="shopcare">' in html
     assert "¿En qué podemos ayudarte?" in html  # shopcare speaks the browser's language
     assert '<html lang="es">' in html
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_the_layouts_gettext_is_jinjas_new_style_gettext(autoescape: bool) -> None:
+    """The demo binds its page's catalog to a plain ``_``: same text, escaping and
+    %-formatting as Jinja's own new-style ``gettext`` (``%%`` included)."""
+    from gettext import NullTranslations
+
+    from jinja2 import Environment
+    from jinja2.ext import _make_new_gettext, _make_new_ngettext
+
+    from shopcare.demo.views import _page_gettext
+
+    null = NullTranslations()
+    ours = _page_gettext(null.gettext, null.ngettext)
+    theirs = (_make_new_gettext(null.gettext), _make_new_ngettext(null.ngettext))
+    env = Environment(autoescape=autoescape)
+    source = (
+        "{{ _('Plain') }}|{{ _('100%% cotton') }}|{{ _('Hi %(name)s', name=who) }}|"
+        "{{ ngettext('%(num)d item', '%(num)d items', n) }}|{{ ngettext('one', 'many', 1) }}"
+    )
+    template = env.from_string(source)
+    context = {"who": "<b>Ana</b>", "n": 3}
+    rendered = [
+        template.render(_=gettext, gettext=gettext, ngettext=ngettext, **context)
+        for gettext, ngettext in (ours, theirs)
+    ]
+    assert rendered[0] == rendered[1]
+    assert "100% cotton" in rendered[0] and "3 items" in rendered[0]
+    assert ("&lt;b&gt;Ana" in rendered[0]) is autoescape
 
 
 def test_only_staff_see_the_staff_link(browser_client: FlaskClient, shop: Flask) -> None:

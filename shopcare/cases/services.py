@@ -41,7 +41,7 @@ from shopcare.core.config import setting
 from shopcare.core.db import metadata, session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor, Event, events_for, record_event
-from shopcare.core.i18n import _
+from shopcare.core.i18n import _, _l
 from shopcare.core.paging import Page
 from shopcare.core.state import get_state
 from shopcare.core.validation import check_text, has_control_characters
@@ -85,8 +85,9 @@ class LineEligibility:
     #: ``None`` when eligible, else a code (``window_closed``, ``final_sale``,
     #: ``already_covered``, ``not_delivered``, ``expired``)
     refusal: str | None = None
-    #: the refusal as the shopper reads it ("the return window closed on 3 March")
-    message: str | None = None
+    #: the refusal as the shopper reads it ("the return window closed on 3 March"); on
+    #: the order page's panel a lazy string, translated when it is shown
+    message: Any = None
 
     @property
     def eligible(self) -> bool:
@@ -111,6 +112,19 @@ class Eligibility:
 
     def line(self, sku: str) -> LineEligibility | None:
         return next((line for line in self.lines if line.sku == sku), None)
+
+
+class _DayText:
+    """A period's last day, formatted only if a message that names it is shown (the
+    order page computes every line's eligibility and shows few of the messages)."""
+
+    __slots__ = ("moment", "now")
+
+    def __init__(self, moment: datetime, now: datetime) -> None:
+        self.moment, self.now = moment, now
+
+    def __str__(self) -> str:
+        return _day_text(self.moment, self.now)
 
 
 def _day_text(moment: datetime, now: datetime) -> str:
@@ -203,11 +217,20 @@ def _facts_query(with_parcels: bool) -> Any:
 
 
 def _eligibility(
-    order: Order, kind: str, now: datetime, facts: OrderFacts | None = None
+    order: Order,
+    kind: str,
+    now: datetime,
+    facts: OrderFacts | None = None,
+    *,
+    lazy_messages: bool = False,
 ) -> Eligibility:
+    """What ``order`` allows for ``kind`` at ``now``, line by line. Refusal messages are
+    translated here, in the current locale; with ``lazy_messages`` (the order page,
+    which shows few of them) only when one is shown."""
     facts = facts or order_facts(order)
     delivery = facts.delivery
-    goods = [line for line in order.lines if line.sku not in shipping_skus()]
+    shipping = shipping_skus()
+    goods = [line for line in order.lines if line.sku not in shipping]
     covered = facts.covered
     skus = {line.sku for line in order.lines}
     started = delivery.complete_at is not None
@@ -230,8 +253,8 @@ def _eligibility(
                 until = clocks.end_of_day(last)
                 if now >= until:
                     refusal = "window_closed"
-                    message = _(
-                        "The withdrawal period ended on %(day)s.", day=_day_text(until, now)
+                    message = _l(
+                        "The withdrawal period ended on %(day)s.", day=_DayText(until, now)
                     )
         elif kind == "return":
             limit = delivery.delivered.get(line.id, 0)
@@ -239,16 +262,16 @@ def _eligibility(
             arrived = delivery.line_delivered_at.get(line.id)
             line_day = clocks.local_day(arrived) if arrived is not None else None
             if clocks.is_final_sale(line.sku, line.category):
-                refusal, message = "final_sale", _("Final sale: this item cannot be returned.")
+                refusal, message = "final_sale", _l("Final sale: this item cannot be returned.")
             elif days <= 0:
-                refusal, message = "final_sale", _("This item cannot be returned.")
+                refusal, message = "final_sale", _l("This item cannot be returned.")
             elif line_day is None or limit == 0:
-                refusal, message = "not_delivered", _("Returns open once the item is delivered.")
+                refusal, message = "not_delivered", _l("Returns open once the item is delivered.")
             else:
                 until = clocks.end_of_day(line_day + timedelta(days=days))
                 if now >= until:
                     refusal = "window_closed"
-                    message = _("The return window closed on %(day)s.", day=_day_text(until, now))
+                    message = _l("The return window closed on %(day)s.", day=_DayText(until, now))
         else:
             limit = delivery.delivered.get(line.id, 0)
             started_at = delivery.line_delivered_at.get(line.id)
@@ -256,24 +279,32 @@ def _eligibility(
             if first is None or limit == 0:
                 refusal, message = (
                     "not_delivered",
-                    _("The guarantee starts once the item is delivered."),
+                    _l("The guarantee starts once the item is delivered."),
                 )
             else:
                 months = clocks.guarantee_months(line.sku, line.category, skus)
                 until = clocks.end_of_day(clocks.add_months(first, months))
                 if now >= until:
                     refusal = "expired"
-                    message = _("The guarantee ended on %(day)s.", day=_day_text(until, now))
+                    message = _l("The guarantee ended on %(day)s.", day=_DayText(until, now))
         available = max(0, min(limit, line.quantity) - covered.get(line.id, 0))
         if refusal is None and available == 0 and left <= 0:
             refusal = "already_covered"
-            message = _("Already returned or claimed.")
+            message = _l("Already returned or claimed.")
         elif refusal is None and available == 0:
-            refusal, message = "not_delivered", _("Not delivered yet.")
+            refusal, message = "not_delivered", _l("Not delivered yet.")
         if until is not None and (period_end is None or until > period_end):
             period_end = until
         result.append(
-            LineEligibility(line.sku, line.name, line.quantity, available, until, refusal, message)
+            LineEligibility(
+                line.sku,
+                line.name,
+                line.quantity,
+                available,
+                until,
+                refusal,
+                message if lazy_messages or message is None else str(message),
+            )
         )
     return Eligibility(order.reference, kind, result, period_end, started)
 
@@ -489,7 +520,9 @@ class CaseDesk:
             if line is None or sku not in by_sku:
                 raise ValidationError(f"lines.{sku}", _("This item is not in the order."))
             if line.refusal is not None:
-                raise ValidationError(f"lines.{sku}", line.message or line.refusal)
+                raise ValidationError(
+                    f"lines.{sku}", str(line.message) if line.message else line.refusal
+                )
             if quantity > line.available:
                 raise ValidationError(
                     f"lines.{sku}", _("At most %(n)d can be asked for.", n=line.available)

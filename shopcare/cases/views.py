@@ -187,9 +187,9 @@ def returns_panel(order: Order) -> OrderPanel | None:
     now = utcnow()
     from shopcare.cases.services import _eligibility
 
-    withdrawal = _eligibility(order, "withdrawal", now, facts)
-    returns = _eligibility(order, "return", now, facts)
-    guarantee = _eligibility(order, "guarantee", now, facts)
+    withdrawal = _eligibility(order, "withdrawal", now, facts, lazy_messages=True)
+    returns = _eligibility(order, "return", now, facts, lazy_messages=True)
+    guarantee = _eligibility(order, "guarantee", now, facts, lazy_messages=True)
     key = request.args.get("key")
     fmt = formats()
     return OrderPanel(

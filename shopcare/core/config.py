@@ -62,12 +62,12 @@ def setting(name: str, app: Flask | None = None) -> Any:
 
     :raises ConfigError: if ``name`` is not a shopcare setting (a typo fails loudly).
     """
-    app = app or current_app
+    if app is None:
+        app = current_app._get_current_object()  # one context look-up, not three
     known: dict[str, Any] = app.extensions["shopcare"].settings
     if name not in known:
         raise ConfigError(f"unknown shopcare setting {name!r}{_did_you_mean(name, known)}")
-    config = app.config
-    return config[name] if name in config else known[name]
+    return app.config.get(name, known[name])
 
 
 def check_config(config: Mapping[str, Any], known: Mapping[str, Any]) -> None:

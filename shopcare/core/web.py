@@ -62,6 +62,18 @@ def order_panels(slot: str, order: Any) -> list[OrderPanel]:
 HOST_LAYOUT = "shopcare/_host_layout.html"
 
 
+def _read_once(read: Callable[[], Any]) -> Callable[[], Any]:
+    """``read`` called at most once a render (the layout asks four or five times)."""
+    found: list[Any] = []
+
+    def once() -> Any:
+        if not found:
+            found.append(read())
+        return found[0]
+
+    return once
+
+
 def shopcare_context() -> dict[str, Any]:
     """Names every shopcare template (and the host's base template) can use.
 
@@ -70,7 +82,7 @@ def shopcare_context() -> dict[str, Any]:
     """
     return {
         "shopcare_base": HOST_LAYOUT,
-        "shopcare_layout": base_layout,
+        "shopcare_layout": _read_once(base_layout),
         "shopcare_shop_name": setting("SHOPCARE_SHOP_NAME"),
         "shopcare_is_staff": is_staff,
         "shopcare_home_cards": home_cards,

@@ -8,6 +8,7 @@ account page (``care.orders.for_user``).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +27,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from jinja2.ext import _make_new_gettext, _make_new_ngettext
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -59,14 +62,43 @@ def shop_context() -> dict[str, Any]:
     # The layout translates some forty strings: look the catalog up once per page, not
     # once per string (Flask-Babel's own ``_`` finds the locale and catalog each time).
     translations = get_translations()
+    gettext, ngettext = _page_gettext(translations.ugettext, translations.ungettext)
     return {
+        "links": _links(),
         "categories": CATEGORIES,
         "cart_count": _cart().count,
-        "staff_url": _staff_url,
         "languages": LANGUAGES,
-        "gettext": _make_new_gettext(translations.ugettext),
-        "ngettext": _make_new_ngettext(translations.ungettext),
+        "_": gettext,
+        "gettext": gettext,
+        "ngettext": ngettext,
     }
+
+
+def _page_gettext(
+    translate: Callable[[str], str], translate_plural: Callable[[str, str, int], str]
+) -> tuple[Callable[..., str], Callable[..., str]]:
+    """Jinja's "new-style" ``gettext`` and ``ngettext`` (autoescaped where the template
+    is, always %-formatted, ``num`` given to plurals) bound to one page's catalog, and
+    as ``_`` directly: the i18n extension's own ``_`` looks ``gettext`` up in the
+    template context and calls it through two more layers on every string."""
+
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+        text = translate(string)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        # Always %-formatted, as Jinja's own: "%%" becomes "%" even without variables.
+        return text % variables if variables or "%" in text else text
+
+    @pass_eval_context
+    def ngettext(
+        eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        text = translate_plural(singular, plural, num)
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+    return gettext, ngettext
 
 
 @blueprint.route("/language/<code>")
@@ -76,6 +108,32 @@ def language(code: str) -> Response:
         abort(404)
     session["language"] = code
     return redirect(safe_next(request.args.get("next"), url_for("shop.home")))
+
+
+def _links() -> dict[str, Any]:
+    """The layout's fixed links (navigation, footer, stylesheets), built once per app
+    and mount point rather than twenty times a page: none depends on the request
+    beyond ``SCRIPT_NAME``. The language switch's link (it carries the page's own
+    address) is still built per page."""
+    built: dict[str, dict[str, Any]] = current_app.extensions.setdefault("demo.links", {})
+    links = built.get(request.script_root)
+    if links is None:
+        links = {
+            "favicon": url_for("static", filename="demo/favicon.svg"),
+            "demo_css": url_for("static", filename="demo/demo.css"),
+            "home": url_for("shop.home"),
+            "catalogue": url_for("shop.catalogue"),
+            "categories": {c.slug: url_for("shop.catalogue", category=c.slug) for c in CATEGORIES},
+            "care": url_for("shopcare.index"),
+            "track": url_for("shopcare.tracking.lookup"),
+            "account": url_for("shop.account"),
+            "login": url_for("shop.login"),
+            "logout": url_for("shop.logout"),
+            "cart": url_for("shop.cart"),
+            "staff": _staff_url(),
+        }
+        built[request.script_root] = links
+    return links
 
 
 def _staff_url() -> str:
