@@ -56,7 +56,10 @@ class DailyAnswers(Base):
 class Rollup(Base):
     """Where a rollup stands (one row per rollup ``name``): every shop-local day before
     ``until`` is rolled up, cut in ``zone``; ``last_id`` is the highest source row id
-    seen, so a late row for an older day is found and its day redone."""
+    seen, so a late row for an older day is found and its day redone. The customer
+    facts' two rows (``customer_orders``, ``customer_nps``; no zone: the facts are
+    instants) set ``until`` to the day of their last run (``NULL``: never built) and
+    ``seen_at`` to the newest change time seen in their source."""
 
     __tablename__ = "shopcare_insights_rollups"
 
