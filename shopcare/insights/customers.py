@@ -315,7 +315,7 @@ def refresh(*, full: bool = False) -> Report:
     ):
         mark.until = now.date()  # built (the facts are instants: no zone, no day)
         mark.last_id = int(last_id or 0)
-        mark.seen_at = _aware(seen)
+        mark.seen_at = aware(seen)
         mark.updated_at = now
     session().flush()
     return report
@@ -325,7 +325,9 @@ def _earlier(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment - RECHECK
 
 
-def _aware(moment: Any) -> datetime | None:
+def aware(moment: Any) -> datetime | None:
+    """``moment`` as an aware UTC datetime (``None`` stays): what an aggregate over a
+    DateTime column gives, a string on SQLite."""
     if moment is None:
         return None
     if isinstance(moment, str):  # an aggregate over a DateTime column on SQLite

@@ -11,10 +11,8 @@ from shopcare.core.db import session, utcnow
 from shopcare.insights.models import Rollup
 
 
-def locked_watermark(name: str) -> Rollup:
-    """The watermark row of the rollup ``name``, locked for this transaction (created
-    when missing)."""
-    found = (
+def _locked(name: str) -> Rollup | None:
+    return (
         session()
         .execute(
             select(Rollup)
@@ -24,6 +22,12 @@ def locked_watermark(name: str) -> Rollup:
         )
         .scalar_one_or_none()
     )
+
+
+def locked_watermark(name: str) -> Rollup:
+    """The watermark row of the rollup ``name``, locked for this transaction (created
+    when missing)."""
+    found = _locked(name)
     if found is not None:
         return found
     dialect = session().get_bind().dialect.name
@@ -36,13 +40,6 @@ def locked_watermark(name: str) -> Rollup:
         .values(name=name, zone="", until=None, last_id=0, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    return (
-        session()
-        .execute(
-            select(Rollup)
-            .where(Rollup.name == name)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        .scalar_one()
-    )
+    made = _locked(name)
+    assert made is not None  # inserted above, or by a concurrent run
+    return made

@@ -604,7 +604,7 @@ class Insights:
                 "email": customer,
                 "orders": int(orders),
                 "last_order": reference,
-                "last_order_at": _aware(last_at),
+                "last_order_at": customers.aware(last_at),
                 "usual_gap_days": None if usual is None else round(float(usual), 1),
                 "days_since": round(float(since_days), 1),
                 "cases": int(case_count or 0),
@@ -1196,14 +1196,6 @@ def _segment(r: Any, fm: Any) -> Any:
         (and_(r >= 2, fm == 1), "hibernating"),
         else_="lost",
     )
-
-
-def _aware(moment: Any) -> datetime | None:
-    if moment is None:
-        return None
-    if isinstance(moment, str):  # an aggregate over a DateTime column on SQLite
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def current_insights() -> Insights:
