@@ -23,6 +23,14 @@ baseline in the same rounds:
 
 Prints requests per second for each and the ratios order page / baseline; the goal
 is at least 0.80 (warm). Results also go to bench/results/order_page.json.
+
+``--in-process`` measures the same two pages without gunicorn or a network client:
+CPU time per request (``time.process_time``) with the Flask test client, the
+baseline and the order page taking turns (5 rounds of 200 requests each, the median
+ratio), for a warm and a cold app. It is the app's own cost, steadier than requests
+per second on a machine other work shares (the gunicorn figures swing with the load
+average; CPU time per request much less), and it runs unchanged on older commits
+(``bench/app.py`` has the same interface), which is how before/after pairs are read.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -220,6 +229,34 @@ def database(kind: str) -> Iterator[str | None]:
         yield url
 
 
+def in_process(url: str, page: str, baseline: str, rounds: int = 5) -> dict[str, float]:
+    """The order page / baseline ratio of CPU time per request, in this process, for
+    the warm (cached fragment) and the cold (``SHOPCARE_PAGE_CACHE_SIZE=0``) app."""
+    os.environ["BENCH_DATABASE_URL"] = url
+    from bench.app import create
+
+    os.environ.pop("BENCH_PAGE_CACHE_SIZE", None)
+    apps = {"warm": create()}
+    os.environ["BENCH_PAGE_CACHE_SIZE"] = "0"
+    apps["cold"] = create()
+    os.environ.pop("BENCH_PAGE_CACHE_SIZE")
+    ratios: dict[str, float] = {}
+    for name, app in apps.items():
+        client = app.test_client()
+        for _ in range(50):  # warm-up: imports, compiled templates, the fragment cache
+            assert client.get(page).status_code == 200, page
+            assert client.get(baseline).status_code == 200, baseline
+
+        def cpu(path: str, requests: int = 200, client: Any = client) -> float:
+            started = time.process_time()
+            for _ in range(requests):
+                client.get(path)
+            return (time.process_time() - started) / requests
+
+        ratios[name] = statistics.median(cpu(baseline) / cpu(page) for _ in range(rounds))
+    return ratios
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -228,7 +265,23 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument(
+        "--in-process", action="store_true", help="CPU time per request, no gunicorn"
+    )
     args = parser.parse_args()
+    if args.in_process:
+        for kind in args.db.split(","):
+            with database(kind) as url:
+                if url is None:
+                    print(f"{kind}: skipped (no PostgreSQL binaries and no BENCH_POSTGRES_URL)")
+                    continue
+                page, baseline = prepare(url)
+                ratios = in_process(url, page, baseline)
+                print(
+                    f"{kind}: in process, CPU time per request: ratio {ratios['warm']:.2f} warm, "
+                    f"{ratios['cold']:.2f} cold (cache off)"
+                )
+        return 0
     print(
         f"load client: {'wrk' if shutil.which('wrk') else 'python'}; gunicorn 2 workers; "
         f"{args.rounds} rounds of {args.seconds}s, {args.connections} connections"

@@ -264,6 +264,24 @@ def test_the_layouts_gettext_is_jinjas_new_style_gettext(autoescape: bool) -> No
     assert ("&lt;b&gt;Ana" in rendered[0]) is autoescape
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/care/tracking/orders/CV-1?key=a.b-c_d&x=1 2&y=é/ü;:@!$'()*,", "/shop/?q=%25&z=a+b", "/"],
+)
+def test_the_language_switch_links_back_as_url_for_would(shop: Flask, path: str) -> None:
+    """The layout builds its fixed links once; the switch's link still carries the
+    page's own address, encoded exactly as ``url_for(..., next=...)`` encodes it."""
+    from flask import request, url_for
+
+    with shop.test_request_context(path):
+        shop.preprocess_request()
+        context: dict[str, Any] = {}
+        shop.update_template_context(context)
+        for code in ("en", "es"):
+            expected = url_for("shop.language", code=code, next=request.full_path)
+            assert context["language_links"][code] == expected
+
+
 def test_only_staff_see_the_staff_link(browser_client: FlaskClient, shop: Flask) -> None:
     log_in(browser_client, *SHOPPER)
     assert 'class="nav-staff"' not in browser_client.get("/shop/").get_data(as_text=True)

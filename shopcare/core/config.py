@@ -63,7 +63,7 @@ def setting(name: str, app: Flask | None = None) -> Any:
     :raises ConfigError: if ``name`` is not a shopcare setting (a typo fails loudly).
     """
     if app is None:
-        app = current_app._get_current_object()  # one context look-up, not three
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # one look-up, not three
     known: dict[str, Any] = app.extensions["shopcare"].settings
     if name not in known:
         raise ConfigError(f"unknown shopcare setting {name!r}{_did_you_mean(name, known)}")

@@ -108,7 +108,7 @@ def seed_surveys(ctx: SeedContext) -> None:
                 {**{key: 0 if key in misses else 1 for key in checks},
                  "notes": "Bought as a normal customer."},
                 auditor=agency,
-                now=min(ctx.now, order.delivered_at + timedelta(days=2)),
+                now=min(ctx.now, _delivered(order) + timedelta(days=2)),
             )  # fmt: skip
     # The back-filled year's e-mails went out at the time: none is sent now.
     ctx.db.session.execute(
@@ -116,3 +116,9 @@ def seed_surveys(ctx: SeedContext) -> None:
         .where(OutboxItem.dedupe_key.like("surveys:%"), OutboxItem.status == "queued")
         .values(status="done", finished_at=utcnow(), sent_at=utcnow())
     )
+
+
+def _delivered(order: Any) -> datetime:
+    """When a seeded (delivered) order arrived."""
+    assert order.delivered_at is not None
+    return order.delivered_at

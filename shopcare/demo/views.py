@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -64,7 +65,13 @@ def shop_context() -> dict[str, Any]:
     translations = get_translations()
     gettext, ngettext = _page_gettext(translations.ugettext, translations.ungettext)
     return {
-        "links": _links(),
+        "links": (links := _links()),
+        # The header's language switch comes back to this page (as url_for would
+        # encode it: werkzeug keeps these characters of a query value as they are).
+        "language_links": {
+            code: f"{url}?{urlencode({'next': request.full_path}, safe=QUERY_SAFE)}"
+            for code, url in links["language"].items()
+        },
         "categories": CATEGORIES,
         "cart_count": _cart().count,
         "languages": LANGUAGES,
@@ -110,6 +117,10 @@ def language(code: str) -> Response:
     return redirect(safe_next(request.args.get("next"), url_for("shop.home")))
 
 
+#: The characters werkzeug's ``url_for`` leaves unquoted in a query string's values.
+QUERY_SAFE = "!$'()*,/:;?@"
+
+
 def _links() -> dict[str, Any]:
     """The layout's fixed links (navigation, footer, stylesheets), built once per app
     and mount point rather than twenty times a page: none depends on the request
@@ -120,6 +131,8 @@ def _links() -> dict[str, Any]:
     if links is None:
         links = {
             "favicon": url_for("static", filename="demo/favicon.svg"),
+            "shopcare_css": url_for("shopcare.static", filename="shopcare/shopcare.css"),
+            "language": {code: url_for("shop.language", code=code) for code in LANGUAGES},
             "demo_css": url_for("static", filename="demo/demo.css"),
             "home": url_for("shop.home"),
             "catalogue": url_for("shop.catalogue"),

@@ -4,8 +4,17 @@ votes of the public suggestion board and the staff's canned replies."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopcare.core.db import Base, utcnow
@@ -142,7 +151,7 @@ class Ticket(Base):
 
 
 # the full-text index of published suggestions (not in the metadata; see fts)
-fts.attach(Ticket.__table__)
+fts.attach(cast(Table, Ticket.__table__))
 
 
 class TicketMessage(Base):

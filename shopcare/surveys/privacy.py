@@ -95,7 +95,7 @@ def erase(email: str, alias: str) -> Erased:
             .values(text=BLANK)
             .execution_options(synchronize_session="fetch")
         )
-    gone = db.execute(delete(Unsubscribe).where(Unsubscribe.email == email)).rowcount
+    gone = db.execute(delete(Unsubscribe).where(Unsubscribe.email == email)).rowcount  # type: ignore[attr-defined]
     db.flush()
     subjects = [("invitation", str(i)) for i in ids] + [("response", str(r)) for r in response_ids]
     return Erased(

@@ -8,6 +8,7 @@ Services flush and never commit; they record their events and send their signals
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,7 +19,6 @@ from typing import Any, overload
 from flask import current_app
 from sqlalchemy import (
     String,
-    Table,
     and_,
     bindparam,
     cast,
@@ -121,7 +121,9 @@ def delivery_cutoff(now: datetime, delay_days: int) -> datetime:
 
 
 def _unsubscribe_key() -> bytes:
-    return hashlib.sha256(f"{UNSUBSCRIBE_SALT}:{current_app.secret_key}".encode()).digest()
+    secret = current_app.secret_key
+    material = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hashlib.sha256(f"{UNSUBSCRIBE_SALT}:".encode() + material).digest()
 
 
 def unsubscribe_token(email: str, key: bytes | None = None) -> str:
@@ -148,7 +150,7 @@ def read_unsubscribe_token(token: str) -> str:
 
 
 def _insert(
-    model_table: Table,
+    model_table: Any,
     *,
     unique: list[str] | None = None,
     from_select: tuple[list[str], Any] | None = None,
@@ -320,7 +322,7 @@ class SurveyDesk:
             nothing is changed.
         """
         current = survey.current
-        definition = {
+        definition: dict[str, Any] = {
             "title_en": text(
                 title_en if title_en is not None else current.title_en, "title_en", 200
             ),
@@ -523,7 +525,7 @@ class SurveyDesk:
             .where(Invitation.status.in_(OPEN), Invitation.expires_at <= now)
             .values(status="expired")
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         most = int(setting("SHOPCARE_SURVEY_REMINDERS"))
         spacing = timedelta(days=int(setting("SHOPCARE_SURVEY_REMINDER_DAYS")))
         reminded = 0
@@ -552,6 +554,7 @@ class SurveyDesk:
             ids = [row.id for row in taken]
             for version_id in sorted({row.version_id for row in taken}):
                 version = versions.get(version_id) or db.get(SurveyVersion, version_id)
+                assert version is not None  # an invitation's version is never deleted
                 self._enqueue(
                     "surveys/reminder",
                     version,
@@ -908,7 +911,7 @@ class SurveyDesk:
 
     def response_rates(
         self, survey: Survey, *, since: datetime | None = None, until: datetime | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Per version: invitations, completed responses and the rate (completed /
         invited, DOMAIN.md), in one GROUP BY query. ``since``/``until`` bound the
         invitations' creation time."""
@@ -1155,7 +1158,8 @@ def _adopt_invitations(rows: list[dict[str, Any]]) -> list[Invitation]:
     mapper = sa_inspect(Invitation)
     columns = {attr.key for attr in mapper.column_attrs}
     new_instance = mapper.class_manager.new_instance
-    own_session = session()()  # the scoped session's own Session
+    scoped: Any = session()  # typed as a Session; it is the scoped_session
+    own_session = scoped()  # the scoped session's own Session
     made = []
     for values in rows:
         missing = columns - values.keys()

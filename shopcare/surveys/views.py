@@ -107,20 +107,20 @@ def answer_page(invitation: str) -> HttpResponse:
     answers (a partial response) and goes on; the last page's POST finishes."""
     token = invitation
     posted = request.method == "POST"
-    invitation = _invitation(token, questions=posted)
+    found = _invitation(token, questions=posted)
     desk = current_desk()
-    version = invitation.version
-    if invitation.status == "completed":
+    version = found.version
+    if found.status == "completed":
         return redirect(url_for("shopcare.surveys.done", invitation=token))
-    if invitation.status not in OPEN or invitation.expires_at <= utcnow():
-        return _private(render_template("shopcare/surveys/closed.html", invitation=invitation), 410)
+    if found.status not in OPEN or found.expires_at <= utcnow():
+        return _private(render_template("shopcare/surveys/closed.html", invitation=found), 410)
     try:
         number = min(max(int(request.values.get("page", "1")), 1), 20)
     except ValueError:
         number = 1
     # An invitation still "sent" (just read) has no response: the first answers move it
     # to "started" in the transaction that makes the response.
-    response = desk.response_for(invitation) if invitation.status != "sent" else None
+    response = desk.response_for(found) if found.status != "sent" else None
     form = CsrfForm()
     picked = request.args.get("v")
     # Nothing answered yet: the page's questions are the same for every shopper of this
@@ -139,7 +139,7 @@ def answer_page(invitation: str) -> HttpResponse:
     if isinstance(cached, tuple):
         number, pages_count, questions_html = cached
         return _private(
-            _render_answer(invitation, version, token, form, number, pages_count, questions_html)
+            _render_answer(found, version, token, form, number, pages_count, questions_html)
         )
     pages = version.pages
     number = min(number, len(pages))
@@ -234,7 +234,7 @@ def answer_page(invitation: str) -> HttpResponse:
     if cache is not None and not errors:
         cache.set(key, (number, len(pages), questions_html))
     html = _render_answer(
-        invitation,
+        found,
         version,
         token,
         form,
@@ -359,14 +359,14 @@ def staff_surveys() -> str:
 def staff_responses(survey: str) -> str:
     """The answers browser: one survey's responses, newest first, filtered by version,
     status, area of a low answer, and kind."""
-    survey = _survey(survey)
-    query = select(Response).where(Response.survey_id == survey.id)
+    found = _survey(survey)
+    query = select(Response).where(Response.survey_id == found.id)
     version = request.args.get("version", "")
     status = request.args.get("status", "")
     low = request.args.get("low", "")
     if version.isdigit():
         query = query.where(
-            Response.version_id.in_([v.id for v in survey.versions if v.number == int(version)])
+            Response.version_id.in_([v.id for v in found.versions if v.number == int(version)])
         )
     if status in ("partial", "complete"):
         query = query.where(Response.status == status)
@@ -391,7 +391,7 @@ def staff_responses(survey: str) -> str:
     )
     return render_template(
         "shopcare/staff/surveys/responses.html",
-        survey=survey,
+        survey=found,
         responses=responses,
         total=total,
         page=page,
@@ -471,7 +471,7 @@ def export_rows(survey: Survey) -> tuple[list[str], list[list[Any]]]:
             numbers.get(response.version_id),
             response.kind,
             response.status,
-            orders.get(response.order_id, ""),
+            orders.get(response.order_id, "") if response.order_id is not None else "",
             response.completed_at.isoformat() if response.completed_at else "",
             "yes" if response.may_contact else "no",
         ]
@@ -511,10 +511,10 @@ def staff_export(survey: str) -> HttpResponse:
 def staff_edit(survey: str) -> HttpResponse | str:
     """The survey editor: titles and the questions as a table. Saving a survey that
     has answers makes a new version; the old answers keep theirs."""
-    survey = _survey(survey)  # type: ignore[assignment]
+    found = _survey(survey)
     form = CsrfForm()
     errors: dict[str, str] = {}
-    current = survey.current
+    current = found.current
     questions = [
         {
             "key": q.key,
@@ -560,7 +560,7 @@ def staff_edit(survey: str) -> HttpResponse | str:
             try:
                 parsed = []
                 for index, question in enumerate(questions):
-                    raw = question["options"]
+                    raw = str(question["options"])
                     try:
                         options = json.loads(raw) if raw.strip() else None
                     except ValueError:
@@ -569,7 +569,7 @@ def staff_edit(survey: str) -> HttpResponse | str:
                         ) from None
                     parsed.append({**question, "options": options})
                 version = current_desk().edit(
-                    survey, questions=parsed, actor=Actor.current(), **titles
+                    found, questions=parsed, actor=Actor.current(), **titles
                 )
                 session().commit()
             except ValidationError as error:
@@ -577,10 +577,10 @@ def staff_edit(survey: str) -> HttpResponse | str:
                 errors = dict(error.fields)
             else:
                 flash(_("Saved as version %(number)s.", number=version.number))
-                return redirect(url_for("shopcare.staff.survey_edit", survey=survey.key))
+                return redirect(url_for("shopcare.staff.survey_edit", survey=found.key))
     return render_template(
         "shopcare/staff/surveys/edit.html",
-        survey=survey,
+        survey=found,
         form=form,
         titles=titles,
         questions=questions,

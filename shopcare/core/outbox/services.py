@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 
 from shopcare.core.config import setting
 from shopcare.core.db import insert_unless_exists, session, utcnow
@@ -146,7 +146,7 @@ def enqueue_mails(template: str, mails: list[dict[str, Any]], *, hook: str | Non
     db = session()
     dialect = db.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = OutboxItem.__table__
+    table = cast(Table, OutboxItem.__table__)
     statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
     now = utcnow()
     locales: dict[str | None, str] = {}
@@ -240,7 +240,7 @@ def enqueue_mails_from(
     if hook is not None:
         payload["hook"] = check_kind(hook)
     now = utcnow()
-    table = OutboxItem.__table__
+    table: Table = OutboxItem.__table__  # type: ignore[assignment]
     columns = ["kind", "payload", "dedupe_key", "status", "attempts", "due_at", "created_at"]
     source = rows.with_only_columns(
         literal(MAIL_KIND).label("kind"),
@@ -257,7 +257,7 @@ def enqueue_mails_from(
         .from_select(columns, source)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
-    return int(db.execute(statement).rowcount or 0)
+    return int(db.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _template_exists(name: str) -> bool:
