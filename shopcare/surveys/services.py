@@ -631,7 +631,8 @@ class SurveyDesk:
         comparison 1 worse / 2 same / 3 better), an option value (choice), a list of
         option values (multi), a string (text; up to 4,000 characters). Answers may come
         a page at a time (``final=False`` keeps them as a partial response); an answer
-        given again replaces the earlier one. ``final=True`` checks that every required
+        given again replaces the earlier one, and a key given as ``None``, blank or
+        ``[]`` removes its earlier answer (a comment the shopper emptied is not kept). ``final=True`` checks that every required
         question has an answer and completes the response: ``survey-completed`` is
         sent, and ``survey-detractor`` too for an NPS of 0-6 or a rating of 1-2 (with a
         follow-up ticket in the complaint queue when the shopper said they may be
@@ -657,6 +658,7 @@ class SurveyDesk:
             raise TransitionError("invitation", "expired", "completed")
         version = invitation.version
         checked = check_answers(version, answers)
+        cleared = {key for key, value in answers.items() if _blank(value)}
         db = session()
         if invitation.status == "sent":
             # Claims the invitation (a guarded UPDATE): of two first pages sent at once,
@@ -694,6 +696,8 @@ class SurveyDesk:
         if response is None:  # pragma: no cover - made above in this transaction
             raise NotFound("no response")
         db.expire(response)  # perhaps read before the lock: what is stored now
+        for gone in [a for a in response.answers if a.question.key in cleared]:
+            response.answers.remove(gone)  # delete-orphan: the row goes
         self._store(response, checked, now)
         if may_contact is not None:
             response.may_contact = bool(may_contact)
@@ -1056,7 +1060,7 @@ def check_answers(
         if question is None:
             errors[str(key)[:64]] = "no such question"
             continue
-        if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+        if _blank(value):
             continue
         try:
             checked[question] = _check_answer(question, value)
@@ -1065,6 +1069,11 @@ def check_answers(
     if errors:
         raise ValidationError(errors)
     return checked
+
+
+def _blank(value: Any) -> bool:
+    """Whether an answer's value is no answer: ``None``, blank text or ``[]``."""
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
 def _check_answer(question: Question, value: Any) -> dict[str, Any]:
