@@ -158,7 +158,7 @@ def test_an_editor_error_is_next_to_its_field(care: Any, db: Any, client: Any) -
     assert 'id="q2-weight-error"' in page and 'aria-describedby="q2-weight-error"' in page
     es = client.post(url, data=_editor_data(care, html, **{"q2-weight": "heavy"}),
                      headers={"Accept-Language": "es"}).get_data(as_text=True)
-    assert "a number from 0 to 100" not in es
+    assert "a number from 0 to 100" not in es and "Un número del 0 al 100." in es
 
 
 def test_an_audit_with_gaps_says_so_in_spanish(care: Any, db: Any, client: Any) -> None:
@@ -177,3 +177,4 @@ def test_an_audit_with_gaps_says_so_in_spanish(care: Any, db: Any, client: Any) 
     page = reply.get_data(as_text=True)
     assert reply.status_code == 200
     assert "is required" not in page and "an answer is required" not in page
+    assert "Escribe quién hizo la auditoría" in page and "Elige «Cumplido»" in page
