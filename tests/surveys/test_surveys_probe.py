@@ -4,6 +4,7 @@ careless input on the shopper's and the staff's pages."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -156,9 +157,19 @@ def test_an_editor_error_is_next_to_its_field(care: Any, db: Any, client: Any) -
     page = reply.get_data(as_text=True)
     assert reply.status_code == 400
     assert 'id="q2-weight-error"' in page and 'aria-describedby="q2-weight-error"' in page
-    es = client.post(url, data=_editor_data(care, html, **{"q2-weight": "heavy"}),
-                     headers={"Accept-Language": "es"}).get_data(as_text=True)
-    assert "a number from 0 to 100" not in es and "Un número del 0 al 100." in es
+    assert "a number from 0 to 100" not in page and "A number from 0 to 100." in page
+
+
+def test_an_editor_error_in_spanish(care: Any, db: Any, client: Any) -> None:
+    login(client, "sam")
+    url = "/care/staff/surveys/post_purchase/edit"
+    es = {"Accept-Language": "es"}
+    html = client.get(url, headers=es).get_data(as_text=True)
+    reply = client.post(url, data=_editor_data(care, html, **{"q2-options": "[{]"}), headers=es)
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 400 and 'id="q2-options-error"' in page
+    assert "Una lista JSON de opciones" in page
+    assert "No se guardó nada" in page
 
 
 def test_an_audit_with_gaps_says_so_in_spanish(care: Any, db: Any, client: Any) -> None:
@@ -177,4 +188,7 @@ def test_an_audit_with_gaps_says_so_in_spanish(care: Any, db: Any, client: Any) 
     page = reply.get_data(as_text=True)
     assert reply.status_code == 200
     assert "is required" not in page and "an answer is required" not in page
-    assert "Escribe quién hizo la auditoría" in page and "Elige «Cumplido»" in page
+    assert "Escribe quién hizo la auditoría" in page
+    reply = client.post(url, data={"csrf_token": csrf(html), "order": "SO-1", "auditor": "Eva"},
+                        headers={"Accept-Language": "es"})
+    assert "Elige «Cumplido» o «No cumple»" in reply.get_data(as_text=True)
