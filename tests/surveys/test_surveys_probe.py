@@ -157,6 +157,7 @@ def test_an_editor_error_is_next_to_its_field(care: Any, db: Any, client: Any) -
     page = reply.get_data(as_text=True)
     assert reply.status_code == 400
     assert 'id="q2-weight-error"' in page and 'aria-describedby="q2-weight-error"' in page
+    assert '<a href="#q2-weight">Question 3 · Weight</a>' in page  # the summary leads there
     assert "a number from 0 to 100" not in page and "A number from 0 to 100." in page
 
 
