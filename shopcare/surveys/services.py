@@ -1037,7 +1037,7 @@ def check_questions(questions: Iterable[Mapping[str, Any]]) -> list[dict[str, An
 
 def _whole(value: Any) -> Any:
     """``"3"`` → ``3`` (a form's number); anything else as it is."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value.strip())
     return value
 
@@ -1071,6 +1071,11 @@ def check_answers(
     return checked
 
 
+def _ascii_digits(text: str) -> bool:
+    """Whether ``int(text)`` reads ``text`` (``"²".isdigit()`` is true; ``int`` refuses it)."""
+    return text.isascii() and text.isdigit()
+
+
 def _blank(value: Any) -> bool:
     """Whether an answer's value is no answer: ``None``, blank text or ``[]``."""
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
@@ -1082,7 +1087,7 @@ def _check_answer(question: Question, value: Any) -> dict[str, Any]:
         low, high = SCALES[question.type]
         if isinstance(value, bool):
             raise ValidationError(key, f"a whole number from {low} to {high}")
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and _ascii_digits(value.strip().lstrip("-")):
             value = int(value.strip())
         number = check_int(value, key, minimum=low, maximum=high)
         return {"value": number, "score": score(question.type, number)}

@@ -83,6 +83,12 @@ def _private(html: str, status: int = 200) -> HttpResponse:
     return response
 
 
+def _digits(text: str) -> bool:
+    """Whether ``int(text)`` reads ``text``: ASCII digits only (``"²".isdigit()`` is
+    true, and ``int("²")`` raises)."""
+    return text.isascii() and text.isdigit()
+
+
 def _invitation(token: str, *, questions: bool = True) -> Any:
     try:
         return current_desk().invitation(token, questions=questions)
@@ -135,7 +141,7 @@ def answer_page(invitation: str) -> HttpResponse:
         version.created_at,
         number,
         str(get_locale()),  # what the templates render in (shopcare_locale)
-        picked if picked is not None and picked.isdigit() and len(picked) <= 2 else None,
+        picked if picked is not None and _digits(picked) and len(picked) <= 2 else None,
     )
     cached = cache.get(key) if cache is not None else None
     if isinstance(cached, tuple):
@@ -166,7 +172,7 @@ def answer_page(invitation: str) -> HttpResponse:
         first = version.questions[0] if version.questions else None
         if picked is not None and first is not None and number == 1 and first.type in SCALES:
             low, high = SCALES[first.type]
-            if picked.isdigit() and low <= int(picked) <= high:
+            if _digits(picked) and low <= int(picked) <= high:
                 values[first.key] = int(picked)
     else:
         if not form.validate_on_submit():
@@ -379,7 +385,7 @@ def staff_responses(survey: str) -> str:
     version = request.args.get("version", "")
     status = request.args.get("status", "")
     low = request.args.get("low", "")
-    if version.isdigit():
+    if _digits(version) and len(version) <= 9:
         query = query.where(
             Response.version_id.in_([v.id for v in found.versions if v.number == int(version)])
         )
@@ -537,7 +543,7 @@ def staff_edit(survey: str) -> HttpResponse:
     if request.method == "POST":
         titles = {name: request.form.get(name, "") for name in titles}
         count = request.form.get("count", "0")
-        count_ = min(int(count), MAX_QUESTIONS) if count.isdigit() else 0
+        count_ = min(int(count), MAX_QUESTIONS) if _digits(count) else 0
         questions = []
         for index in range(count_ + 1):
             prefix = f"q{index}-"
@@ -591,9 +597,7 @@ def staff_edit(survey: str) -> HttpResponse:
             else:
                 flash(_("Saved as version %(number)s.", number=version.number))
                 return redirect(url_for("shopcare.staff.survey_edit", survey=found.key))
-    return make_response(
-        _render_editor(found, form, titles, questions, errors, base=base), status
-    )
+    return make_response(_render_editor(found, form, titles, questions, errors, base=base), status)
 
 
 #: The most questions the editor reads from one form (a forged ``count`` reads no more).
@@ -616,6 +620,11 @@ EDITOR_MESSAGES = {
 }
 
 
+#: What a question's stamp covers: everything the editor changes.
+STAMPED = ("key", "type", "area", "dimension", "weight", "required", "page")
+STAMPED += ("text_en", "text_es", "options")
+
+
 def _stamp(version: Any) -> str:
     """What the editor's form was opened on: the version's number and a digest of its
     titles and questions (an unsent version is edited in place, so its number is not
@@ -625,11 +634,7 @@ def _stamp(version: Any) -> str:
         [
             version.title_en,
             version.title_es,
-            [
-                [q.key, q.type, q.area, q.dimension, q.weight, q.required, q.page]
-                + [q.text_en, q.text_es, q.options]
-                for q in version.questions
-            ],
+            [{name: getattr(q, name) for name in STAMPED} for q in version.questions],
         ],
         sort_keys=True,
         default=str,
