@@ -621,7 +621,7 @@ EDITOR_MESSAGES = {
 
 
 #: What a question's stamp covers: everything the editor changes.
-STAMPED = ("key", "type", "area", "dimension", "weight", "required", "page")
+STAMPED: tuple[str, ...] = ("key", "type", "area", "dimension", "weight", "required", "page")
 STAMPED += ("text_en", "text_es", "options")
 
 
