@@ -148,7 +148,7 @@ def list_cases() -> Response:
         if len(request.args.getlist(name)) > 1:
             raise bad(name, "give it once")
     raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 10_000:
+    if not (raw_page.isascii() and raw_page.isdigit()) or not 1 <= int(raw_page) <= 10_000:
         raise bad("page", "a whole number from 1 to 10000")
     page = int(raw_page)
     for name, allowed in (("kind", KINDS), ("status", STATUSES)):

@@ -135,7 +135,7 @@ def form_id(text: str | None) -> int | None:
     """A form's or URL's id or version (``"12"``) as an int, or ``None`` when it is not
     one a column can hold (blank, not digits, 0, above :data:`MAX_ID`): the caller answers
     as for a stale or missing row, never with a database error."""
-    if not text or not text.isdigit() or len(text) > 10:
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > 10:
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ID else None

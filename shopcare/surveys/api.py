@@ -168,7 +168,7 @@ def list_responses(survey: str) -> HttpResponse:
         if len(request.args.getlist(name)) > 1:
             raise ApiError(400, "bad_request", f"{name}: give it once", {name: "give it once"})
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10_000:
         raise ApiError(
             400,
             "bad_request",

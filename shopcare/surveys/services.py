@@ -631,7 +631,8 @@ class SurveyDesk:
         comparison 1 worse / 2 same / 3 better), an option value (choice), a list of
         option values (multi), a string (text; up to 4,000 characters). Answers may come
         a page at a time (``final=False`` keeps them as a partial response); an answer
-        given again replaces the earlier one. ``final=True`` checks that every required
+        given again replaces the earlier one, and a key given as ``None``, blank or
+        ``[]`` removes its earlier answer (a comment the shopper emptied is not kept). ``final=True`` checks that every required
         question has an answer and completes the response: ``survey-completed`` is
         sent, and ``survey-detractor`` too for an NPS of 0-6 or a rating of 1-2 (with a
         follow-up ticket in the complaint queue when the shopper said they may be
@@ -657,6 +658,7 @@ class SurveyDesk:
             raise TransitionError("invitation", "expired", "completed")
         version = invitation.version
         checked = check_answers(version, answers)
+        cleared = {key for key, value in answers.items() if _blank(value)}
         db = session()
         if invitation.status == "sent":
             # Claims the invitation (a guarded UPDATE): of two first pages sent at once,
@@ -694,6 +696,8 @@ class SurveyDesk:
         if response is None:  # pragma: no cover - made above in this transaction
             raise NotFound("no response")
         db.expire(response)  # perhaps read before the lock: what is stored now
+        for gone in [a for a in response.answers if a.question.key in cleared]:
+            response.answers.remove(gone)  # delete-orphan: the row goes
         self._store(response, checked, now)
         if may_contact is not None:
             response.may_contact = bool(may_contact)
@@ -1033,7 +1037,7 @@ def check_questions(questions: Iterable[Mapping[str, Any]]) -> list[dict[str, An
 
 def _whole(value: Any) -> Any:
     """``"3"`` → ``3`` (a form's number); anything else as it is."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value.strip())
     return value
 
@@ -1056,7 +1060,7 @@ def check_answers(
         if question is None:
             errors[str(key)[:64]] = "no such question"
             continue
-        if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+        if _blank(value):
             continue
         try:
             checked[question] = _check_answer(question, value)
@@ -1067,13 +1071,23 @@ def check_answers(
     return checked
 
 
+def _ascii_digits(text: str) -> bool:
+    """Whether ``int(text)`` reads ``text`` (``"²".isdigit()`` is true; ``int`` refuses it)."""
+    return text.isascii() and text.isdigit()
+
+
+def _blank(value: Any) -> bool:
+    """Whether an answer's value is no answer: ``None``, blank text or ``[]``."""
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
 def _check_answer(question: Question, value: Any) -> dict[str, Any]:
     key = question.key
     if question.type in SCALES:
         low, high = SCALES[question.type]
         if isinstance(value, bool):
             raise ValidationError(key, f"a whole number from {low} to {high}")
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and _ascii_digits(value.strip().lstrip("-")):
             value = int(value.strip())
         number = check_int(value, key, minimum=low, maximum=high)
         return {"value": number, "score": score(question.type, number)}

@@ -4,8 +4,10 @@ the unsubscribe) and the staff's survey pages (``shopcare.staff.surveys`` …)."
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import re
 from typing import Any
 
 from flask import (
@@ -81,6 +83,12 @@ def _private(html: str, status: int = 200) -> HttpResponse:
     return response
 
 
+def _digits(text: str) -> bool:
+    """Whether ``int(text)`` reads ``text``: ASCII digits only (``"²".isdigit()`` is
+    true, and ``int("²")`` raises)."""
+    return text.isascii() and text.isdigit()
+
+
 def _invitation(token: str, *, questions: bool = True) -> Any:
     try:
         return current_desk().invitation(token, questions=questions)
@@ -133,7 +141,7 @@ def answer_page(invitation: str) -> HttpResponse:
         version.created_at,
         number,
         str(get_locale()),  # what the templates render in (shopcare_locale)
-        picked if picked is not None and picked.isdigit() and len(picked) <= 2 else None,
+        picked if picked is not None and _digits(picked) and len(picked) <= 2 else None,
     )
     cached = cache.get(key) if cache is not None else None
     if isinstance(cached, tuple):
@@ -164,7 +172,7 @@ def answer_page(invitation: str) -> HttpResponse:
         first = version.questions[0] if version.questions else None
         if picked is not None and first is not None and number == 1 and first.type in SCALES:
             low, high = SCALES[first.type]
-            if picked.isdigit() and low <= int(picked) <= high:
+            if _digits(picked) and low <= int(picked) <= high:
                 values[first.key] = int(picked)
     else:
         if not form.validate_on_submit():
@@ -186,11 +194,12 @@ def answer_page(invitation: str) -> HttpResponse:
                 for q in questions
                 if q.required and not going_back and given.get(q.key) in (None, "", [])
             }
+            kinds = {q.key: q.type for q in questions}
             try:
                 check_answers(version, given)
             except ValidationError as error:
                 missing.update(
-                    {key: _("Please choose one of the answers.") for key in error.fields}
+                    {key: _answer_error(kinds.get(key), why) for key, why in error.fields.items()}
                 )
             try:
                 if missing:
@@ -205,8 +214,8 @@ def answer_page(invitation: str) -> HttpResponse:
             except ValidationError as error:
                 session().rollback()
                 errors = {
-                    key: missing.get(key) or _("Please choose one of the answers.")
-                    for key in error.fields
+                    key: missing.get(key) or _answer_error(kinds.get(key), why)
+                    for key, why in error.fields.items()
                 }
             except TransitionError:
                 session().rollback()
@@ -247,6 +256,15 @@ def answer_page(invitation: str) -> HttpResponse:
     return _private(html, 400 if errors else 200)
 
 
+def _answer_error(kind: str | None, why: str) -> str:
+    """The shopper's words for a refused answer (``why`` is the check's own)."""
+    if kind == "text":
+        if "characters" in why and "control" not in why:
+            return _("Please keep this to %(limit)s characters or fewer.", limit="4,000")
+        return _("This text holds characters we cannot keep. Please remove them.")
+    return _("Please choose one of the answers.")
+
+
 def _render_answer(
     invitation: Any,
     version: Any,
@@ -277,8 +295,11 @@ def _render_answer(
 @public
 def done(invitation: str) -> HttpResponse:
     """Thanks, once the survey is finished (or if it was already)."""
-    invitation = _invitation(invitation)
-    return _private(render_template("shopcare/surveys/done.html", invitation=invitation))
+    found = _invitation(invitation)
+    if found.status != "completed" and (found.status not in OPEN or found.expires_at <= utcnow()):
+        # expired or withdrawn before it was finished: no "continue" that leads nowhere
+        return _private(render_template("shopcare/surveys/closed.html", invitation=found), 410)
+    return _private(render_template("shopcare/surveys/done.html", invitation=found))
 
 
 @blueprint.route("/unsubscribe/<signature>", methods=["GET", "POST"])
@@ -364,7 +385,7 @@ def staff_responses(survey: str) -> str:
     version = request.args.get("version", "")
     status = request.args.get("status", "")
     low = request.args.get("low", "")
-    if version.isdigit():
+    if _digits(version) and len(version) <= 9:
         query = query.where(
             Response.version_id.in_([v.id for v in found.versions if v.number == int(version)])
         )
@@ -508,33 +529,23 @@ def staff_export(survey: str) -> HttpResponse:
 
 @staff_pages.route("/surveys/<survey>/edit", methods=["GET", "POST"], endpoint="survey_edit")
 @staff_required
-def staff_edit(survey: str) -> HttpResponse | str:
+def staff_edit(survey: str) -> HttpResponse:
     """The survey editor: titles and the questions as a table. Saving a survey that
     has answers makes a new version; the old answers keep theirs."""
     found = _survey(survey)
     form = CsrfForm()
     errors: dict[str, str] = {}
     current = found.current
-    questions = [
-        {
-            "key": q.key,
-            "type": q.type,
-            "area": q.area,
-            "dimension": q.dimension or "",
-            "weight": q.weight,
-            "required": q.required,
-            "page": q.page,
-            "text_en": q.text_en,
-            "text_es": q.text_es,
-            "options": json.dumps(q.options, ensure_ascii=False) if q.options else "",
-        }
-        for q in current.questions
-    ]
+    questions = _editor_rows(current)
     titles = {"title_en": current.title_en, "title_es": current.title_es}
+    base = _stamp(current)
+    status = 200
     if request.method == "POST":
         titles = {name: request.form.get(name, "") for name in titles}
+        count = request.form.get("count", "0")
+        count_ = min(int(count), MAX_QUESTIONS) if _digits(count) else 0
         questions = []
-        for index in range(int(request.form.get("count", "0") or 0) + 1):
+        for index in range(count_ + 1):
             prefix = f"q{index}-"
             if not request.form.get(prefix + "key", "").strip():
                 continue
@@ -556,6 +567,11 @@ def staff_edit(survey: str) -> HttpResponse | str:
             )
         if not form.validate_on_submit():
             errors["form"] = _("The form expired. Please send it again.")
+            status = 400
+        elif request.form.get("base") != base:
+            # Someone saved since this form was opened: saving it would undo their
+            # changes without anyone seeing. Show what is current instead.
+            return make_response(_stale_editor(found, form), 409)
         else:
             try:
                 parsed = []
@@ -574,17 +590,130 @@ def staff_edit(survey: str) -> HttpResponse | str:
                 session().commit()
             except ValidationError as error:
                 session().rollback()
-                errors = dict(error.fields)
+                found = _survey(survey)  # made again if it was made on first use here
+                base = _stamp(found.current)
+                errors = _editor_errors(error.fields, len(questions))
+                status = 400
             else:
                 flash(_("Saved as version %(number)s.", number=version.number))
                 return redirect(url_for("shopcare.staff.survey_edit", survey=found.key))
+    return make_response(_render_editor(found, form, titles, questions, errors, base=base), status)
+
+
+#: The most questions the editor reads from one form (a forged ``count`` reads no more).
+MAX_QUESTIONS = 200
+
+#: What the editor says next to a field the check refused, by the field's name.
+EDITOR_MESSAGES = {
+    "key": _l("Use letters, digits and _ only, different from the other questions' keys."),
+    "type": _l("Choose a type from the list."),
+    "area": _l("Choose an index area from the list."),
+    "dimension": _l("Choose a quality dimension from the list, or none."),
+    "weight": _l("A number from 0 to 100."),
+    "page": _l("A whole number from 1 to 20."),
+    "text_en": _l("Write the question, in up to 500 characters."),
+    "text_es": _l("Write the question, in up to 500 characters."),
+    "options": _l('A JSON list of options, each {"value", "en", "es"}; needed for choices.'),
+    "title_en": _l("Write a title, in up to 200 characters."),
+    "title_es": _l("Write a title, in up to 200 characters."),
+    "questions": _l("A survey needs at least one question."),
+}
+
+
+#: What a question's stamp covers: everything the editor changes.
+STAMPED: tuple[str, ...] = ("key", "type", "area", "dimension", "weight", "required", "page")
+STAMPED += ("text_en", "text_es", "options")
+
+
+def _stamp(version: Any) -> str:
+    """What the editor's form was opened on: the version's number and a digest of its
+    titles and questions (an unsent version is edited in place, so its number is not
+    enough; not its id, which differs each time a survey made on first use was not
+    kept)."""
+    content = json.dumps(
+        [
+            version.title_en,
+            version.title_es,
+            [{name: getattr(q, name) for name in STAMPED} for q in version.questions],
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return f"{version.number}-{hashlib.sha256(content.encode()).hexdigest()[:16]}"
+
+
+def _editor_errors(fields: dict[str, str], count: int) -> dict[str, str]:
+    """A check's ``{"questions[2].options[0].en": why}`` as ``{"q2-options": message}``
+    (the page shown again lists the kept questions in order, so row 2 is the third kept
+    question) in the staff's language."""
+    errors: dict[str, str] = {}
+    for name in fields:
+        match = re.fullmatch(r"questions\[(\d+)\]\.(\w+)(?:\[.*)?", name)
+        if match and int(match.group(1)) < count:
+            field = match.group(2)
+            errors[f"q{match.group(1)}-{field}"] = str(
+                EDITOR_MESSAGES.get(field, _l("Please check this field."))
+            )
+        else:
+            errors[name if name in ("title_en", "title_es") else "questions"] = str(
+                EDITOR_MESSAGES.get(name, EDITOR_MESSAGES["questions"])
+            )
+    return errors
+
+
+def _stale_editor(survey: Survey, form: CsrfForm) -> str:
+    """The editor showing the current version, saying why the edit was not saved."""
+    current = survey.current
+    return _render_editor(
+        survey,
+        form,
+        {"title_en": current.title_en, "title_es": current.title_es},
+        _editor_rows(current),
+        {
+            "form": _(
+                "Someone changed this survey since you opened it, so your edit was not"
+                " saved. Here is the survey as it is now: make your changes again."
+            )
+        },
+        base=_stamp(current),
+    )
+
+
+def _editor_rows(version: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": q.key,
+            "type": q.type,
+            "area": q.area,
+            "dimension": q.dimension or "",
+            "weight": q.weight,
+            "required": q.required,
+            "page": q.page,
+            "text_en": q.text_en,
+            "text_es": q.text_es,
+            "options": json.dumps(q.options, ensure_ascii=False) if q.options else "",
+        }
+        for q in version.questions
+    ]
+
+
+def _render_editor(
+    survey: Survey,
+    form: CsrfForm,
+    titles: dict[str, str],
+    questions: list[dict[str, Any]],
+    errors: dict[str, str],
+    *,
+    base: str,
+) -> str:
     return render_template(
         "shopcare/staff/surveys/edit.html",
-        survey=found,
+        survey=survey,
         form=form,
         titles=titles,
         questions=questions,
         errors=errors,
+        base=base,
         types=QUESTION_TYPES,
         type_labels=TYPE_LABELS,
         areas=AREAS,
@@ -618,10 +747,22 @@ def staff_audit() -> HttpResponse | str:
                 session().commit()
             except NotFound:
                 session().rollback()
+                survey = current_desk().audit_survey()  # made again if made here
                 errors["order"] = _("No order with this number.")
             except ValidationError as error:
                 session().rollback()
-                errors = dict(error.fields)
+                survey = current_desk().audit_survey()
+                kinds = {q.key: q.type for q in survey.current.questions}
+                errors = {
+                    name: str(
+                        _("Please write who did the audit.")
+                        if name == "auditor"
+                        else _("Please choose met or not met.")
+                        if kinds.get(name) == "check"
+                        else _answer_error("text", why)
+                    )
+                    for name, why in error.fields.items()
+                }
             else:
                 flash(_("The audit was recorded."))
                 return redirect(url_for("shopcare.staff.surveys"))

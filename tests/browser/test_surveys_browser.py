@@ -55,6 +55,14 @@ def test_click_9_in_the_mail_finish_and_it_is_counted(
         html = mail.get_body(("html",)).get_content()
         nine = re.search(r'href="([^"]+\?v=9)"', html).group(1).replace("&amp;", "&")
         assert nine.startswith(base)
+        # the mail's eleven choices fit a phone's width (no sideways scroll in the mail)
+        mail_view = browser.new_context(viewport=PHONE)
+        reader = mail_view.new_page()
+        reader.set_content(html)
+        no_sideways_scroll(reader)
+        ten = reader.get_by_role("link", name="10", exact=True).bounding_box()
+        assert ten is not None and ten["width"] >= 24 and ten["height"] >= 24  # a thumb's target
+        mail_view.close()
 
         page.goto(nine)
         expect(page.get_by_role("radio", name="9", exact=True).first).to_be_checked()

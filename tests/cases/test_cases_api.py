@@ -111,3 +111,14 @@ def test_a_shopper_session_sees_only_their_cases(care: Any, db: Any, client: Fla
     assert client.get(f"{API}/{mine.number}").status_code == 200
     # Staff actions need a key.
     assert client.post(f"{API}/{mine.number}/approve", json={}).status_code == 401
+
+
+def test_a_page_in_other_digits_is_a_bad_request(
+    care: Any, db: Any, client: FlaskClient, api_key: Any
+) -> None:
+    """``"²".isdigit()`` is true but ``int("²")`` raises: a 400 with its code, not a 500."""
+    reader = api_key("cases:read")
+    for odd in ("²", "①", "1²"):
+        reply = client.get(f"{API}?page={odd}", headers=reader)
+        assert reply.status_code == 400, odd
+        assert reply.get_json()["error"]["code"] == "bad_request"
