@@ -13,7 +13,7 @@ from shopcare.core.db import session
 from shopcare.feedback.models import Ticket
 from shopcare.insights import stats
 from shopcare.insights.periods import Period
-from shopcare.insights.sql import seconds_between
+from shopcare.insights.sql import dialect, nearest_rank, seconds_between
 
 
 def _in(period: Period) -> Any:
@@ -39,6 +39,17 @@ def times(period: Period, done: Any) -> dict[str, Any]:
     """Hours from opening to ``done`` (a Ticket column) for tickets opened in the period
     that have it: ``{"n", "median_hours", "p90_hours"}`` (nearest rank, calendar hours)."""
     hours = seconds_between(Ticket.created_at, done) / 3600.0
+    if dialect() == "postgresql":
+        n, median, p90 = (
+            session()
+            .execute(
+                select(func.count(), nearest_rank(50, hours), nearest_rank(90, hours)).where(
+                    _in(period), done.is_not(None)
+                )
+            )
+            .one()
+        )
+        return _times(n, median, p90)
     ranked = (
         select(
             hours.label("hours"),
@@ -55,6 +66,10 @@ def times(period: Period, done: Any) -> dict[str, Any]:
     n, median, p90 = (
         session().execute(select(func.count(), nearest(50), nearest(90)).select_from(ranked)).one()
     )
+    return _times(n, median, p90)
+
+
+def _times(n: Any, median: Any, p90: Any) -> dict[str, Any]:
     return {
         "n": int(n),
         "median_hours": None if median is None else round(float(median), 1),
@@ -68,21 +83,9 @@ def sla(period: Period, done: Any, due: Any, now: datetime) -> stats.SlaShare:
     Tickets without a target, and those not done whose due time is still ahead, are not
     in the denominator."""
     met, breached, overdue = (
-        session()
-        .execute(
-            select(
-                func.sum(
-                    case((and_(due.is_not(None), done.is_not(None), done <= due), 1), else_=0)
-                ),
-                func.sum(case((and_(due.is_not(None), done.is_not(None), done > due), 1), else_=0)),
-                func.sum(case((and_(due.is_not(None), done.is_(None), due < now), 1), else_=0)),
-            ).where(_in(period))
-        )
-        .one()
+        session().execute(select(*_sla_sums(done, due, now)).where(_in(period))).one()
     )
-    return stats.sla_share(
-        met=int(met or 0), breached=int(breached or 0), overdue=int(overdue or 0)
-    )
+    return _sla(met, breached, overdue)
 
 
 def handling(period: Period, minimum: int) -> tuple[stats.Figure, dict[int, int]]:
@@ -100,3 +103,64 @@ def handling(period: Period, minimum: int) -> tuple[stats.Figure, dict[int, int]
     counts = {value: 0 for value in range(1, 6)}
     counts.update({int(v or 0): int(n) for v, n in rows})
     return stats.wilson(counts[4] + counts[5], sum(counts.values()), minimum=minimum), counts
+
+
+def figures(period: Period, now: datetime, minimum: int) -> dict[str, Any]:
+    """Everything :meth:`Insights.complaints` reports for one period: on PostgreSQL in
+    two statements (the volume, then every other figure as filtered aggregates over one
+    scan of the period's tickets), on SQLite one statement per figure."""
+    if dialect() != "postgresql":
+        handled, spread = handling(period, minimum)
+        return {
+            "volume": volume(period),
+            "first_response": times(period, Ticket.first_response_at),
+            "resolution": times(period, Ticket.resolved_at),
+            "first_response_sla": sla(
+                period, Ticket.first_response_at, Ticket.first_response_due_at, now
+            ),
+            "resolution_sla": sla(period, Ticket.resolved_at, Ticket.resolution_due_at, now),
+            "handling": handled,
+            "handling_distribution": spread,
+        }
+    measures: list[Any] = []
+    for done in (Ticket.first_response_at, Ticket.resolved_at):
+        hours = seconds_between(Ticket.created_at, done) / 3600.0
+        has = done.is_not(None)
+        measures += [
+            func.count(done),
+            nearest_rank(50, hours).filter(has),
+            nearest_rank(90, hours).filter(has),
+        ]
+    for done, due in (
+        (Ticket.first_response_at, Ticket.first_response_due_at),
+        (Ticket.resolved_at, Ticket.resolution_due_at),
+    ):
+        measures += _sla_sums(done, due, now)
+    score = Ticket.satisfaction_score
+    measures += [func.count().filter(score == value) for value in range(1, 6)]
+    row = session().execute(select(*measures).where(_in(period))).one()
+    counts = {value: int(row[12 + value - 1] or 0) for value in range(1, 6)}
+    return {
+        "volume": volume(period),
+        "first_response": _times(*row[0:3]),
+        "resolution": _times(*row[3:6]),
+        "first_response_sla": _sla(*row[6:9]),
+        "resolution_sla": _sla(*row[9:12]),
+        "handling": stats.wilson(counts[4] + counts[5], sum(counts.values()), minimum=minimum),
+        "handling_distribution": counts,
+    }
+
+
+def _sla_sums(done: Any, due: Any, now: datetime) -> list[Any]:
+    """Tickets that met the target, closed late, and are open past it (see :func:`sla`)."""
+    return [
+        func.sum(case((and_(due.is_not(None), done.is_not(None), done <= due), 1), else_=0)),
+        func.sum(case((and_(due.is_not(None), done.is_not(None), done > due), 1), else_=0)),
+        func.sum(case((and_(due.is_not(None), done.is_(None), due < now), 1), else_=0)),
+    ]
+
+
+def _sla(met: Any, breached: Any, overdue: Any) -> stats.SlaShare:
+    return stats.sla_share(
+        met=int(met or 0), breached=int(breached or 0), overdue=int(overdue or 0)
+    )

@@ -17,6 +17,7 @@ from shopcare.core.i18n import _l
 from shopcare.insights import stats
 from shopcare.insights.answers import Summary
 from shopcare.insights.periods import Period
+from shopcare.insights.sql import roomy_sorts
 from shopcare.insights.services import SEGMENTS, Insights, ReturnsSummary
 from shopcare.insights.stats import Figure
 
@@ -583,6 +584,7 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
     {"current", "previous", "change"}}, "refunded": {"current": {currency: str},
     "previous": …}, "tables": [Table.as_dict()]}``."""
     previous = period.previous()
+    roomy_sorts()
     tickets, tickets_before = insights.complaints(period), insights.complaints(previous)
     answers = summary(insights, period)
     returned = insights.returns_summary(period, grain)

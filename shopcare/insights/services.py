@@ -24,7 +24,14 @@ from shopcare.core.i18n import shop_zone
 from shopcare.feedback.models import Ticket
 from shopcare.insights import answers, complaints, customers, stats
 from shopcare.insights.periods import Bucket, Period
-from shopcare.insights.sql import bucket_index, days_between, seconds_between
+from shopcare.insights.sql import (
+    bucket_index,
+    days_between,
+    dialect,
+    nearest_rank,
+    roomy_sorts,
+    seconds_between,
+)
 from shopcare.insights.stats import Figure
 from shopcare.orders.models import Order, OrderLine, minor_to_decimal
 from shopcare.surveys.models import Answer, Response
@@ -259,6 +266,7 @@ class Insights:
         """The return figures of ``period`` and of its comparison period in one grouped
         pass (see :class:`ReturnsSummary`): what the dashboard shows, equal to
         :meth:`return_rate` for each ``by``."""
+        roomy_sorts()
         return ReturnsSummary(self, period, grain)
 
     def top_returned(
@@ -331,44 +339,22 @@ class Insights:
         latest day), "with_estimate", "transit_p50_hours", "transit_p90_hours"}]``.
 
         Transit is shipped → delivered; percentiles are nearest-rank (the value at rank
-        ⌈p·n⌉), computed with window functions.
+        ⌈p·n⌉): ``percentile_disc`` on PostgreSQL, window functions on SQLite.
         """
         period = self.period(start, end)
         transit = seconds_between(Shipment.shipped_at, Shipment.delivered_at) / 3600.0
         in_period = and_(
             Shipment.delivered_at >= period.start_utc, Shipment.delivered_at < period.end_utc
         )
-        ranked = (
-            select(
-                Shipment.carrier.label("carrier"),
-                transit.label("hours"),
-                func.row_number()
-                .over(partition_by=Shipment.carrier, order_by=transit)
-                .label("rank"),
-                func.count().over(partition_by=Shipment.carrier).label("n"),
-            )
-            .where(in_period)
-            .subquery()
-        )
-
-        def nearest(p: float) -> Any:
-            # ⌈p·n⌉ without CEIL (SQLite lacks it before 3.35): n·p rounded up with integers
-            wanted = (ranked.c.n * int(p * 100) + 99) // 100
-            return func.max(case((ranked.c.rank == wanted, ranked.c.hours)))
-
-        percentiles = dict(
-            (c, (p50, p90))
-            for c, p50, p90 in session()
-            .execute(
-                select(ranked.c.carrier, nearest(0.5), nearest(0.9)).group_by(ranked.c.carrier)
-            )
-            .all()
-        )
+        postgres = dialect() == "postgresql"
+        percentiles = {} if postgres else self._transit_percentiles(transit, in_period)
         has_estimate = Shipment.estimated_latest.is_not(None)
+        ranks = [nearest_rank(50, transit), nearest_rank(90, transit)] if postgres else []
         rows = (
             session()
             .execute(
                 select(
+                    *ranks,
                     Shipment.carrier,
                     func.count(),
                     func.sum(case((has_estimate, 1), else_=0)),
@@ -391,8 +377,9 @@ class Insights:
             .all()
         )
         result = []
-        for carrier, delivered, with_estimate, on_time in rows:
-            p50, p90 = percentiles.get(carrier, (None, None))
+        for row in rows:
+            carrier, delivered, with_estimate, on_time = row[len(ranks) :]
+            p50, p90 = row[:2] if postgres else percentiles.get(carrier, (None, None))
             result.append(
                 {
                     "carrier": carrier,
@@ -404,6 +391,37 @@ class Insights:
                 }
             )
         return result
+
+    @staticmethod
+    def _transit_percentiles(transit: Any, in_period: Any) -> dict[str, tuple[Any, Any]]:
+        """``{carrier: (p50, p90)}`` of transit hours, nearest rank, with window
+        functions (SQLite; PostgreSQL takes them in the same pass as the counts)."""
+        ranked = (
+            select(
+                Shipment.carrier.label("carrier"),
+                transit.label("hours"),
+                func.row_number()
+                .over(partition_by=Shipment.carrier, order_by=transit)
+                .label("rank"),
+                func.count().over(partition_by=Shipment.carrier).label("n"),
+            )
+            .where(in_period)
+            .subquery()
+        )
+
+        def nearest(p: float) -> Any:
+            # ⌈p·n⌉ without CEIL (SQLite lacks it before 3.35): n·p rounded up with integers
+            wanted = (ranked.c.n * int(p * 100) + 99) // 100
+            return func.max(case((ranked.c.rank == wanted, ranked.c.hours)))
+
+        return {
+            c: (p50, p90)
+            for c, p50, p90 in session()
+            .execute(
+                select(ranked.c.carrier, nearest(0.5), nearest(0.9)).group_by(ranked.c.carrier)
+            )
+            .all()
+        }
 
     # -- customers ------------------------------------------------------------------
 
@@ -472,6 +490,7 @@ class Insights:
             "days_since", "cases", "return_reasons" (list), "spent_minor"}]``.
         """
         now = now or datetime.now(UTC)
+        roomy_sorts()
         factor = float(setting("SHOPCARE_INSIGHTS_LOST_FACTOR"))
         single = float(setting("SHOPCARE_INSIGHTS_LOST_SINGLE_FACTOR"))
         facts = None if live else customers.facts()
@@ -741,6 +760,7 @@ class Insights:
         same figures.
         """
         period = self.period(start, end)
+        roomy_sorts()
         rfm = self._rfm(period, None if live else customers.facts())
         rows = (
             session()
@@ -794,6 +814,7 @@ class Insights:
         any, else (or with ``live``) from the orders and answers: the same figures.
         """
         period = self.period(start, end)
+        roomy_sorts()
         facts = None if live else customers.facts()
         if facts is None:
             orders, promoters = self._ladder_live(period)
@@ -998,21 +1019,7 @@ class Insights:
         (share of 4-5 on 1-5), "handling_distribution": {1..5: n}}``. Times are calendar
         hours from opening; an SLA share counts only tickets with that target."""
         period = self.period(start, end)
-        now = now or datetime.now(UTC)
-        handling, spread = complaints.handling(period, self.minimum())
-        return {
-            "volume": complaints.volume(period),
-            "first_response": complaints.times(period, Ticket.first_response_at),
-            "resolution": complaints.times(period, Ticket.resolved_at),
-            "first_response_sla": complaints.sla(
-                period, Ticket.first_response_at, Ticket.first_response_due_at, now
-            ),
-            "resolution_sla": complaints.sla(
-                period, Ticket.resolved_at, Ticket.resolution_due_at, now
-            ),
-            "handling": handling,
-            "handling_distribution": spread,
-        }
+        return complaints.figures(period, now or datetime.now(UTC), self.minimum())
 
     # -- one product ----------------------------------------------------------------
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, literal
+from sqlalchemy import Float, case, cast, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from shopcare.core.db import session
@@ -16,6 +17,34 @@ from shopcare.insights.periods import Bucket
 def dialect() -> str:
     """``"sqlite"`` or ``"postgresql"``: the current app's database."""
     return str(session().get_bind().dialect.name)
+
+
+#: What ``SHOPCARE_INSIGHTS_WORK_MEM`` may say: a PostgreSQL memory amount.
+_MEMORY = re.compile(r"[1-9][0-9]{0,6}(kB|MB|GB)")
+
+
+def roomy_sorts() -> None:
+    """On PostgreSQL, give the current transaction's sorts and hashes
+    ``SHOPCARE_INSIGHTS_WORK_MEM`` of memory each (``set_config('work_mem', …, true)``,
+    i.e. ``SET LOCAL``: it ends with the transaction). The dashboard sorts tens of
+    thousands of customers and order lines (quintiles, percentiles, grouped joins); with
+    the server's default 4 MB those sorts spill to disk. A no-op on SQLite or when the
+    setting is ``None``.
+
+    :raises ConfigError: when the setting is not an amount such as ``"64MB"``.
+    """
+    from shopcare.core.config import setting
+    from shopcare.core.errors import ConfigError
+
+    amount = setting("SHOPCARE_INSIGHTS_WORK_MEM")
+    if amount is None or dialect() != "postgresql":
+        return
+    if not isinstance(amount, str) or not _MEMORY.fullmatch(amount):
+        raise ConfigError(
+            f"SHOPCARE_INSIGHTS_WORK_MEM must be an amount such as '64MB' (kB, MB or GB), "
+            f"not {amount!r}"
+        )
+    session().execute(select(func.set_config("work_mem", amount, True)))
 
 
 def _naive(moment: datetime) -> str:
@@ -32,6 +61,17 @@ def seconds_between(earlier: Any, later: Any) -> ColumnElement[float]:
     if isinstance(later, datetime):
         later = literal(_naive(later))
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def nearest_rank(percent: int, value: Any) -> Any:
+    """PostgreSQL's aggregate for the nearest-rank ``percent`` percentile of ``value``
+    (the value at rank ⌈p·n⌉ in ascending order): ``percentile_disc`` is "the first
+    value whose position in the ordering equals or exceeds the fraction", which is that
+    rank. (PostgreSQL takes ⌈p·n⌉ in floating point; for p = 0.5 and 0.9 the product is
+    exact wherever p·n is a whole number, since 0.9's error is far below the spacing of
+    doubles near 0.9·n.) Only on PostgreSQL: SQLite has no ordered-set aggregate, and
+    callers rank with window functions there."""
+    return func.percentile_disc(percent / 100.0).within_group(value)
 
 
 def days_between(earlier: Any, later: Any) -> ColumnElement[float]:

@@ -166,6 +166,40 @@ def test_deliveries_on_time_and_transit_percentiles(care: Any) -> None:
     assert (ups["delivered"], ups["on_time"].value, ups["transit_p50_hours"]) == (1, 100.0, 72.0)
 
 
+def test_transit_percentiles_are_nearest_ranks_at_exact_ranks(care: Any) -> None:
+    """70 dhl parcels with transits of 1, 2, …, 70 hours (given newest first): p90 is
+    rank ceil(0.9 · 70) = 63 exactly -> 63 h (not the mean of two, not rank 64); p50
+    rank 35 -> 35 h."""
+    from datetime import timedelta
+
+    a = order(care, "A", [("MUG-1", 1, "10.00")], delivered=utc(2026, 3, 7))
+    for hours in range(70, 0, -1):
+        shipment(a, "dhl", utc(2026, 3, 1), utc(2026, 3, 1) + timedelta(hours=hours))
+    (dhl,) = care.insights.deliveries(*MARCH)
+    assert (dhl["delivered"], dhl["transit_p50_hours"], dhl["transit_p90_hours"]) == (
+        70,
+        35.0,
+        63.0,
+    )
+
+
+def test_complaint_times_are_nearest_ranks_at_exact_ranks(care: Any) -> None:
+    """70 tickets first answered after 1, 2, …, 70 hours: p90 rank 63 -> 63 h."""
+    from datetime import timedelta
+
+    from tests.insights.test_insights_answers import ticket
+
+    opened = madrid(2026, 3, 10, 9)
+    for hours in range(1, 71):
+        ticket(
+            subject=f"late {hours}",
+            created_at=opened,
+            first_response_at=opened + timedelta(hours=hours),
+        )
+    found = care.insights.complaints(*MARCH)
+    assert found["first_response"] == {"n": 70, "median_hours": 35.0, "p90_hours": 63.0}
+
+
 def test_lost_customers(care: Any) -> None:
     """now = 1 June 2026. ann: 1, 11, 21 Jan (gaps 10, 10: usual 10, lost after 20 days;
     131 days since) -> lost. bob: 1 Jan, 1 May, 25 May (gaps 120, 24: usual 72, lost
@@ -286,3 +320,32 @@ def test_dashboard_return_figures_equal_the_public_api(
     product = {t["key"]: t for t in march["tables"]}["returns_by_product"]["rows"]
     assert [(row["key"], row["delivered"], row["returned"]) for row in product] == [("MUG-1", 5, 4)]
     assert march["headlines"]["return_rate"]["current"]["n"] == 11
+
+
+def test_dashboard_sorts_get_room_for_the_transaction_only(
+    app: Any, care: Any, is_postgres: bool
+) -> None:
+    """``SHOPCARE_INSIGHTS_WORK_MEM`` is PostgreSQL's ``work_mem`` for the dashboard's
+    transaction (``SET LOCAL``): set while it runs, gone after it; a value that is not an
+    amount is a configuration error, never SQL."""
+    from sqlalchemy import text
+
+    from shopcare.core.db import session
+    from shopcare.core.errors import ConfigError
+    from shopcare.insights.sql import roomy_sorts
+
+    if not is_postgres:
+        roomy_sorts()  # nothing to set on SQLite, and nothing fails
+        return
+    server = session().execute(text("SHOW work_mem")).scalar()
+    session().commit()
+    care.insights.segments(*MARCH)
+    assert session().execute(text("SHOW work_mem")).scalar() == "64MB"
+    session().rollback()
+    assert session().execute(text("SHOW work_mem")).scalar() == server
+    app.config["SHOPCARE_INSIGHTS_WORK_MEM"] = "64MB'; DROP TABLE shopcare_orders; --"
+    with pytest.raises(ConfigError, match="SHOPCARE_INSIGHTS_WORK_MEM"):
+        roomy_sorts()
+    app.config["SHOPCARE_INSIGHTS_WORK_MEM"] = None
+    roomy_sorts()
+    assert session().execute(text("SHOW work_mem")).scalar() == server

@@ -101,11 +101,38 @@ def test_nps_refuses_counts_that_do_not_add_up() -> None:
     ("df", "quantile"),
     # Student's t, two-sided 95 % (the 0.975 quantile), as printed in every table
     # (e.g. NIST/SEMATECH e-Handbook of Statistical Methods, table 1.3.6.7.2).
-    [(1, 12.706), (2, 4.303), (9, 2.262), (29, 2.045), (100, 1.984)],
+    [
+        (1, 12.706),
+        (2, 4.303),
+        (3, 3.182),
+        (4, 2.776),
+        (5, 2.571),
+        (9, 2.262),
+        (29, 2.045),
+        (100, 1.984),
+    ],
 )
 def test_t_quantile_matches_the_printed_table(df: int, quantile: float) -> None:
     assert round(stats.t_quantile(0.975, df), 3) == quantile
     assert stats.t_quantile(0.025, df) == pytest.approx(-stats.t_quantile(0.975, df))
+
+
+@pytest.mark.parametrize("df", [3, 7, 30, 250, 4_000, 99_999])
+@pytest.mark.parametrize("p", [0.6, 0.9, 0.975, 0.999])
+def test_t_quantile_inverts_the_distribution_function(df: int, p: float) -> None:
+    """Newton's method from the Cornish-Fisher start lands where the distribution
+    function gives ``p`` back, from a few degrees of freedom to a big dashboard's."""
+    assert stats.t_cdf(stats.t_quantile(p, df), df) == pytest.approx(p, abs=1e-10)
+
+
+def test_t_quantile_tends_to_the_normal_quantile() -> None:
+    assert stats.t_quantile(0.975, 10**7) == pytest.approx(stats.Z95, abs=1e-6)
+
+
+@pytest.mark.parametrize(("p", "df"), [(0.0, 5), (1.0, 5), (0.5, 0), (0.5, -1)])
+def test_t_quantile_refuses_what_has_no_quantile(p: float, df: float) -> None:
+    with pytest.raises(ValueError):
+        stats.t_quantile(p, df)
 
 
 def test_ces_mean_with_t_interval_by_hand() -> None:
