@@ -17,8 +17,8 @@ from shopcare.core.i18n import _l
 from shopcare.insights import stats
 from shopcare.insights.answers import Summary
 from shopcare.insights.periods import Period
-from shopcare.insights.sql import roomy_sorts
 from shopcare.insights.services import SEGMENTS, Insights, ReturnsSummary
+from shopcare.insights.sql import roomy_sorts
 from shopcare.insights.stats import Figure
 
 
