@@ -321,6 +321,13 @@ def generate(url: str, scale: float, seed: int) -> dict[str, int]:
         done = rollup.refresh()
         db.session.commit()
         print(f"{done} in {time.perf_counter() - began:.1f} s", file=sys.stderr)
+        # … the delivered units (the same task: shopcare.insights.units)
+        from shopcare.insights import units
+
+        began = time.perf_counter()
+        done_units = units.refresh()
+        db.session.commit()
+        print(f"{done_units} in {time.perf_counter() - began:.1f} s", file=sys.stderr)
         # … and then the customer facts (the same task: shopcare.insights.customers)
         from shopcare.insights import customers
 

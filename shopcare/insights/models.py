@@ -1,7 +1,7 @@
-"""The insights' own tables: a daily rollup of the survey answers, the per-customer
-facts of the orders and NPS answers, and their watermarks.
+"""The insights' own tables: daily rollups of the survey answers and of the delivered
+units, the per-customer facts of the orders and NPS answers, and their watermarks.
 
-The rollup holds counts and sums only (no answer text, no e-mail, no order): nothing in
+The rollups hold counts and sums only (no answer text, no e-mail, no order): nothing in
 it is personal data. The customer facts are keyed by the customer's e-mail (lower-cased),
 so ``shopcare.insights.privacy`` exports them and, on an erasure, replaces the key by
 the erasure's alias, as the orders' own e-mail is replaced (README "Insights").
@@ -51,6 +51,18 @@ class DailyAnswers(Base):
             name="uq_shopcare_insights_daily_answers_group",
         ),
     )
+
+
+class DailyUnits(Base):
+    """The units of the order lines of the orders delivered on one shop-local ``day``, per
+    product ``category`` (``""`` without one): the return rate's denominator
+    (``shopcare.insights.units``)."""
+
+    __tablename__ = "shopcare_insights_daily_units"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(100), primary_key=True)
+    units: Mapped[int] = mapped_column(BigInteger)
 
 
 class Rollup(Base):

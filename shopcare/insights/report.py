@@ -146,7 +146,9 @@ def returns_by(
     if found is None:
         rates = insights.return_rate(period, by=by)
     elif by == "reason":
-        rates = insights._return_rate_by_reason(period, delivered=found.units()[0])
+        rates = found.reasons()
+    elif by == "product" and limit:
+        rates = found.top(limit)
     else:
         rates = found.by(by)
     rows = [

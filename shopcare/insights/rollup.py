@@ -228,10 +228,12 @@ def refresh(*, now: datetime | None = None, full: bool = False) -> Report:
 
 def refresh_task() -> None:
     """The periodic task ``insights.rollup`` (the worker commits): the answers' daily
-    rollup, then the customer facts (``shopcare.insights.customers``)."""
-    from shopcare.insights import customers
+    rollup, the delivered units' (``shopcare.insights.units``), then the customer facts
+    (``shopcare.insights.customers``)."""
+    from shopcare.insights import customers, units
 
     refresh()
+    units.refresh()
     customers.refresh()
 
 
@@ -240,14 +242,17 @@ insights_group = AppGroup("insights", help="The satisfaction dashboard.")
 
 @insights_group.command("rebuild")
 def rebuild_command() -> None:
-    """Rebuild the daily rollup of the survey answers and the customer facts from
-    scratch (after changing SHOPCARE_DEFAULT_TIMEZONE; the worker also does it when it
-    sees the change)."""
-    from shopcare.insights import customers
+    """Rebuild the daily rollups of the survey answers and of the delivered units and
+    the customer facts from scratch (after changing SHOPCARE_DEFAULT_TIMEZONE; the
+    worker also does it when it sees the change)."""
+    from shopcare.insights import customers, units
 
     report = refresh(full=True)
     session().commit()
     click.echo(str(report))
+    delivered = units.refresh(full=True)
+    session().commit()
+    click.echo(str(delivered))
     facts = customers.refresh(full=True)
     session().commit()
     click.echo(str(facts))

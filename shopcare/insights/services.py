@@ -89,15 +89,16 @@ class Insights:
         return Period(start, end, shop_zone())
 
     def refresh_rollup(self, *, now: datetime | None = None, full: bool = False) -> Any:
-        """Bring the answers' daily rollup up to the day before today and the customer
-        facts up to the orders and answers as they are (what the worker's
+        """Bring the daily rollups (answers, delivered units) up to the day before today
+        and the customer facts up to the orders and answers as they are (what the worker's
         ``insights.rollup`` task does; ``full`` rebuilds both). The caller commits.
         Returns the rollup's report (``rebuilt``: why everything was redone, or ``""``;
-        ``days``, ``rows``). See ``shopcare.insights.rollup`` and
-        ``shopcare.insights.customers``."""
-        from shopcare.insights import rollup
+        ``days``, ``rows``). See ``shopcare.insights.rollup``, ``shopcare.insights.units``
+        and ``shopcare.insights.customers``."""
+        from shopcare.insights import rollup, units
 
         report = rollup.refresh(now=now, full=full)
+        units.refresh(now=now, full=full)
         customers.refresh(full=full)
         return report
 
@@ -1102,54 +1103,59 @@ class Insights:
 
 
 class ReturnsSummary:
-    """The return figures of a period and its comparison period from one grouped pass
-    over the order lines delivered in either (with their returned units): delivered and
-    returned units per bucket (the whole comparison period, then each week or month of
-    the period), product and category. The dashboard's return rate of both periods, its
-    trend and its tables by product and category are added up from those rows, which
-    gives what :meth:`Insights.return_rate` gives for each, in one query instead of
-    five."""
+    """The return figures of a period and its comparison period, as the dashboard shows
+    them: the delivered units per bucket (the whole comparison period, then each week or
+    month of the period) and category from the daily rollup
+    (``shopcare.insights.units``; today live), and the returned units live, in one grouped
+    pass over the case lines of returns and withdrawals with their order lines and
+    orders. The return rate of both periods, its trend, its categories, its reasons and
+    the most returned products are added up from those rows; each equals what
+    :meth:`Insights.return_rate` gives for the same ``by``."""
 
     def __init__(self, insights: Insights, current: Period, grain: str) -> None:
+        from shopcare.insights import units
+
         previous = current.previous()
+        self.insights = insights
         self.current = current
         self.buckets = current.buckets(grain)
         whole = Bucket(previous.start, previous.end, previous.start_utc, previous.end_utc)
-        returned = insights._returned_units()
-        index = bucket_index(Order.delivered_at, [whole, *self.buckets]).label("bucket")
+        every = [whole, *self.buckets]
+        self.delivered = units.delivered(every)
+        index = bucket_index(Order.delivered_at, every).label("bucket")
         category = func.coalesce(OrderLine.category, "")
-        self.rows = (
-            session()
+        reason = func.coalesce(Case.reason, Case.kind)
+        self.returned = [
+            (int(i), sku, group, why, int(quantity or 0))
+            for i, sku, group, why, quantity in session()
             .execute(
-                select(
-                    index,
-                    OrderLine.sku,
-                    func.max(OrderLine.name),
-                    category,
-                    func.sum(OrderLine.quantity),
-                    func.coalesce(func.sum(returned.c.returned), 0),
-                )
-                .select_from(OrderLine)
+                select(index, OrderLine.sku, category, reason, func.sum(CaseLine.quantity))
+                .select_from(CaseLine)
+                .join(Case, Case.id == CaseLine.case_id)
+                .join(OrderLine, OrderLine.id == CaseLine.order_line_id)
                 .join(Order, Order.id == OrderLine.order_id)
-                .outerjoin(returned, returned.c.order_line_id == OrderLine.id)
                 .where(
+                    Case.kind.in_(RETURN_KINDS),
+                    Case.status.in_(COUNTING),
                     Order.delivered_at >= previous.start_utc,
                     Order.delivered_at < current.end_utc,
                 )
-                .group_by(index, OrderLine.sku, category)
+                .group_by(index, OrderLine.sku, category, reason)
             )
             .all()
-        )
+            if i is not None
+        ]
 
-    def _side(self, which: str) -> list[Any]:
-        if which == "previous":
-            return [row for row in self.rows if row[0] is not None and int(row[0]) == 0]
-        return [row for row in self.rows if row[0] is not None and int(row[0]) > 0]
+    @staticmethod
+    def _on(which: str, bucket: int) -> bool:
+        return bucket == 0 if which == "previous" else bucket > 0
 
     def units(self, which: str = "current") -> tuple[int, int]:
         """``(delivered, returned)`` units of the period (or ``"previous"``)."""
-        rows = self._side(which)
-        return sum(int(row[4]) for row in rows), sum(int(row[5]) for row in rows)
+        return (
+            sum(n for (i, _), n in self.delivered.items() if self._on(which, i)),
+            sum(row[4] for row in self.returned if self._on(which, row[0])),
+        )
 
     def total(self, which: str = "current") -> Figure:
         """As ``return_rate(period)``."""
@@ -1158,16 +1164,17 @@ class ReturnsSummary:
 
     def trend(self) -> list[tuple[Any, Figure]]:
         """As ``return_rate(period, by=grain)``."""
-        found: dict[int, list[int]] = {}
-        for row in self._side("current"):
-            sums = found.setdefault(int(row[0]) - 1, [0, 0])
-            sums[0] += int(row[4])
-            sums[1] += int(row[5])
+        delivered: dict[int, int] = {}
+        for (i, _), n in self.delivered.items():
+            delivered[i] = delivered.get(i, 0) + n
+        back: dict[int, int] = {}
+        for row in self.returned:
+            back[row[0]] = back.get(row[0], 0) + row[4]
         return [
             (
                 bucket,
-                stats.wilson(found[i][1], found[i][0], minimum=1)
-                if i in found
+                stats.wilson(back.get(i + 1, 0), delivered[i + 1], minimum=1)
+                if delivered.get(i + 1)
                 else Figure(None, 0),
             )
             for i, bucket in enumerate(self.buckets)
@@ -1175,19 +1182,79 @@ class ReturnsSummary:
 
     def by(self, by: str) -> list[ProductRate]:
         """As ``return_rate(period, by="product" | "category")``: most returned first,
-        then by key."""
-        groups: dict[str, list[Any]] = {}
-        for _, sku, name, category, delivered, back in self._side("current"):
-            key = sku if by == "product" else category
-            label = name if by == "product" else category
-            found = groups.setdefault(key, [label, 0, 0])
-            found[0] = max(found[0], label)
-            found[1] += int(delivered)
-            found[2] += int(back)
-        ordered = sorted(groups.items(), key=lambda item: (-item[1][2], item[0]))
+        then by key. By product, every product delivered in the period is read live (the
+        dashboard asks only for :meth:`top`)."""
+        if by == "product":
+            return self.insights._return_rate_by_line(self.current, "product")
+        delivered: dict[str, int] = {}
+        for (i, category), n in self.delivered.items():
+            if i > 0:
+                delivered[category] = delivered.get(category, 0) + n
+        back: dict[str, int] = {}
+        for i, _, category, _, n in self.returned:
+            if i > 0:
+                back[category] = back.get(category, 0) + n
+        ordered = sorted(delivered, key=lambda key: (-back.get(key, 0), key))
         return [
-            ProductRate(key, name, d, r, stats.wilson(r, d, minimum=1))
-            for key, (name, d, r) in ordered
+            ProductRate(
+                key,
+                key,
+                delivered[key],
+                back.get(key, 0),
+                stats.wilson(back.get(key, 0), delivered[key], minimum=1),
+            )
+            for key in ordered
+        ]
+
+    def top(self, limit: int) -> list[ProductRate]:
+        """The ``limit`` products with the most units asked back in the period, most
+        first (then by SKU), with their delivered units and rate (products with none
+        asked back are left out): as :meth:`Insights.top_returned`."""
+        back: dict[str, int] = {}
+        for i, sku, _, _, n in self.returned:
+            if i > 0:
+                back[sku] = back.get(sku, 0) + n
+        chosen = sorted((sku for sku, n in back.items() if n), key=lambda s: (-back[s], s))
+        chosen = chosen[:limit]
+        if not chosen:
+            return []
+        delivered = {
+            sku: (name, int(n or 0))
+            for sku, name, n in session()
+            .execute(
+                select(OrderLine.sku, func.max(OrderLine.name), func.sum(OrderLine.quantity))
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(
+                    OrderLine.sku.in_(chosen),
+                    Order.delivered_at >= self.current.start_utc,
+                    Order.delivered_at < self.current.end_utc,
+                )
+                .group_by(OrderLine.sku)
+            )
+            .all()
+        }
+        return [
+            ProductRate(
+                sku,
+                delivered[sku][0],
+                delivered[sku][1],
+                back[sku],
+                stats.wilson(back[sku], delivered[sku][1], minimum=1),
+            )
+            for sku in chosen
+        ]
+
+    def reasons(self) -> list[ProductRate]:
+        """As ``return_rate(period, by="reason")``: each reason's units over all units
+        delivered in the period, most first, then by reason."""
+        delivered, _ = self.units()
+        back: dict[str, int] = {}
+        for i, _, _, reason, n in self.returned:
+            if i > 0:
+                back[reason] = back.get(reason, 0) + n
+        return [
+            ProductRate(key, key, delivered, n, stats.wilson(n, delivered, minimum=1))
+            for key, n in sorted(back.items(), key=lambda item: (-item[1], item[0]))
         ]
 
 

@@ -294,13 +294,18 @@ def test_loyalty_ladder_and_flows(care: Any, customers: None) -> None:
     ]
 
 
+@pytest.mark.parametrize("rolled", [False, True], ids=["live", "rolled-up"])
 @pytest.mark.parametrize("grain", ["week", "month"])
 def test_dashboard_return_figures_equal_the_public_api(
-    care: Any, returns: None, grain: str
+    care: Any, returns: None, grain: str, rolled: bool
 ) -> None:
-    """The dashboard adds its return figures of both periods up from one grouped pass
-    (``ReturnsSummary``); they must be what ``return_rate`` gives for each ``by``."""
-    from shopcare.insights import report
+    """The dashboard adds its return figures of both periods up from the delivered-units
+    rollup and one grouped pass over the returned units (``ReturnsSummary``); they must
+    be what ``return_rate`` gives for each ``by``, with the rollup built or not."""
+    from shopcare.insights import report, units
+
+    if rolled:
+        assert units.refresh().days == 3
 
     for start, end in (MARCH, (date(2026, 4, 1), date(2026, 5, 1))):
         period = care.insights.period(start, end)
@@ -320,6 +325,62 @@ def test_dashboard_return_figures_equal_the_public_api(
     product = {t["key"]: t for t in march["tables"]}["returns_by_product"]["rows"]
     assert [(row["key"], row["delivered"], row["returned"]) for row in product] == [("MUG-1", 5, 4)]
     assert march["headlines"]["return_rate"]["current"]["n"] == 11
+
+
+def test_delivered_units_rollup_follows_every_change(app: Any, care: Any, returns: None) -> None:
+    """By hand (Madrid days): 5 March kitchen 3 (MUG-1) and no category 1 (TEA-9);
+    20 March kitchen 2, clothes 5; 10 April clothes 5. A run with nothing changed writes
+    nothing; an order whose delivery moves to 12 April changes two days; an order line's
+    quantity changed changes its day; another zone is read live until the next run
+    rebuilds."""
+    from datetime import date as day
+
+    from sqlalchemy import select
+
+    from shopcare.core.db import session
+    from shopcare.insights import units
+    from shopcare.insights.models import DailyUnits
+    from shopcare.orders.models import Order, OrderLine
+
+    def rows() -> list[tuple[Any, str, int]]:
+        return [
+            (r.day, r.category, r.units)
+            for r in session().scalars(
+                select(DailyUnits).order_by(DailyUnits.day, DailyUnits.category)
+            )
+        ]
+
+    first = units.refresh()
+    assert (first.rebuilt, first.days) == ("first run", 3)
+    assert rows() == [
+        (day(2026, 3, 5), "", 1),
+        (day(2026, 3, 5), "kitchen", 3),
+        (day(2026, 3, 20), "clothes", 5),
+        (day(2026, 3, 20), "kitchen", 2),
+        (day(2026, 4, 10), "clothes", 5),
+    ]
+    assert (units.refresh().days, units.refresh().rows) == (0, 0)
+    c = session().scalar(select(Order).where(Order.reference == "C"))
+    c.delivered_at = madrid(2026, 4, 12, 10)
+    line = session().scalar(
+        select(OrderLine).join(Order).where(Order.reference == "A", OrderLine.sku == "MUG-1")
+    )
+    line.quantity = 4
+    session().flush()
+    assert units.refresh().days == 3
+    assert rows() == [
+        (day(2026, 3, 5), "", 1),
+        (day(2026, 3, 5), "kitchen", 4),
+        (day(2026, 3, 20), "clothes", 5),
+        (day(2026, 3, 20), "kitchen", 2),
+        (day(2026, 4, 12), "clothes", 5),
+    ]
+    april = care.insights.period(date(2026, 4, 1), date(2026, 5, 1))
+    buckets = april.buckets("month")
+    assert units.delivered(buckets) == {(0, "clothes"): 5}
+    app.config["SHOPCARE_DEFAULT_TIMEZONE"] = "America/New_York"
+    assert units.usable_until(care.insights.period(*MARCH).zone) is None
+    assert units.refresh().rebuilt == "time zone changed"
 
 
 def test_dashboard_sorts_get_room_for_the_transaction_only(
