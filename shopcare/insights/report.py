@@ -16,9 +16,9 @@ from shopcare.core.areas import AREAS
 from shopcare.core.i18n import _l
 from shopcare.insights import stats
 from shopcare.insights.answers import Summary
+from shopcare.insights.concurrent import gather
 from shopcare.insights.periods import Period
 from shopcare.insights.services import SEGMENTS, Insights, ReturnsSummary
-from shopcare.insights.sql import roomy_sorts
 from shopcare.insights.stats import Figure
 
 
@@ -185,7 +185,9 @@ def returns_by(
     return Table(f"returns_by_{by}", titles[by], columns, rows, x="key", y=["rate"], note=note)
 
 
-def guarantees(insights: Insights, period: Period) -> Table:
+def guarantees(
+    insights: Insights, period: Period, found: list[dict[str, Any]] | None = None
+) -> Table:
     return Table(
         "guarantee_claims",
         _l("Guarantee claims per product"),
@@ -195,16 +197,18 @@ def guarantees(insights: Insights, period: Period) -> Table:
             Column("claims", _l("Claims"), "int"),
             Column("units", _l("Units"), "int"),
         ],
-        insights.guarantee_claims(period),
+        insights.guarantee_claims(period) if found is None else found,
         x="sku",
         y=["claims"],
         note=_l("Claims opened in the period (cancelled claims left out)."),
     )
 
 
-def deliveries(insights: Insights, period: Period) -> Table:
+def deliveries(
+    insights: Insights, period: Period, found: list[dict[str, Any]] | None = None
+) -> Table:
     rows = []
-    for row in insights.deliveries(period):
+    for row in insights.deliveries(period) if found is None else found:
         on_time = row["on_time"].as_dict()
         rows.append(
             {
@@ -241,8 +245,10 @@ def deliveries(insights: Insights, period: Period) -> Table:
     )
 
 
-def segments(insights: Insights, period: Period) -> tuple[Table, Table]:
-    found = insights.segments(period)
+def segments(
+    insights: Insights, period: Period, found: dict[str, Any] | None = None
+) -> tuple[Table, Table]:
+    found = insights.segments(period) if found is None else found
     names = segment_labels()
     counts = Table(
         "segments",
@@ -306,8 +312,10 @@ def step_labels() -> dict[str, Any]:
     }
 
 
-def loyalty(insights: Insights, period: Period) -> tuple[Table, Table]:
-    now = insights.loyalty(period)
+def loyalty(
+    insights: Insights, period: Period, found: dict[str, Any] | None = None
+) -> tuple[Table, Table]:
+    now = insights.loyalty(period) if found is None else found
     labels = step_labels()
     ladder = Table(
         "loyalty",
@@ -586,12 +594,37 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
     {"current", "previous", "change"}}, "refunded": {"current": {currency: str},
     "previous": …}, "tables": [Table.as_dict()]}``."""
     previous = period.previous()
-    roomy_sorts()
-    tickets, tickets_before = insights.complaints(period), insights.complaints(previous)
-    answers = summary(insights, period)
-    returned = insights.returns_summary(period, grain)
-    seg, moves = segments(insights, period)
-    ladder, flows = loyalty(insights, period)
+    top = _top()
+
+    def returns() -> ReturnsSummary:
+        found = insights.returns_summary(period, grain)
+        found.top(top)  # computed here, in its lane
+        return found
+
+    # independent questions, longest first: on PostgreSQL several at once (one snapshot)
+    got = gather(
+        {
+            "segments": lambda: insights.segments(period),
+            "returned": returns,
+            "loyalty": lambda: insights.loyalty(period),
+            "deliveries": lambda: insights.deliveries(period),
+            "tickets": lambda: insights.complaints(period),
+            "tickets_before": lambda: insights.complaints(previous),
+            "answers": lambda: summary(insights, period),
+            "guarantees": lambda: insights.guarantee_claims(period),
+            "small": lambda: (
+                insights.response_rate(period),
+                insights.response_rate(previous),
+                insights.refunded(period),
+                insights.refunded(previous),
+            ),
+        }
+    )
+    tickets, tickets_before = got["tickets"], got["tickets_before"]
+    answers, returned = got["answers"], got["returned"]
+    response_rate, response_rate_before, refunded, refunded_before = got["small"]
+    seg, moves = segments(insights, period, got["segments"])
+    ladder, flows = loyalty(insights, period, got["loyalty"])
     tables = [
         indices(insights, period, answers),
         index_trend(insights, period, answers),
@@ -600,11 +633,11 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
         distribution(insights, period, "ces", answers),
         *complaints_tables(insights, period, tickets),
         returns_trend(insights, period, grain, returned),
-        returns_by(insights, period, "product", limit=_top(), found=returned),
+        returns_by(insights, period, "product", limit=top, found=returned),
         returns_by(insights, period, "category", found=returned),
         returns_by(insights, period, "reason", found=returned),
-        guarantees(insights, period),
-        deliveries(insights, period),
+        guarantees(insights, period, got["guarantees"]),
+        deliveries(insights, period, got["deliveries"]),
         seg,
         moves,
         ladder,
@@ -618,15 +651,13 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
             "nps": headline(answers.nps(), answers.nps("previous")),
             "csat": headline(answers.csat(), answers.csat("previous")),
             "ces": headline(answers.ces(), answers.ces("previous")),
-            "response_rate": headline(
-                insights.response_rate(period), insights.response_rate(previous)
-            ),
+            "response_rate": headline(response_rate, response_rate_before),
             "handling": headline(tickets["handling"], tickets_before["handling"]),
             "return_rate": headline(returned.total(), returned.total("previous")),
         },
         "refunded": {
-            "current": {k: str(v) for k, v in insights.refunded(period).items()},
-            "previous": {k: str(v) for k, v in insights.refunded(previous).items()},
+            "current": {k: str(v) for k, v in refunded.items()},
+            "previous": {k: str(v) for k, v in refunded_before.items()},
         },
         "tables": [table.as_dict() for table in tables],
     }

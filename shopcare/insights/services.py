@@ -1119,6 +1119,7 @@ class ReturnsSummary:
         self.insights = insights
         self.current = current
         self.buckets = current.buckets(grain)
+        self._tops: dict[int, list[ProductRate]] = {}
         whole = Bucket(previous.start, previous.end, previous.start_utc, previous.end_utc)
         every = [whole, *self.buckets]
         self.delivered = units.delivered(every)
@@ -1209,7 +1210,14 @@ class ReturnsSummary:
     def top(self, limit: int) -> list[ProductRate]:
         """The ``limit`` products with the most units asked back in the period, most
         first (then by SKU), with their delivered units and rate (products with none
-        asked back are left out): as :meth:`Insights.top_returned`."""
+        asked back are left out): as :meth:`Insights.top_returned`. Remembered per
+        ``limit`` (the dashboard computes it with the rest, then reads it)."""
+        if limit in self._tops:
+            return self._tops[limit]
+        self._tops[limit] = self._top(limit)
+        return self._tops[limit]
+
+    def _top(self, limit: int) -> list[ProductRate]:
         back: dict[str, int] = {}
         for i, sku, _, _, n in self.returned:
             if i > 0:

@@ -239,3 +239,51 @@ def test_dashboard_figures_equal_the_public_api(care: Any) -> None:
     assert infrastructure["audit"] == 50.0 and infrastructure["audit_n"] == 2
     assert [row["answers"] for row in tables["csat_distribution"]["rows"]] == [1, 1, 1, 4, 3]
     assert sum(row["answers"] for row in tables["nps_distribution"]["rows"]) == 10
+
+
+def test_dashboard_lanes_read_one_snapshot_and_give_the_same_figures(
+    app: Any, care: Any, db: Any, is_postgres: bool
+) -> None:
+    """On PostgreSQL the dashboard's independent figures are computed on several
+    connections at once (``SHOPCARE_INSIGHTS_CONNECTIONS``), each importing the request
+    transaction's snapshot: the same dashboard as one connection gives, from committed
+    data. While the request's own transaction has written something, every figure is
+    computed on its own connection (the others could not see the writes)."""
+    from sqlalchemy import event
+
+    from shopcare.insights import report
+
+    fixture = survey_fixture()
+    mug = order(care, "M-1", [("MUG-1", 2, "10.00", "kitchen")], delivered=IN_MARCH)
+    for when in (IN_MARCH, madrid(2026, 2, 10, 12)):
+        answers(fixture, "nps", [10, 10, 9, 9, 9, 8, 7, 6, 3, 0], when=when, the_order=mug)
+        answers(fixture, "csat", [5, 5, 4, 4, 4, 3, 2, 1, 5, 4], when=when)
+    ticket(subject="late", order_id=mug.id, created_at=IN_MARCH)
+    period = care.insights.period(date(2026, 3, 2), date(2026, 4, 1))
+    seen: set[int] = set()
+
+    def spy(conn: Any, *args: Any) -> None:
+        seen.add(id(conn.connection.dbapi_connection))
+
+    event.listen(db.engine, "before_cursor_execute", spy)
+    try:
+        app.config["SHOPCARE_INSIGHTS_CONNECTIONS"] = 3
+        uncommitted = report.dashboard(care.insights, period, "month")
+        assert len(seen) == 1  # the writes above are this transaction's own
+        db.session.commit()
+        app.config["SHOPCARE_INSIGHTS_CONNECTIONS"] = 1
+        seen.clear()
+        alone = report.dashboard(care.insights, period, "month")
+        assert len(seen) == 1
+        db.session.rollback()
+        app.config["SHOPCARE_INSIGHTS_CONNECTIONS"] = 3
+        seen.clear()
+        together = report.dashboard(care.insights, period, "month")
+        # the request's own connection and the lanes' (which the pool may hand from one
+        # lane to the next): more than one on PostgreSQL, the request's alone on SQLite
+        assert (len(seen) > 1) is is_postgres
+        db.session.rollback()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", spy)
+    assert together == alone == uncommitted
+    assert together["headlines"]["nps"]["current"]["n"] == 10
