@@ -62,21 +62,25 @@ def seed_insights(ctx: SeedContext) -> None:
         except ValidationError:  # past its return period, say: no return then
             continue
         fate = ctx.rng.random()
+        number = case.number
+        assert number is not None  # a case is numbered when it is opened
         if fate < 0.08:
-            desk.reject(case.number, "The item shows signs of use.", actor=STAFF)
+            desk.reject(number, "The item shows signs of use.", actor=STAFF)
         else:
-            desk.approve(case.number, actor=STAFF)
-            desk.receive(case.number, actor=STAFF)
+            desk.approve(number, actor=STAFF)
+            desk.receive(number, actor=STAFF)
             if fate >= 0.2:
-                due = desk.get(case.number).due_minor
+                found = desk.get(number)
+                assert found is not None and found.due_minor is not None
+                due = found.due_minor
                 desk.resolve(
-                    case.number,
+                    number,
                     "refunded",
                     amount=f"{due / 100:.2f}",
                     reference=f"PAY-{case.id:05d}",
                     actor=STAFF,
                 )
-                desk.close(case.number, actor=STAFF)
+                desk.close(number, actor=STAFF)
                 # the workflow stamps "now"; the back-filled refund happened back then
                 session.execute(
                     update(Case)

@@ -71,7 +71,7 @@ def usable_until(zone: tzinfo) -> date | None:
     row = session().execute(select(Rollup.zone, Rollup.until).where(Rollup.name == ANSWERS)).first()
     if row is None or row.until is None or row.zone != zone_name(zone):
         return None
-    return row.until  # type: ignore[no-any-return]
+    return row.until
 
 
 def _answers() -> Any:
@@ -157,7 +157,7 @@ def _local_day(moment: Any, zone: tzinfo) -> date:
         moment = datetime.fromisoformat(moment)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone).date()  # type: ignore[no-any-return]
+    return moment.astimezone(zone).date()
 
 
 def _runs(days: set[date]) -> list[tuple[date, date]]:

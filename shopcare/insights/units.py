@@ -145,7 +145,7 @@ def usable_until(zone: Any) -> date | None:
     row = session().execute(select(Rollup.zone, Rollup.until).where(Rollup.name == UNITS)).first()
     if row is None or row.until is None or row.zone != zone_name(zone):
         return None
-    return row.until  # type: ignore[no-any-return]
+    return row.until
 
 
 def delivered(buckets: Sequence[Bucket]) -> dict[tuple[int, str], int]:
