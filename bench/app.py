@@ -41,6 +41,8 @@ def create() -> Flask:
     config: dict[str, object] = {"SHOPCARE_RATELIMIT_ENABLED": False}
     if os.environ.get("BENCH_PAGE_CACHE_SIZE"):
         config["SHOPCARE_PAGE_CACHE_SIZE"] = int(os.environ["BENCH_PAGE_CACHE_SIZE"])
+    if os.environ.get("BENCH_INSIGHTS_CONNECTIONS"):
+        config["SHOPCARE_INSIGHTS_CONNECTIONS"] = int(os.environ["BENCH_INSIGHTS_CONNECTIONS"])
     if os.environ.get("BENCH_WEBHOOK_SECRET"):
         config["SHOPCARE_WEBHOOK_SECRET"] = os.environ["BENCH_WEBHOOK_SECRET"]
     app = create_app(os.environ["BENCH_DATABASE_URL"], **config)

@@ -17,7 +17,9 @@ in milliseconds and the process's peak resident memory (``ru_maxrss``).
     .venv/bin/python bench/insights.py [--scale 0.2] [--requests 15] [--db sqlite,postgres]
 
 To measure again a PostgreSQL database a run generated (``--scale 1`` takes minutes):
-``BENCH_POSTGRES_URL=… bench/insights.py --db postgres --measure-only``. The in-process
+``BENCH_POSTGRES_URL=… bench/insights.py --db postgres --measure-only``; with
+``--connections 1,2,3`` each measure runs with that ``SHOPCARE_INSIGHTS_CONNECTIONS``
+(the dashboard's lanes), in turn. The in-process
 times of the customer figures (segments, loyalty ladder, lost customers) are reported
 too (``parts_ms``).
 
@@ -409,18 +411,29 @@ def measure(url: str, requests: int) -> dict[str, Any]:
 
 
 def parts(app: Any, requests: int) -> dict[str, float]:
-    """The median time (ms, in process) of the customer figures for the last 365 days,
-    as the dashboard asks for them: the segments, the loyalty ladder, and the lost
-    customers (their own page)."""
+    """The median time (ms, in process, one after the other) of each question the
+    dashboard asks for the last 365 days against the 365 before (what its lanes run at
+    once on PostgreSQL), and of the lost customers (their own page)."""
     from datetime import date, timedelta
+
+    from shopcare.insights import report
 
     with app.app_context():
         insights = app.extensions["shopcare"].care.insights
         today = date.today()
         period = insights.period(today - timedelta(days=364), today + timedelta(days=1))
+        previous = period.previous()
         timed = {
             "segments": lambda: insights.segments(period),
             "loyalty": lambda: insights.loyalty(period),
+            "returns": lambda: insights.returns_summary(period).top(10),
+            "deliveries": lambda: insights.deliveries(period),
+            "complaints_both": lambda: (
+                insights.complaints(period),
+                insights.complaints(previous),
+            ),
+            "survey_summary": lambda: report.summary(insights, period),
+            "guarantees": lambda: insights.guarantee_claims(period),
             "lost_customers": lambda: insights.lost_customers(),
         }
         found = {}
@@ -448,6 +461,12 @@ def main() -> int:
         action="store_true",
         help="measure the PostgreSQL database at BENCH_POSTGRES_URL as an earlier run "
         "generated it (no generation)",
+    )
+    parser.add_argument(
+        "--connections",
+        default="",
+        help="comma-separated SHOPCARE_INSIGHTS_CONNECTIONS values to measure in turn "
+        "(e.g. 1,2,3; default: the app's default)",
     )
     parser.add_argument("--child", choices=["generate", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -492,24 +511,33 @@ def main() -> int:
                 )
             rows = {} if made is None else json.loads(made.stdout.strip().splitlines()[-1])
             generated = round(time.perf_counter() - began, 1)
-            measured = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    "measure",
-                    "--url",
-                    url,
-                    "--requests",
-                    str(args.requests),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            figures = json.loads(measured.stdout.strip().splitlines()[-1])
-            results[kind] = {"rows": rows, "generate_seconds": generated, **figures}
-            print(kind, json.dumps(results[kind]), flush=True)
+            for connections in args.connections.split(",") if args.connections else [""]:
+                env = dict(os.environ, BENCH_INSIGHTS_CONNECTIONS=connections)
+                measured = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        "measure",
+                        "--url",
+                        url,
+                        "--requests",
+                        str(args.requests),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                )
+                figures = json.loads(measured.stdout.strip().splitlines()[-1])
+                name = f"{kind}, {connections} connection(s)" if connections else kind
+                results[name] = {
+                    "rows": rows,
+                    "generate_seconds": generated,
+                    "load": os.getloadavg()[0],
+                    **figures,
+                }
+                print(name, json.dumps(results[name]), flush=True)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "insights.json").write_text(json.dumps(results, indent=2))
