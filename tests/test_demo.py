@@ -532,3 +532,35 @@ def watermark_zone() -> Any:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Europe/Madrid")
+
+
+def test_every_seeded_delivery_comes_a_day_after_its_order() -> None:
+    """A courier's working hours must not move a delivery before the order's next day:
+    an order placed at 23:00 with 1.5 days of transit once got a delivery at 09:00 the
+    next morning, and its parcel's history began before the order was placed (the
+    seed failed at 10:40 UTC, below)."""
+    import random
+    from types import SimpleNamespace
+
+    from shopcare.demo.seed import _delivered_at
+
+    now = datetime(2026, 12, 1, 10, 40, tzinfo=UTC)
+    ctx = SimpleNamespace(rng=random.Random(7), now=now)
+    delivered = 0
+    for minutes in range(0, 12 * 24 * 60, 7):
+        placed = now - timedelta(days=12) + timedelta(minutes=minutes)
+        found = _delivered_at(ctx, placed)  # type: ignore[arg-type]
+        if found is not None:
+            delivered += 1
+            assert placed + timedelta(days=1) <= found <= now, (placed, found)
+    assert delivered > 1000
+
+
+def test_the_seed_runs_at_the_hour_it_once_failed(tmp_path: Path) -> None:
+    """``seed(now=2026-12-01 10:40 UTC, days=120)`` (what the dashboard's browser test
+    did at that hour) refused a parcel event dated before its order."""
+    app = create_app(f"sqlite:///{tmp_path / 'demo.sqlite'}", DEMO_PASSWORD_METHOD=FAST_HASH)
+    seed(app, now=datetime(2026, 12, 1, 10, 40, tzinfo=UTC), days=120)
+    with app.app_context():
+        assert demo_db.session.scalar(select(func.count(Order.id))) > 100
+    dispose(app)

@@ -258,8 +258,12 @@ def _delivered_at(ctx: SeedContext, placed_at: datetime) -> datetime | None:
     arrives = placed_at + timedelta(days=ctx.rng.uniform(*TRANSIT_DAYS))
     if arrives > ctx.now or ctx.rng.random() < UNDELIVERED_SHARE:
         return None
-    # Couriers deliver in working hours.
-    return arrives.replace(hour=ctx.rng.randint(9, 19), minute=ctx.rng.randrange(60))
+    # Couriers deliver in working hours, and not before a day has passed: the parcel's
+    # label, pick-up and journey come first (seed_tracking dates them back from here).
+    delivered = arrives.replace(hour=ctx.rng.randint(9, 19), minute=ctx.rng.randrange(60))
+    while delivered < placed_at + timedelta(days=1):
+        delivered += timedelta(days=1)
+    return None if delivered > ctx.now else delivered
 
 
 def seed_orders(ctx: SeedContext) -> None:

@@ -80,7 +80,12 @@ def seed_tracking(ctx: SeedContext) -> None:
             continue  # still being prepared: no shipment yet
         age = ctx.now - order.placed_at
         if order.delivered_at is not None:
-            shipped_at = min(shipped_at, order.delivered_at - timedelta(hours=20))
+            # shipped at least 20 hours before the door, and at least 2 after the order
+            # (its label is printed 2 hours before the first scan)
+            shipped_at = max(
+                min(shipped_at, order.delivered_at - timedelta(hours=20)),
+                order.placed_at + timedelta(hours=2),
+            )
             transit = (order.delivered_at - shipped_at).total_seconds() / 86400
             # A recent split order: the first parcel came, the second is on its way.
             split = len(order.lines) >= 2 and ctx.now - order.delivered_at < timedelta(days=12)
