@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 #: The period presets the dashboard offers (besides a custom range).
 PRESETS = ("30d", "90d", "365d", "quarter")
@@ -127,3 +128,18 @@ def preset(name: str, today: date, zone: tzinfo) -> Period:
 def today_in(zone: tzinfo, now: datetime | None = None) -> date:
     """Today's date in ``zone`` (``now`` aware, default the current time)."""
     return (now or datetime.now(UTC)).astimezone(zone).date()
+
+
+def zone_name(zone: tzinfo) -> str:
+    """The zone's IANA key (``Europe/Madrid``), what a rollup's watermark remembers."""
+    return str(getattr(zone, "key", None) or zone)
+
+
+def local_day(moment: Any, zone: tzinfo) -> date:
+    """The day in ``zone`` of ``moment`` (an aware or naive-UTC datetime, or its ISO
+    text as SQLite may return it)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).date()

@@ -22,7 +22,7 @@ other and leave the same rows. ``flask shopcare insights rebuild`` rebuilds by h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import click
@@ -33,7 +33,7 @@ from shopcare.core.db import session, utcnow
 from shopcare.core.i18n import shop_zone
 from shopcare.insights.marks import locked_watermark
 from shopcare.insights.models import DailyAnswers, Rollup
-from shopcare.insights.periods import Bucket, _instant, today_in
+from shopcare.insights.periods import Bucket, _instant, local_day, today_in, zone_name
 from shopcare.insights.sql import bucket_index
 from shopcare.surveys.models import Answer
 
@@ -45,11 +45,6 @@ EVERY = timedelta(minutes=10)
 RECHECK_DAYS = 2
 #: Days rolled up per query in a rebuild (keeps each ``CASE`` tree and result small).
 CHUNK_DAYS = 92
-
-
-def zone_name(zone: tzinfo) -> str:
-    """The zone's IANA key (``Europe/Madrid``), what the watermark remembers."""
-    return str(getattr(zone, "key", None) or zone)
 
 
 @dataclass
@@ -152,14 +147,6 @@ def _watermark(name: str = ANSWERS) -> Rollup:
     return locked_watermark(name)
 
 
-def _local_day(moment: Any, zone: tzinfo) -> date:
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone).date()
-
-
 def _runs(days: set[date]) -> list[tuple[date, date]]:
     """Consecutive days as ``[(first, end)]`` ranges (end exclusive), oldest first."""
     runs: list[tuple[date, date]] = []
@@ -199,7 +186,7 @@ def refresh(*, now: datetime | None = None, full: bool = False) -> Report:
             )
             .distinct()
         )
-        for first, end in _runs({_local_day(moment, zone) for moment in late}):
+        for first, end in _runs({local_day(moment, zone) for moment in late}):
             report.rows += _roll(first, end, zone)
             report.days += (end - first).days
         rolled = session().scalar(
@@ -215,7 +202,7 @@ def refresh(*, now: datetime | None = None, full: bool = False) -> Report:
     if report.rebuilt:
         session().execute(delete(DailyAnswers))
         oldest = session().scalar(select(func.min(Answer.created_at)).where(_answers()))
-        first = _local_day(oldest, zone) if oldest is not None else today
+        first = local_day(oldest, zone) if oldest is not None else today
         report.rows = _roll(first, today, zone)
         report.days = max(0, (today - first).days)
     state.zone = zone_name(zone)

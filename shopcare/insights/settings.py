@@ -11,6 +11,6 @@ SETTINGS: dict[str, Any] = {
     "SHOPCARE_INSIGHTS_LOST_FACTOR": 2.0,  # lost: no order for this many times the customer's own median gap
     "SHOPCARE_INSIGHTS_LOST_SINGLE_FACTOR": 3.0,  # one order only: this many times the shop's median gap
     "SHOPCARE_INSIGHTS_TOP": 10,  # rows in the "top returned products" and per-product tables
-    "SHOPCARE_INSIGHTS_CONNECTIONS": 2,  # PostgreSQL: connections one dashboard computes its independent figures on at once (one snapshot); 1 computes them one after the other
-    "SHOPCARE_INSIGHTS_WORK_MEM": "64MB",  # PostgreSQL's work_mem for a dashboard's queries (SET LOCAL, e.g. "32MB"); None keeps the server's
+    "SHOPCARE_INSIGHTS_CONNECTIONS": 2,  # PostgreSQL: connections one dashboard computes its independent figures on at once, all reading one snapshot; 1: one after the other
+    "SHOPCARE_INSIGHTS_WORK_MEM": "64MB",  # PostgreSQL: work_mem for a dashboard's transactions only (SET LOCAL), so its sorts stay in memory; None keeps the server's
 }

@@ -34,8 +34,7 @@ from shopcare.core.db import session, utcnow
 from shopcare.core.i18n import shop_zone
 from shopcare.insights.marks import locked_watermark
 from shopcare.insights.models import DailyUnits, Rollup
-from shopcare.insights.periods import Bucket, _instant, today_in
-from shopcare.insights.rollup import _local_day, zone_name
+from shopcare.insights.periods import Bucket, _instant, local_day, today_in, zone_name
 from shopcare.insights.sql import bucket_index
 from shopcare.orders.models import Order, OrderLine
 
@@ -119,7 +118,7 @@ def refresh(*, now: datetime | None = None, full: bool = False) -> Report:
         select(DailyUnits.day, DailyUnits.category, DailyUnits.units)
     ):
         held.setdefault(day, {})[category] = int(units)
-    live = _live(_local_day(oldest, zone), today, zone) if oldest is not None else {}
+    live = _live(local_day(oldest, zone), today, zone) if oldest is not None else {}
     changed = sorted(day for day in set(held) | set(live) if held.get(day) != live.get(day))
     for chunk in range(0, len(changed), 500):
         days = changed[chunk : chunk + 500]
