@@ -1120,6 +1120,7 @@ class ReturnsSummary:
         self.current = current
         self.buckets = current.buckets(grain)
         self._tops: dict[int, list[ProductRate]] = {}
+        self._units: dict[str, tuple[int, int]] = {}
         whole = Bucket(previous.start, previous.end, previous.start_utc, previous.end_utc)
         every = [whole, *self.buckets]
         self.delivered = units.delivered(every)
@@ -1153,10 +1154,12 @@ class ReturnsSummary:
 
     def units(self, which: str = "current") -> tuple[int, int]:
         """``(delivered, returned)`` units of the period (or ``"previous"``)."""
-        return (
-            sum(n for (i, _), n in self.delivered.items() if self._on(which, i)),
-            sum(row[4] for row in self.returned if self._on(which, row[0])),
-        )
+        if which not in self._units:
+            self._units[which] = (
+                sum(n for (i, _), n in self.delivered.items() if self._on(which, i)),
+                sum(row[4] for row in self.returned if self._on(which, row[0])),
+            )
+        return self._units[which]
 
     def total(self, which: str = "current") -> Figure:
         """As ``return_rate(period)``."""
