@@ -4,6 +4,7 @@ adds them to the app."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -23,7 +24,7 @@ from flask import (
 from flask_babel import format_currency, get_locale
 from jinja2 import Template, nodes, pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from shopcare.core import web
@@ -46,6 +47,7 @@ from shopcare.core.i18n import Catalog, _, _l, formats, same_zone, shop_zone
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import check, limit
 from shopcare.core.state import HomeCard, Routes, get_state
+from shopcare.core.web import TEMPLATES
 from shopcare.orders.services import reference_key
 from shopcare.tracking.carriers import carrier_info, carriers
 from shopcare.tracking.forms import LookupForm, ResolveForm
@@ -233,6 +235,65 @@ def entry_macros() -> Callable[..., Any]:
     return entry_macro
 
 
+#: One timeline entry as ``_order_tracking.html``'s loop writes it: the whitespace
+#: around it is the loop's own, so the list is the same byte for byte.
+_ENTRY = (
+    '\n    \n    \n    <li class="sc-timeline-entry">\n      <time datetime="{iso}">{when}</time>'
+    "\n      <div>{entry}</div>\n    </li>\n    \n    "
+)
+#: What the loop writes for an entry that renders nothing.
+_NO_ENTRY = "\n    \n    \n    "
+
+
+def _python_entries(entries: list[tuple[Event, Template]]) -> list[Callable[..., Any]] | None:
+    """Each entry's Python renderer (``State.add_timeline_entry``), or ``None`` when
+    one of the templates has none or is not shopcare's own file (a host's template of
+    that name): then the page renders the timeline through the templates. Which
+    templates are shopcare's own is read once per app, like the templates themselves."""
+    env = current_app.jinja_env
+    state = get_state()
+    memo: dict[str, Any] = (
+        {} if env.auto_reload else state.memo.setdefault("tracking.timeline_python", {})
+    )
+    renderers = []
+    for _event, template in entries:
+        name = str(template.name)
+        render = memo.get(name, False)
+        if render is False:
+            render = state.timeline_entries.get(name)
+            if render is not None and template.filename != os.path.join(TEMPLATES, name):
+                render = None
+            memo[name] = render
+        if render is None:
+            return None
+        renderers.append(render)
+    return renderers
+
+
+def timeline_html(
+    entries: list[tuple[Event, Template]], names: dict[str, Any], when: Callable[[Any], str]
+) -> Markup | None:
+    """The order page's timeline list (the ``<li>`` of each entry, newest first), as the
+    loop in ``_order_tracking.html`` writes it, with each entry made by its Python
+    renderer; ``None`` when an entry has none (the template's loop renders them all)."""
+    renderers = _python_entries(entries)
+    if renderers is None:
+        return None
+    parts = []
+    for (event, _template), render in zip(entries, renderers, strict=True):
+        entry = render(event, names)
+        if entry and not entry.isspace():  # the loop's ``entry|trim``, without a new Markup
+            moment = event.occurred_at
+            parts.append(
+                _ENTRY.format(
+                    iso=escape(moment.isoformat()), when=escape(when(moment)), entry=entry
+                )
+            )
+        else:
+            parts.append(_NO_ENTRY)
+    return Markup("".join(parts))  # nosec B704: each part escaped or made by a renderer
+
+
 def _field_message(name: str) -> str:
     messages = {
         "reference": _("Enter the order number as it appears in your confirmation."),
@@ -376,16 +437,25 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
     now = utcnow()
     tracking = tracker.order_tracking(versioned.order, now=now)
     catalog = Catalog()  # the locale's translations, looked up once for the whole fragment
+    timeline = timeline_entries(tracking)
+    names = {
+        "_sc": catalog.gettext,
+        "tracking": tracking,
+        # The labels of this language, looked up once for the whole fragment.
+        "shopcare_status_label": _label_lookup(status_labels()),
+        "shopcare_carrier_name": carrier_name,
+        "memo": {},  # what an entry renderer keeps for the rest of the page
+    }
     html = Markup(  # nosec B704: an autoescaped template, rendered
         render_template(
             "shopcare/tracking/_order_tracking.html",
             order=versioned.order,
             tracking=tracking,
-            timeline=timeline_entries(tracking),
+            timeline=timeline,
+            timeline_html=timeline_html(timeline, names, fmt.when),
             entry_macro=entry_macros(),
             steps=step_labels(),
-            # The labels of this language, looked up once for the whole fragment.
-            shopcare_status_label=_label_lookup(status_labels()),
+            shopcare_status_label=names["shopcare_status_label"],
             date_window=date_window,
             when=fmt.when,
             day=partial(fmt.day, now=now),
