@@ -402,13 +402,17 @@ def order(reference: str) -> Response:
     if not may_see_order(found, guest_grant=grant):
         abort(404)
     # Access is granted: only now may the cache hand out this order's fragment.
+    catalog = Catalog()  # the locale's translations, looked up once for the whole page
     html = render_template(
         "shopcare/tracking/order.html",
         order=found,
-        tracking_html=_tracking_html(tracker, versioned),
+        tracking_html=_tracking_html(tracker, versioned, catalog),
         order_panels=web.order_panels,
         own=(own := owns_order(found)),
         staff_view=not own and is_staff(),
+        # The page, its panels and the layout translate two dozen strings.
+        _sc=catalog.gettext,
+        _scn=catalog.ngettext,
     )
     response = make_response(html)
     # The guest key is in the URL: keep it out of Referer headers and shared caches.
@@ -417,7 +421,7 @@ def order(reference: str) -> Response:
     return response
 
 
-def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Markup:
+def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder, catalog: Catalog) -> Markup:
     """The order page's tracking part (header, parcels, progress, estimates, items,
     timeline), rendered, or from the page cache.
 
@@ -436,7 +440,6 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
             return cached
     now = utcnow()
     tracking = tracker.order_tracking(versioned.order, now=now)
-    catalog = Catalog()  # the locale's translations, looked up once for the whole fragment
     timeline = timeline_entries(tracking)
     names = {
         "_sc": catalog.gettext,
@@ -446,30 +449,58 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
         "shopcare_carrier_name": carrier_name,
         "memo": {},  # what an entry renderer keeps for the rest of the page
     }
-    html = Markup(  # nosec B704: an autoescaped template, rendered
-        render_template(
-            "shopcare/tracking/_order_tracking.html",
-            order=versioned.order,
-            tracking=tracking,
-            timeline=timeline,
-            timeline_html=timeline_html(timeline, names, fmt.when),
-            entry_macro=entry_macros(),
-            steps=step_labels(),
-            shopcare_status_label=names["shopcare_status_label"],
-            date_window=date_window,
-            when=fmt.when,
-            day=partial(fmt.day, now=now),
-            money=fmt.money,
-            money_minor=fmt.money_minor,
-            contact=web.shop_contact(),
-            _sc=catalog.gettext,
-            _scn=catalog.ngettext,
-        )
+    context = dict(
+        order=versioned.order,
+        tracking=tracking,
+        timeline=timeline,
+        timeline_html=timeline_html(timeline, names, fmt.when),
+        entry_macro=entry_macros(),
+        steps=step_labels(),
+        shopcare_status_label=names["shopcare_status_label"],
+        date_window=date_window,
+        when=fmt.when,
+        day=partial(fmt.day, now=now),
+        money=fmt.money,
+        money_minor=fmt.money_minor,
+        contact=web.shop_contact(),
+        _sc=catalog.gettext,
+        _scn=catalog.ngettext,
     )
+    if context["timeline_html"] is not None and _own_templates(FRAGMENT_TEMPLATES):
+        # shopcare's own fragment reads only these names and the app's Jinja globals:
+        # the context processors (the host's layout's among them) have nothing to add.
+        template = current_app.jinja_env.get_template(FRAGMENT_TEMPLATES[0])
+        html = Markup(template.render(context))  # nosec B704: an autoescaped template
+    else:
+        html = Markup(render_template(FRAGMENT_TEMPLATES[0], **context))  # nosec B704
     if cache is not None:
         until = min(t for t in (tracking.changes_at, fmt.next_year_starts(now)) if t is not None)
         cache.set(key, html, ttl=(until - now).total_seconds())
     return html
+
+
+#: The order page's tracking part and the templates it includes.
+FRAGMENT_TEMPLATES = (
+    "shopcare/tracking/_order_tracking.html",
+    "shopcare/tracking/_progress.html",
+    "shopcare/tracking/_help.html",
+)
+
+
+def _own_templates(names: tuple[str, ...]) -> bool:
+    """Whether the app loads shopcare's own file for each of ``names`` (no host
+    template of that name), read once per app (once per page while templates
+    auto-reload)."""
+    env = current_app.jinja_env
+    memo: dict[tuple[str, ...], bool] = (
+        {} if env.auto_reload else get_state().memo.setdefault("tracking.own_templates", {})
+    )
+    own = memo.get(names)
+    if own is None:
+        own = memo[names] = all(
+            env.get_template(name).filename == os.path.join(TEMPLATES, name) for name in names
+        )
+    return own
 
 
 def track_card() -> HomeCard:

@@ -165,9 +165,11 @@ def test_the_page_with_entries_in_python_is_the_page_with_templates(
     login(client, "ann")
     in_python = page(client)
     assert all(get_state(app).memo["tracking.timeline_python"].values())
+    monkeypatch.setattr(tracking_views, "_own_templates", lambda names: False)
+    through_flask = page(client)  # render_template, with the context processors
     monkeypatch.setattr(tracking_views, "timeline_html", lambda *args: None)
     with_templates = page(client)
-    assert in_python == with_templates
+    assert in_python == through_flask == with_templates
     assert in_python.count("sc-timeline-entry") == 6  # the event without a summary shows none
     assert "Wrapped &lt;b&gt;" in in_python and "not shown" not in in_python
     assert "&lt;script&gt;" in in_python and "<script>alert" not in in_python
@@ -193,3 +195,25 @@ def test_a_host_template_of_one_name_renders_the_timeline_through_templates(
         is None
     )
     assert "Hub &lt;1&gt; &amp; co" in html  # shopcare's own entries still render
+
+
+def test_a_host_fragment_template_gets_the_context_processors(app, care, db, client, monkeypatch):
+    app.config["SHOPCARE_PAGE_CACHE_SIZE"] = 0
+    add_everything(care, db)
+    loader = ChoiceLoader(
+        [
+            DictLoader(
+                {
+                    "shopcare/tracking/_help.html": (
+                        "<p>Help for {{ order.reference }}: {{ case_kind_label('return') }}</p>"
+                    )
+                }
+            ),
+            app.jinja_env.loader,
+        ]
+    )
+    monkeypatch.setattr(app.jinja_env, "loader", loader)
+    login(client, "ann")
+    html = page(client)
+    assert "<p>Help for SO-1: Return</p>" in html  # a name only a context processor gives
+    assert "Hub &lt;1&gt; &amp; co" in html
