@@ -38,7 +38,7 @@ from shopcare.cases.machine import CASE
 from shopcare.cases.models import COUNTING, FLAGS, KINDS, OUTCOMES, Case, CaseLine, CasePhoto
 from shopcare.core import signals
 from shopcare.core.config import setting
-from shopcare.core.db import metadata, session, utcnow
+from shopcare.core.db import metadata, read_rows, session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor, Event, events_for, record_event
 from shopcare.core.i18n import _, _l
@@ -160,7 +160,7 @@ def order_facts(order: Order) -> OrderFacts:
     parcels: list[clocks.Parcel] = []
     covered: dict[int, int] = {}
     cases: dict[str, tuple[datetime, str, str]] = {}
-    for row in session().execute(statement, {"order_id": order.id}):
+    for row in read_rows(statement, {"order_id": order.id}):
         if row.src == "s":
             parcels.append(clocks.Parcel(row.status, row.at, row.order_line_id, row.quantity))
             continue
