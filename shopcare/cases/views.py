@@ -37,7 +37,7 @@ from shopcare.cases.forms import (
 )
 from shopcare.cases.machine import CASE
 from shopcare.cases.models import FLAGS, KINDS, OUTCOMES, STATUSES, Case
-from shopcare.cases.services import REMEDY_OUTCOME, current_desk, order_facts
+from shopcare.cases.services import REMEDY_OUTCOME, current_desk, eligibilities, order_facts
 from shopcare.core import web
 from shopcare.core.access import (
     current_user,
@@ -230,11 +230,9 @@ def returns_panel(order: Order) -> OrderPanel | None:
     facts = order_facts(order)
     desk = current_desk()
     now = utcnow()
-    from shopcare.cases.services import _eligibility
-
-    withdrawal = _eligibility(order, "withdrawal", now, facts, lazy_messages=True)
-    returns = _eligibility(order, "return", now, facts, lazy_messages=True)
-    guarantee = _eligibility(order, "guarantee", now, facts, lazy_messages=True)
+    withdrawal, returns, guarantee = eligibilities(
+        order, ("withdrawal", "return", "guarantee"), now, facts, lazy_messages=True
+    )
     key = request.args.get("key")
     fmt = formats()
     return OrderPanel(
