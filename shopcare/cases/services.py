@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel.dates import format_datetime, format_skeleton
 from babel.numbers import get_currency_precision
@@ -38,7 +38,7 @@ from shopcare.cases.machine import CASE
 from shopcare.cases.models import COUNTING, FLAGS, KINDS, OUTCOMES, Case, CaseLine, CasePhoto
 from shopcare.core import signals
 from shopcare.core.config import setting
-from shopcare.core.db import metadata, session, utcnow
+from shopcare.core.db import metadata, read_rows, session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor, Event, events_for, record_event
 from shopcare.core.i18n import _, _l
@@ -160,7 +160,7 @@ def order_facts(order: Order) -> OrderFacts:
     parcels: list[clocks.Parcel] = []
     covered: dict[int, int] = {}
     cases: dict[str, tuple[datetime, str, str]] = {}
-    for row in session().execute(statement, {"order_id": order.id}):
+    for row in read_rows(statement, {"order_id": order.id}):
         if row.src == "s":
             parcels.append(clocks.Parcel(row.status, row.at, row.order_line_id, row.quantity))
             continue
@@ -216,6 +216,40 @@ def _facts_query(with_parcels: bool) -> Any:
     return union_all(case_part, parcel_part)
 
 
+class _Line(NamedTuple):
+    """What the rules read of an order line, read off the ORM object once."""
+
+    id: int
+    sku: str
+    name: str
+    quantity: int
+    category: str | None
+
+
+def _lines(order: Order) -> list[_Line]:
+    return [
+        _Line(line.id, line.sku, line.name, line.quantity, line.category) for line in order.lines
+    ]
+
+
+def eligibilities(
+    order: Order,
+    kinds: tuple[str, ...],
+    now: datetime,
+    facts: OrderFacts | None = None,
+    *,
+    lazy_messages: bool = False,
+) -> list[Eligibility]:
+    """:func:`_eligibility` of each of ``kinds``, the order's lines and facts read once
+    (the order page's panel asks for all three kinds on every request)."""
+    facts = facts or order_facts(order)
+    lines = _lines(order)
+    return [
+        _eligibility(order, kind, now, facts, lazy_messages=lazy_messages, lines=lines)
+        for kind in kinds
+    ]
+
+
 def _eligibility(
     order: Order,
     kind: str,
@@ -223,16 +257,20 @@ def _eligibility(
     facts: OrderFacts | None = None,
     *,
     lazy_messages: bool = False,
+    lines: list[_Line] | None = None,
 ) -> Eligibility:
     """What ``order`` allows for ``kind`` at ``now``, line by line. Refusal messages are
     translated here, in the current locale; with ``lazy_messages`` (the order page,
-    which shows few of them) only when one is shown."""
+    which shows few of them) only when one is shown. ``lines`` are the order's lines
+    as :func:`_lines` reads them, when the caller already did."""
     facts = facts or order_facts(order)
     delivery = facts.delivery
     shipping = shipping_skus()
-    goods = [line for line in order.lines if line.sku not in shipping]
+    if lines is None:
+        lines = _lines(order)
+    goods = [line for line in lines if line.sku not in shipping]
     covered = facts.covered
-    skus = {line.sku for line in order.lines}
+    skus = {line.sku for line in lines}
     started = delivery.complete_at is not None
     day = clocks.local_day(delivery.complete_at) if delivery.complete_at else None
     result: list[LineEligibility] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from shopcare.cases import photos as photo_files
@@ -36,7 +37,7 @@ from shopcare.cases.forms import (
 )
 from shopcare.cases.machine import CASE
 from shopcare.cases.models import FLAGS, KINDS, OUTCOMES, STATUSES, Case
-from shopcare.cases.services import REMEDY_OUTCOME, current_desk, order_facts
+from shopcare.cases.services import REMEDY_OUTCOME, current_desk, eligibilities, order_facts
 from shopcare.core import web
 from shopcare.core.access import (
     current_user,
@@ -116,6 +117,50 @@ def case_words() -> dict[str, Any]:
     }
 
 
+#: A case event's headline on a timeline, by verb (``shopcare/timeline/case.html``).
+_CASE_HEADLINES = {
+    "opened": "Request %(number)s opened",
+    "approved": "Request %(number)s approved",
+    "rejected": "Request %(number)s rejected",
+    "received": "Items of %(number)s received",
+    "resolved": "Request %(number)s resolved",
+    "closed": "Request %(number)s closed",
+    "cancelled": "Request %(number)s cancelled",
+}
+
+
+def case_entry(event: Any, names: Mapping[str, Any]) -> Markup:
+    """``shopcare/timeline/case.html``'s ``entry(event)``, byte for byte, in Python: the
+    order page's timeline renders case events with it (``add_timeline_entry``) while
+    the app loads shopcare's own template. A missing ``data`` key is empty and false,
+    as Jinja's undefined is in the template."""
+    _sc = names["_sc"]
+    data = event.data if isinstance(event.data, dict) else {}
+    parts = event.action.split(".")
+    verb = parts[1] if len(parts) > 1 else ""
+    if verb in _CASE_HEADLINES:
+        headline = escape(_sc(_CASE_HEADLINES[verb], number=data.get("number", "")))
+    elif verb == "noted":
+        headline = escape(_sc("Note"))
+    else:
+        headline = escape(event.action)
+    html = f"<strong>{headline}</strong>"
+    kind = data.get("kind", "")
+    if kind:
+        # A page's case events name one or two kinds: each translated once a page.
+        labels = names["memo"].setdefault("case_kind_labels", {}) if "memo" in names else {}
+        label = labels.get(kind)
+        if label is None:
+            label = labels[kind] = str(KIND_LABELS.get(kind, kind))
+        html += f' <span class="sc-muted">· {escape(label)}</span>'
+    reason = data.get("reason", "")
+    if verb == "rejected" and reason:
+        html += f'<br><span class="sc-muted">{escape(reason)}</span>'
+    if verb == "noted":
+        html += f"<br>{escape(data.get('text', ''))}"
+    return Markup(html)  # nosec B704
+
+
 def _money(minor: int | None, currency: str) -> str:
     if minor is None:
         return "—"
@@ -185,11 +230,9 @@ def returns_panel(order: Order) -> OrderPanel | None:
     facts = order_facts(order)
     desk = current_desk()
     now = utcnow()
-    from shopcare.cases.services import _eligibility
-
-    withdrawal = _eligibility(order, "withdrawal", now, facts, lazy_messages=True)
-    returns = _eligibility(order, "return", now, facts, lazy_messages=True)
-    guarantee = _eligibility(order, "guarantee", now, facts, lazy_messages=True)
+    withdrawal, returns, guarantee = eligibilities(
+        order, ("withdrawal", "return", "guarantee"), now, facts, lazy_messages=True
+    )
     key = request.args.get("key")
     fmt = formats()
     return OrderPanel(

@@ -24,6 +24,7 @@ def init_app(app: Flask, state: State) -> None:
     state.add_blueprint(views.blueprint)  # /care/cases: the shopper's pages
     state.add_home_card(views.cases_card)
     state.add_order_panel("returns", views.returns_panel)
+    state.add_timeline_entry("shopcare/timeline/case.html", views.case_entry)
     state.add_staff_pages(views.staff_pages)
     state.add_staff_nav("shopcare.staff.cases", _l("Returns and claims"))
     state.add_api(api.routes)

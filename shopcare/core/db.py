@@ -79,6 +79,17 @@ def session() -> Session:
     return current_app.extensions["shopcare"].db.session
 
 
+def read_rows(statement: Any, parameters: dict[str, Any]) -> Any:
+    """Run a SELECT of columns (no ORM entities) in the session's transaction and return
+    its rows, as ``session().execute`` does (pending changes flushed first, when the
+    session autoflushes) but without the ORM's layers over the result: for the few
+    statements a page runs on every request."""
+    db = session()
+    if db.autoflush:
+        db.flush()  # what session.execute's autoflush does; nothing when nothing is pending
+    return db.connection(bind_arguments={"clause": statement}).execute(statement, parameters)
+
+
 def insert_unless_exists(model: type[T], values: dict[str, Any], *, unique: str) -> T | None:
     """Insert one row of ``model`` unless a row with the same ``unique`` column exists.
 

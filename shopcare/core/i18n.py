@@ -201,7 +201,11 @@ class Formats:
     def __init__(self, locale: Locale, zone: tzinfo) -> None:
         self.locale = locale
         self.zone = zone
-        self._patterns = _patterns(locale)
+        # The memoised formatters below are keyed by one Locale object per language and
+        # process: Flask-Babel parses a new one each request, and a key that is the same
+        # object is found without Babel's slow ``Locale.__eq__``.
+        self._locale = _canonical_locale(locale)
+        self._patterns = _patterns(self._locale)
         self._normalize = getattr(zone, "normalize", None)  # pytz zones
         self._money: dict[tuple[Decimal, str], str] = {}
 
@@ -216,17 +220,17 @@ class Formats:
         patterns = self._patterns
         if patterns.time_has_zone:
             time_text = patterns.time_short.apply(
-                local.timetz(), self.locale, reference_date=value.date()
+                local.timetz(), self._locale, reference_date=value.date()
             )
         else:
-            time_text = _time_text(local.hour, local.minute, self.locale)
-        return patterns.datetime_join.format(time_text, _date_text(local.date(), self.locale))
+            time_text = _time_text(local.hour, local.minute, self._locale)
+        return patterns.datetime_join.format(time_text, _date_text(local.date(), self._locale))
 
     def day(self, value: datetime, *, now: datetime | None = None) -> str:
         """A day: ``Thu, Mar 12``; with the year when it is not this year's."""
         local = self.local(value)
         this_year = self.local(now or datetime.now(UTC)).year
-        return _day_text(local.date(), local.year != this_year, self.locale)
+        return _day_text(local.date(), local.year != this_year, self._locale)
 
     def next_year_starts(self, now: datetime) -> datetime:
         """When the year after ``now``'s begins in this zone: until then :meth:`day`
@@ -246,7 +250,7 @@ class Formats:
     def money_minor(self, minor: int, currency: str) -> str:
         """An amount kept in minor units: ``1250, "EUR"`` → ``€12.50``; a page of order
         lines formats their stored cents without building Decimals from each line."""
-        return _minor_money_text(minor, currency, self.locale)
+        return _minor_money_text(minor, currency, self._locale)
 
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount: ``€12.50`` (``12,50 €``)."""
@@ -254,13 +258,23 @@ class Formats:
         key = (amount, currency)
         text = self._money.get(key)
         if text is None:
-            text = self._money[key] = _money_text(amount, currency, self.locale)
+            text = self._money[key] = _money_text(amount, currency, self._locale)
         return text
 
 
 # Babel's formatting is the slowest part of a page full of dates and amounts, and the
 # same few days, minutes and prices come back on every page: each is formatted once per
 # process and locale (bounded, and the output never depends on anything else).
+
+
+#: language identifier -> the first Locale object seen for it (see ``Formats.__init__``).
+_LOCALES: dict[str, Locale] = {}
+
+
+def _canonical_locale(locale: Locale) -> Locale:
+    if len(_LOCALES) >= 256:  # a host's selector gone wild: stop memoising, stay correct
+        return _LOCALES.get(str(locale), locale)
+    return _LOCALES.setdefault(str(locale), locale)
 
 
 @lru_cache(maxsize=4096)

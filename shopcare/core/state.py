@@ -168,6 +168,11 @@ class State:
     order_panels: dict[str, list[Callable[[Any], OrderPanel | None]]] = field(
         default_factory=lambda: {slot: [] for slot in ORDER_PANEL_SLOTS}
     )
+    #: shopcare's own timeline template name -> the same entry rendered in Python
+    #: (``add_timeline_entry``)
+    timeline_entries: dict[str, Callable[[Any, Mapping[str, Any]], str]] = field(
+        default_factory=dict
+    )
     staff_pages: list[Route] = field(default_factory=list)
     staff_nav: list[NavItem] = field(default_factory=list)
     #: Endpoints a visitor without a login can use instead (a host without Flask-Login).
@@ -284,6 +289,24 @@ class State:
                 f"unknown order page slot {slot!r}; known: {', '.join(self.order_panels)}"
             )
         self.order_panels[slot].append(factory)
+
+    def add_timeline_entry(
+        self, template: str, render: Callable[[Any, Mapping[str, Any]], str]
+    ) -> None:
+        """Render shopcare's own timeline template ``template`` (``shopcare/timeline/…``)
+        on the order page with ``render(event, names)`` instead: the same HTML (as
+        ``Markup``), made in Python without Jinja's call machinery. ``names`` are what
+        the template sees (``_sc``, ``tracking``, ``shopcare_status_label`` …) and ``memo``, a
+        dict the renderers may keep per-page results in (a label translated once). The
+        order page uses it only while the app loads shopcare's own file under that name:
+        a host's template of the same name is rendered as a template.
+
+        :raises ValueError: if another function already renders ``template``.
+        """
+        known = self.timeline_entries.get(template)
+        if known is not None and known is not render:
+            raise ValueError(f"{template!r} is already rendered by {known.__qualname__}")
+        self.timeline_entries[template] = render
 
     def add_staff_pages(self, routes: Iterable[Route]) -> None:
         """Route pages under the staff area (``/care/staff``, endpoints

@@ -104,7 +104,8 @@ def index() -> str:
 def shop_contact() -> dict[str, str]:
     """``SHOPCARE_CONTACT`` (``email``, ``phone``, ``hours``, ``url``), the non-empty ones."""
     contact = setting("SHOPCARE_CONTACT") or {}
-    return {key: str(value) for key, value in dict(contact).items() if value}
+    texts = {key: str(value) for key, value in dict(contact).items()}  # lazy ones translated once
+    return {key: text for key, text in texts.items() if text}
 
 
 # -- no dead ends: error pages in the host's layout -------------------------------------

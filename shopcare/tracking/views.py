@@ -4,6 +4,7 @@ adds them to the app."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -23,7 +24,7 @@ from flask import (
 from flask_babel import format_currency, get_locale
 from jinja2 import Template, nodes, pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from shopcare.core import web
@@ -46,6 +47,7 @@ from shopcare.core.i18n import Catalog, _, _l, formats, same_zone, shop_zone
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import check, limit
 from shopcare.core.state import HomeCard, Routes, get_state
+from shopcare.core.web import TEMPLATES
 from shopcare.orders.services import reference_key
 from shopcare.tracking.carriers import carrier_info, carriers
 from shopcare.tracking.forms import LookupForm, ResolveForm
@@ -233,6 +235,65 @@ def entry_macros() -> Callable[..., Any]:
     return entry_macro
 
 
+#: One timeline entry as ``_order_tracking.html``'s loop writes it: the whitespace
+#: around it is the loop's own, so the list is the same byte for byte.
+_ENTRY = (
+    '\n    \n    \n    <li class="sc-timeline-entry">\n      <time datetime="{iso}">{when}</time>'
+    "\n      <div>{entry}</div>\n    </li>\n    \n    "
+)
+#: What the loop writes for an entry that renders nothing.
+_NO_ENTRY = "\n    \n    \n    "
+
+
+def _python_entries(entries: list[tuple[Event, Template]]) -> list[Callable[..., Any]] | None:
+    """Each entry's Python renderer (``State.add_timeline_entry``), or ``None`` when
+    one of the templates has none or is not shopcare's own file (a host's template of
+    that name): then the page renders the timeline through the templates. Which
+    templates are shopcare's own is read once per app, like the templates themselves."""
+    env = current_app.jinja_env
+    state = get_state()
+    memo: dict[str, Any] = (
+        {} if env.auto_reload else state.memo.setdefault("tracking.timeline_python", {})
+    )
+    renderers = []
+    for _event, template in entries:
+        name = str(template.name)
+        render = memo.get(name, False)
+        if render is False:
+            render = state.timeline_entries.get(name)
+            if render is not None and template.filename != os.path.join(TEMPLATES, name):
+                render = None
+            memo[name] = render
+        if render is None:
+            return None
+        renderers.append(render)
+    return renderers
+
+
+def timeline_html(
+    entries: list[tuple[Event, Template]], names: dict[str, Any], when: Callable[[Any], str]
+) -> Markup | None:
+    """The order page's timeline list (the ``<li>`` of each entry, newest first), as the
+    loop in ``_order_tracking.html`` writes it, with each entry made by its Python
+    renderer; ``None`` when an entry has none (the template's loop renders them all)."""
+    renderers = _python_entries(entries)
+    if renderers is None:
+        return None
+    parts = []
+    for (event, _template), render in zip(entries, renderers, strict=True):
+        entry = render(event, names)
+        if entry and not entry.isspace():  # the loop's ``entry|trim``, without a new Markup
+            moment = event.occurred_at
+            parts.append(
+                _ENTRY.format(
+                    iso=escape(moment.isoformat()), when=escape(when(moment)), entry=entry
+                )
+            )
+        else:
+            parts.append(_NO_ENTRY)
+    return Markup("".join(parts))  # nosec B704: each part escaped or made by a renderer
+
+
 def _field_message(name: str) -> str:
     messages = {
         "reference": _("Enter the order number as it appears in your confirmation."),
@@ -341,13 +402,17 @@ def order(reference: str) -> Response:
     if not may_see_order(found, guest_grant=grant):
         abort(404)
     # Access is granted: only now may the cache hand out this order's fragment.
+    catalog = Catalog()  # the locale's translations, looked up once for the whole page
     html = render_template(
         "shopcare/tracking/order.html",
         order=found,
-        tracking_html=_tracking_html(tracker, versioned),
+        tracking_html=_tracking_html(tracker, versioned, catalog),
         order_panels=web.order_panels,
         own=(own := owns_order(found)),
         staff_view=not own and is_staff(),
+        # The page, its panels and the layout translate two dozen strings.
+        _sc=catalog.gettext,
+        _scn=catalog.ngettext,
     )
     response = make_response(html)
     # The guest key is in the URL: keep it out of Referer headers and shared caches.
@@ -356,7 +421,7 @@ def order(reference: str) -> Response:
     return response
 
 
-def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Markup:
+def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder, catalog: Catalog) -> Markup:
     """The order page's tracking part (header, parcels, progress, estimates, items,
     timeline), rendered, or from the page cache.
 
@@ -375,31 +440,67 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder) -> Marku
             return cached
     now = utcnow()
     tracking = tracker.order_tracking(versioned.order, now=now)
-    catalog = Catalog()  # the locale's translations, looked up once for the whole fragment
-    html = Markup(  # nosec B704: an autoescaped template, rendered
-        render_template(
-            "shopcare/tracking/_order_tracking.html",
-            order=versioned.order,
-            tracking=tracking,
-            timeline=timeline_entries(tracking),
-            entry_macro=entry_macros(),
-            steps=step_labels(),
-            # The labels of this language, looked up once for the whole fragment.
-            shopcare_status_label=_label_lookup(status_labels()),
-            date_window=date_window,
-            when=fmt.when,
-            day=partial(fmt.day, now=now),
-            money=fmt.money,
-            money_minor=fmt.money_minor,
-            contact=web.shop_contact(),
-            _sc=catalog.gettext,
-            _scn=catalog.ngettext,
-        )
+    timeline = timeline_entries(tracking)
+    names = {
+        "_sc": catalog.gettext,
+        "tracking": tracking,
+        # The labels of this language, looked up once for the whole fragment.
+        "shopcare_status_label": _label_lookup(status_labels()),
+        "shopcare_carrier_name": carrier_name,
+        "memo": {},  # what an entry renderer keeps for the rest of the page
+    }
+    context = dict(
+        order=versioned.order,
+        tracking=tracking,
+        timeline=timeline,
+        timeline_html=timeline_html(timeline, names, fmt.when),
+        entry_macro=entry_macros(),
+        steps=step_labels(),
+        shopcare_status_label=names["shopcare_status_label"],
+        date_window=date_window,
+        when=fmt.when,
+        day=partial(fmt.day, now=now),
+        money=fmt.money,
+        money_minor=fmt.money_minor,
+        contact=web.shop_contact(),
+        _sc=catalog.gettext,
+        _scn=catalog.ngettext,
     )
+    if context["timeline_html"] is not None and _own_templates(FRAGMENT_TEMPLATES):
+        # shopcare's own fragment reads only these names and the app's Jinja globals:
+        # the context processors (the host's layout's among them) have nothing to add.
+        template = current_app.jinja_env.get_template(FRAGMENT_TEMPLATES[0])
+        html = Markup(template.render(context))  # nosec B704: an autoescaped template
+    else:
+        html = Markup(render_template(FRAGMENT_TEMPLATES[0], **context))  # nosec B704
     if cache is not None:
         until = min(t for t in (tracking.changes_at, fmt.next_year_starts(now)) if t is not None)
         cache.set(key, html, ttl=(until - now).total_seconds())
     return html
+
+
+#: The order page's tracking part and the templates it includes.
+FRAGMENT_TEMPLATES = (
+    "shopcare/tracking/_order_tracking.html",
+    "shopcare/tracking/_progress.html",
+    "shopcare/tracking/_help.html",
+)
+
+
+def _own_templates(names: tuple[str, ...]) -> bool:
+    """Whether the app loads shopcare's own file for each of ``names`` (no host
+    template of that name), read once per app (once per page while templates
+    auto-reload)."""
+    env = current_app.jinja_env
+    memo: dict[tuple[str, ...], bool] = (
+        {} if env.auto_reload else get_state().memo.setdefault("tracking.own_templates", {})
+    )
+    own = memo.get(names)
+    if own is None:
+        own = memo[names] = all(
+            env.get_template(name).filename == os.path.join(TEMPLATES, name) for name in names
+        )
+    return own
 
 
 def track_card() -> HomeCard:
