@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 
 from shopcare.core.areas import AREAS
-from shopcare.core.db import session
+from shopcare.core.db import read_rows, session
 from shopcare.insights import rollup, stats
 from shopcare.insights.models import DailyAnswers
 from shopcare.insights.periods import Period, _instant
@@ -205,37 +205,34 @@ class Summary:
         if until is not None and until > previous.start:
             live_from = max(live_from, _instant(until, current.zone))
             index = bucket_index(DailyAnswers.day, buckets, dates=True).label("bucket")
-            self.rows += (
-                session()
-                .execute(
-                    select(
-                        index,
-                        DailyAnswers.kind,
-                        DailyAnswers.area,
-                        DailyAnswers.type,
-                        DailyAnswers.question_id,
-                        DailyAnswers.value,
-                        func.sum(DailyAnswers.answers),
-                        func.sum(DailyAnswers.weights),
-                        func.sum(DailyAnswers.total),
-                        func.sum(DailyAnswers.squares),
-                        func.sum(DailyAnswers.scored),
-                    )
-                    .where(
-                        DailyAnswers.day >= previous.start,
-                        DailyAnswers.day < min(until, current.end),
-                    )
-                    .group_by(
-                        index,
-                        DailyAnswers.kind,
-                        DailyAnswers.area,
-                        DailyAnswers.type,
-                        DailyAnswers.question_id,
-                        DailyAnswers.value,
-                    )
+            self.rows += read_rows(
+                select(
+                    index,
+                    DailyAnswers.kind,
+                    DailyAnswers.area,
+                    DailyAnswers.type,
+                    DailyAnswers.question_id,
+                    DailyAnswers.value,
+                    func.sum(DailyAnswers.answers),
+                    func.sum(DailyAnswers.weights),
+                    func.sum(DailyAnswers.total),
+                    func.sum(DailyAnswers.squares),
+                    func.sum(DailyAnswers.scored),
                 )
-                .all()
-            )
+                .where(
+                    DailyAnswers.day >= previous.start,
+                    DailyAnswers.day < min(until, current.end),
+                )
+                .group_by(
+                    index,
+                    DailyAnswers.kind,
+                    DailyAnswers.area,
+                    DailyAnswers.type,
+                    DailyAnswers.question_id,
+                    DailyAnswers.value,
+                ),
+                {},
+            ).all()
         if live_from < current.end_utc:
             index = bucket_index(Answer.created_at, buckets).label("bucket")
             self.rows += (

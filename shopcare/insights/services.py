@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, distinct, func, literal, literal_column, sele
 
 from shopcare.cases.models import COUNTING, Case, CaseLine
 from shopcare.core.config import setting
-from shopcare.core.db import session
+from shopcare.core.db import read_rows, session
 from shopcare.core.i18n import shop_zone
 from shopcare.feedback.models import Ticket
 from shopcare.insights import answers, complaints, customers, stats
@@ -1129,8 +1129,7 @@ class ReturnsSummary:
         reason = func.coalesce(Case.reason, Case.kind)
         self.returned = [
             (int(i), sku, group, why, int(quantity or 0))
-            for i, sku, group, why, quantity in session()
-            .execute(
+            for i, sku, group, why, quantity in read_rows(
                 select(index, OrderLine.sku, category, reason, func.sum(CaseLine.quantity))
                 .select_from(CaseLine)
                 .join(Case, Case.id == CaseLine.case_id)
@@ -1142,9 +1141,9 @@ class ReturnsSummary:
                     Order.delivered_at >= previous.start_utc,
                     Order.delivered_at < current.end_utc,
                 )
-                .group_by(index, OrderLine.sku, category, reason)
+                .group_by(index, OrderLine.sku, category, reason),
+                {},
             )
-            .all()
             if i is not None
         ]
 
