@@ -1143,7 +1143,7 @@ class ReturnsSummary:
                 )
                 .group_by(index, OrderLine.sku, category, reason),
                 {},
-            )
+            ).all()
             if i is not None
         ]
 
