@@ -37,19 +37,10 @@ def volume(period: Period) -> list[dict[str, Any]]:
 
 def times(period: Period, done: Any) -> dict[str, Any]:
     """Hours from opening to ``done`` (a Ticket column) for tickets opened in the period
-    that have it: ``{"n", "median_hours", "p90_hours"}`` (nearest rank, calendar hours)."""
+    that have it: ``{"n", "median_hours", "p90_hours"}`` (nearest rank, calendar hours),
+    with window functions (SQLite; :func:`figures` takes them by ``percentile_disc`` on
+    PostgreSQL)."""
     hours = seconds_between(Ticket.created_at, done) / 3600.0
-    if dialect() == "postgresql":
-        n, median, p90 = (
-            session()
-            .execute(
-                select(func.count(), nearest_rank(50, hours), nearest_rank(90, hours)).where(
-                    _in(period), done.is_not(None)
-                )
-            )
-            .one()
-        )
-        return _times(n, median, p90)
     ranked = (
         select(
             hours.label("hours"),

@@ -125,6 +125,20 @@ def preset(name: str, today: date, zone: tzinfo) -> Period:
     raise ValueError(f"preset is one of {', '.join(PRESETS)}")
 
 
+def day_buckets(first: date, end: date, zone: tzinfo) -> list[Bucket]:
+    """One bucket per shop-local day ``[first, end)`` with its UTC bounds: what the daily
+    rollups cut their source rows by."""
+    return [
+        Bucket(
+            first + timedelta(days=i),
+            first + timedelta(days=i + 1),
+            _instant(first + timedelta(days=i), zone),
+            _instant(first + timedelta(days=i + 1), zone),
+        )
+        for i in range((end - first).days)
+    ]
+
+
 def today_in(zone: tzinfo, now: datetime | None = None) -> date:
     """Today's date in ``zone`` (``now`` aware, default the current time)."""
     return (now or datetime.now(UTC)).astimezone(zone).date()

@@ -33,7 +33,7 @@ from shopcare.core.db import session, utcnow
 from shopcare.core.i18n import shop_zone
 from shopcare.insights.marks import locked_watermark
 from shopcare.insights.models import DailyAnswers, Rollup
-from shopcare.insights.periods import Bucket, _instant, local_day, today_in, zone_name
+from shopcare.insights.periods import _instant, day_buckets, local_day, today_in, zone_name
 from shopcare.insights.sql import bucket_index
 from shopcare.surveys.models import Answer
 
@@ -78,15 +78,7 @@ def _roll(first: date, end: date, zone: tzinfo) -> int:
     rows = 0
     while first < end:
         stop = min(end, first + timedelta(days=CHUNK_DAYS))
-        days = [
-            Bucket(
-                first + timedelta(days=i),
-                first + timedelta(days=i + 1),
-                _instant(first + timedelta(days=i), zone),
-                _instant(first + timedelta(days=i + 1), zone),
-            )
-            for i in range((stop - first).days)
-        ]
+        days = day_buckets(first, stop, zone)
         index = bucket_index(Answer.created_at, days).label("bucket")
         grouped = (
             session()
@@ -213,15 +205,22 @@ def refresh(*, now: datetime | None = None, full: bool = False) -> Report:
     return report
 
 
-def refresh_task() -> None:
-    """The periodic task ``insights.rollup`` (the worker commits): the answers' daily
-    rollup, the delivered units' (``shopcare.insights.units``), then the customer facts
-    (``shopcare.insights.customers``)."""
+def refresh_all(*, now: datetime | None = None, full: bool = False) -> tuple[Any, Any, Any]:
+    """The answers' daily rollup, the delivered units' (``shopcare.insights.units``), then
+    the customer facts (``shopcare.insights.customers``), each brought up to date (or
+    rebuilt with ``full``); the caller commits. Returns their three reports."""
     from shopcare.insights import customers, units
 
-    refresh()
-    units.refresh()
-    customers.refresh()
+    return (
+        refresh(now=now, full=full),
+        units.refresh(now=now, full=full),
+        customers.refresh(full=full),
+    )
+
+
+def refresh_task() -> None:
+    """The periodic task ``insights.rollup`` (the worker commits): :func:`refresh_all`."""
+    refresh_all()
 
 
 insights_group = AppGroup("insights", help="The satisfaction dashboard.")
@@ -232,14 +231,6 @@ def rebuild_command() -> None:
     """Rebuild the daily rollups of the survey answers and of the delivered units and
     the customer facts from scratch (after changing SHOPCARE_DEFAULT_TIMEZONE; the
     worker also does it when it sees the change)."""
-    from shopcare.insights import customers, units
-
-    report = refresh(full=True)
+    for report in refresh_all(full=True):
+        click.echo(str(report))
     session().commit()
-    click.echo(str(report))
-    delivered = units.refresh(full=True)
-    session().commit()
-    click.echo(str(delivered))
-    facts = customers.refresh(full=True)
-    session().commit()
-    click.echo(str(facts))

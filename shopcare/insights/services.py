@@ -95,12 +95,9 @@ class Insights:
         Returns the rollup's report (``rebuilt``: why everything was redone, or ``""``;
         ``days``, ``rows``). See ``shopcare.insights.rollup``, ``shopcare.insights.units``
         and ``shopcare.insights.customers``."""
-        from shopcare.insights import rollup, units
+        from shopcare.insights import rollup
 
-        report = rollup.refresh(now=now, full=full)
-        units.refresh(now=now, full=full)
-        customers.refresh(full=full)
-        return report
+        return rollup.refresh_all(now=now, full=full)[0]
 
     @staticmethod
     def minimum() -> int:

@@ -34,7 +34,14 @@ from shopcare.core.db import session, utcnow
 from shopcare.core.i18n import shop_zone
 from shopcare.insights.marks import locked_watermark
 from shopcare.insights.models import DailyUnits, Rollup
-from shopcare.insights.periods import Bucket, _instant, local_day, today_in, zone_name
+from shopcare.insights.periods import (
+    Bucket,
+    _instant,
+    day_buckets,
+    local_day,
+    today_in,
+    zone_name,
+)
 from shopcare.insights.sql import bucket_index
 from shopcare.orders.models import Order, OrderLine
 
@@ -63,25 +70,13 @@ def _category() -> Any:
     return func.coalesce(OrderLine.category, "").label("category")
 
 
-def _days(first: date, end: date, zone: Any) -> list[Bucket]:
-    return [
-        Bucket(
-            first + timedelta(days=i),
-            first + timedelta(days=i + 1),
-            _instant(first + timedelta(days=i), zone),
-            _instant(first + timedelta(days=i + 1), zone),
-        )
-        for i in range((end - first).days)
-    ]
-
-
 def _live(first: date, end: date, zone: Any) -> dict[date, dict[str, int]]:
     """``{day: {category: units}}`` for the shop-local days ``[first, end)``, from the
     orders and their lines."""
     found: dict[date, dict[str, int]] = {}
     while first < end:
         stop = min(end, first + timedelta(days=CHUNK_DAYS))
-        days = _days(first, stop, zone)
+        days = day_buckets(first, stop, zone)
         index = bucket_index(Order.delivered_at, days).label("bucket")
         category = _category()
         rows = session().execute(

@@ -261,7 +261,7 @@ def _python_entries(entries: list[tuple[Event, Template]]) -> list[Callable[...,
         render = memo.get(name, False)
         if render is False:
             render = state.timeline_entries.get(name)
-            if render is not None and template.filename != os.path.join(TEMPLATES, name):
+            if render is not None and not _is_own(template):
                 render = None
             memo[name] = render
         if render is None:
@@ -497,10 +497,13 @@ def _own_templates(names: tuple[str, ...]) -> bool:
     )
     own = memo.get(names)
     if own is None:
-        own = memo[names] = all(
-            env.get_template(name).filename == os.path.join(TEMPLATES, name) for name in names
-        )
+        own = memo[names] = all(_is_own(env.get_template(name)) for name in names)
     return own
+
+
+def _is_own(template: Template) -> bool:
+    """Whether ``template`` is shopcare's own file (no host template of its name)."""
+    return template.filename == os.path.join(TEMPLATES, str(template.name))
 
 
 def track_card() -> HomeCard:
