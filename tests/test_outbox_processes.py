@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopcare.core.outbox import OutboxItem, enqueue_mail
+from shopcare.core.outbox.cli import READY_LINE
 from shopcare.core.outbox.worker import SLEEP_AFTER_CLAIM_ENV
 from tests.conftest import ROOT
 
@@ -65,6 +66,14 @@ class Workers:
         )
         log.close()
         self.processes.append(process)
+        if "--forever" in args:
+            # Started means working: a SIGTERM while Python is still importing would kill
+            # the worker by the default handler, which is not what the tests are about.
+            eventually(
+                lambda: READY_LINE in self.output(process) or process.poll() is not None,
+                "the worker to start",
+            )
+            assert process.poll() is None, self.output(process)
         return process
 
     def output(self, process: subprocess.Popen[bytes]) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from types import FrameType
@@ -17,6 +18,9 @@ from shopcare.core.outbox.models import FAILED, STATUSES
 
 #: How a retry from the command line is signed in the event log.
 CLI_ACTOR_LABEL = "flask shopcare outbox retry"
+
+#: What ``work --forever`` prints (on stderr) once it works: a supervisor or test may wait for it.
+READY_LINE = "shopcare worker: working"
 
 
 @click.command("work")
@@ -35,6 +39,15 @@ def work_command(forever: bool, pause: float, batch: int | None) -> None:
     from shopcare.core.outbox.worker import work
 
     stop = threading.Event()
+    if forever:
+        # First, so that a SIGTERM during the start-up checks still stops cleanly.
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            click.echo("shopcare worker: stopping after the current item", err=True)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
     if not logging.getLogger().handlers:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -43,13 +56,7 @@ def work_command(forever: bool, pause: float, batch: int | None) -> None:
 
     log_findings(run_checks())  # a missing mail setting shows now, not as retries later
     if forever:
-
-        def request_stop(signum: int, frame: FrameType | None) -> None:
-            click.echo("shopcare worker: stopping after the current item", err=True)
-            stop.set()
-
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
+        click.echo(f"{READY_LINE} (pid {os.getpid()}); SIGTERM or Ctrl-C stops it", err=True)
     report = work(forever=forever, pause=pause, batch_size=batch, stop=stop)
     click.echo(f"shopcare worker: {report}")
 
