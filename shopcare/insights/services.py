@@ -15,14 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, case, distinct, func, literal, literal_column, select
+from sqlalchemy import BigInteger, and_, case, distinct, func, literal, literal_column, select
 
 from shopcare.cases.models import COUNTING, Case, CaseLine
 from shopcare.core.config import setting
 from shopcare.core.db import read_rows, session
 from shopcare.core.i18n import shop_zone
 from shopcare.feedback.models import Ticket
-from shopcare.insights import answers, complaints, customers, stats
+from shopcare.insights import answers, complaints, customers, stats, tiles
 from shopcare.insights.periods import Bucket, Period
 from shopcare.insights.sql import (
     bucket_index,
@@ -52,6 +52,8 @@ SEGMENTS = (
     "hibernating",
     "lost",
 )
+#: Above any ``INTEGER``: a count times this plus an ID orders by (count, ID).
+PACK = literal(2**31, BigInteger)
 #: The loyalty ladder's steps, lowest first ("none": no order yet).
 STEPS = ("none", "purchase", "repurchase", "recommendation")
 
@@ -645,36 +647,35 @@ class Insights:
         period's end and at its start (``"none"`` without an order then) and the money
         spent by the end (minor units).
 
-        Recency, frequency and money are cut in quintiles with ``NTILE(5)`` (ties broken
-        by the customer); the start's quintiles are taken among the customers who had
-        ordered by then (their own window partition). ``facts``: the customer facts
-        (``shopcare.insights.customers``), or ``None`` to read the orders."""
-        start, end = period.start_utc, period.end_utc
-        base = (
-            self._rfm_base_live(start, end) if facts is None else self._rfm_base(start, end, facts)
+        Recency, frequency and money are cut in quintiles with ``NTILE(5)``, ties broken by
+        the customer's latest order at that instant (its ID: unique, so the tiles are the
+        same on every run); the start's quintiles are taken among the customers who had
+        ordered by then. The tiles come from :mod:`shopcare.insights.tiles` (window
+        functions on SQLite, their bounds on PostgreSQL). ``facts``: the customer facts
+        (``shopcare.insights.customers``), or ``None`` to compute them from the orders."""
+        rows = customers.order_rows().subquery("customer_orders") if facts is None else facts.orders
+        base = self._rfm_base(period.start_utc, period.end_utc, rows)
+        if dialect() == "postgresql":
+            base = base.cte("rfm_base").prefix_with("MATERIALIZED")
+        else:
+            base = base.subquery("rfm_base")
+
+        def had(c: Any) -> Any:
+            return c.frequency_before > 0
+
+        scored = tiles.scored(
+            base,
+            [
+                tiles.TileKey("r_now", "last_now", "who_now"),
+                tiles.TileKey("f_now", "frequency_now_key", None),
+                tiles.TileKey("m_now", "money_now", "who_now"),
+                tiles.TileKey("r_before", "last_before", "who_before", had),
+                tiles.TileKey("f_before", "frequency_before_key", None, had),
+                tiles.TileKey("m_before", "money_before", "who_before", had),
+            ],
+            ["money_now", "frequency_before"],
+            name="rfm_scored",
         )
-        # The customer's place in e-mail order is the quintiles' tie-break: one sort of
-        # the e-mails instead of one per quintile (the six sorts then compare numbers,
-        # and carry no e-mail).
-        base = select(
-            *(column for column in base.c if column.name != "customer"),
-            func.row_number().over(order_by=base.c.customer).label("who"),
-        ).subquery("rfm_ranked")
-        had = case((base.c.frequency_before > 0, 1), else_=0)
-
-        def tile(column: Any, *, partition: Any = None) -> Any:
-            return func.ntile(5).over(partition_by=partition, order_by=(column, base.c.who))
-
-        scored = select(
-            base.c.money_now,
-            base.c.frequency_before,
-            tile(base.c.last_now).label("r_now"),
-            tile(base.c.frequency_now).label("f_now"),
-            tile(base.c.money_now).label("m_now"),
-            tile(base.c.last_before, partition=had).label("r_before"),
-            tile(base.c.frequency_before, partition=had).label("f_before"),
-            tile(base.c.money_before, partition=had).label("m_before"),
-        ).subquery("rfm_scored")
         c = scored.c
         return select(
             c.money_now,
@@ -686,56 +687,29 @@ class Insights:
         ).subquery("rfm")
 
     @staticmethod
-    def _rfm_base(start: datetime, end: datetime, facts: customers.Facts) -> Any:
+    def _rfm_base(start: datetime, end: datetime, rows: Any) -> Any:
         """Per customer with an order before ``end``: recency, frequency and money at
-        ``end`` and at ``start`` (``NULL``, 0 and 0 without an order then), from where the
-        customer facts say they stood at the two instants — one row each."""
-        rows = facts.orders
-        wanted = (rows.c.customer, rows.c.placed_at, rows.c.orders, rows.c.money)
+        ``end`` and at ``start`` (``NULL``, 0 and 0 without an order then) and their latest
+        order's ID at each (``who_now``, ``who_before``), from where the customer facts
+        ``rows`` say they stood at the two instants — one row each. A frequency comes
+        packed with its tie-breaker too (``frequency · 2³¹ + who``: both are ``INTEGER``s,
+        so it fits a ``BIGINT``) as ``frequency_now_key`` and ``frequency_before_key``:
+        ordered alike, but unique, where thousands of customers share a frequency."""
+        wanted = (rows.c.customer, rows.c.order_id, rows.c.placed_at, rows.c.orders, rows.c.money)
         now = select(*wanted).where(customers.standing(rows, end)).subquery("standing_now")
         before = select(*wanted).where(customers.standing(rows, start)).subquery("standing_before")
-        return (
-            select(
-                now.c.customer.label("customer"),
-                now.c.placed_at.label("last_now"),
-                now.c.orders.label("frequency_now"),
-                now.c.money.label("money_now"),
-                before.c.placed_at.label("last_before"),
-                func.coalesce(before.c.orders, 0).label("frequency_before"),
-                func.coalesce(before.c.money, 0).label("money_before"),
-            )
-            .select_from(now)
-            .outerjoin(before, before.c.customer == now.c.customer)
-            .subquery("rfm_base")
-        )
-
-    @staticmethod
-    def _rfm_base_live(start: datetime, end: datetime) -> Any:
-        """:meth:`_rfm_base` read from every order before ``end`` and its lines."""
-        money = (
-            select(
-                OrderLine.order_id.label("order_id"), func.sum(OrderLine.paid_minor).label("paid")
-            )
-            .group_by(OrderLine.order_id)
-            .subquery("order_money")
-        )
-        before = Order.placed_at < start
-        paid = func.coalesce(money.c.paid, 0)
-        return (
-            select(
-                _customer().label("customer"),
-                func.max(Order.placed_at).label("last_now"),
-                func.count(Order.id).label("frequency_now"),
-                func.sum(paid).label("money_now"),
-                func.max(case((before, Order.placed_at))).label("last_before"),
-                func.sum(case((before, 1), else_=0)).label("frequency_before"),
-                func.sum(case((before, paid), else_=0)).label("money_before"),
-            )
-            .outerjoin(money, money.c.order_id == Order.id)
-            .where(Order.placed_at < end)
-            .group_by(_customer())
-            .subquery("rfm_base")
-        )
+        return select(
+            now.c.order_id.label("who_now"),
+            now.c.placed_at.label("last_now"),
+            now.c.orders.label("frequency_now"),
+            now.c.money.label("money_now"),
+            before.c.order_id.label("who_before"),
+            before.c.placed_at.label("last_before"),
+            func.coalesce(before.c.orders, 0).label("frequency_before"),
+            func.coalesce(before.c.money, 0).label("money_before"),
+            (now.c.orders * PACK + now.c.order_id).label("frequency_now_key"),
+            (before.c.orders * PACK + before.c.order_id).label("frequency_before_key"),
+        ).select_from(now.outerjoin(before, before.c.customer == now.c.customer))
 
     def segments(
         self, start: date | Period, end: date | None = None, *, live: bool = False
@@ -744,7 +718,7 @@ class Insights:
 
         Recency, frequency and monetary value (orders placed before the period's end;
         money in minor units, currencies added as they come) are each cut in quintiles
-        (``NTILE(5)``, ties broken by the customer's e-mail); R and the rounded-up mean of
+        (``NTILE(5)``, ties broken by the customer's latest order ID); R and the rounded-up mean of
         F and M place a customer in a segment: R 4-5 with FM 4-5 champions, FM 1 new;
         R 3-5 with FM 2-3 potential; R 3 with FM 4-5 loyal; R 1-2 with FM 4-5 can't
         lose, FM 2-3 at risk; R 2-3 with FM 1 hibernating; R 1 with FM 1 lost.

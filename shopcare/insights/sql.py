@@ -36,8 +36,14 @@ def roomy_sorts() -> None:
     from shopcare.core.config import setting
     from shopcare.core.errors import ConfigError
 
+    if dialect() != "postgresql":
+        return
+    # The dashboard's statements are costly enough for PostgreSQL's JIT (jit_above_cost),
+    # whose compiling takes longer than the statements themselves: tens of milliseconds
+    # for a plain one, seconds for the tiles' wide ones (shopcare.insights.tiles).
+    session().execute(select(func.set_config("jit", "off", True)))
     amount = setting("SHOPCARE_INSIGHTS_WORK_MEM")
-    if amount is None or dialect() != "postgresql":
+    if amount is None:
         return
     if not isinstance(amount, str) or not _MEMORY.fullmatch(amount):
         raise ConfigError(

@@ -388,7 +388,8 @@ def test_dashboard_sorts_get_room_for_the_transaction_only(
 ) -> None:
     """``SHOPCARE_INSIGHTS_WORK_MEM`` is PostgreSQL's ``work_mem`` for the dashboard's
     transaction (``SET LOCAL``): set while it runs, gone after it; a value that is not an
-    amount is a configuration error, never SQL."""
+    amount is a configuration error, never SQL. The JIT is off for the transaction too
+    (its compiling cost seconds on the quantile scores' statement)."""
     from sqlalchemy import text
 
     from shopcare.core.db import session
@@ -399,11 +400,14 @@ def test_dashboard_sorts_get_room_for_the_transaction_only(
         roomy_sorts()  # nothing to set on SQLite, and nothing fails
         return
     server = session().execute(text("SHOW work_mem")).scalar()
+    jit = session().execute(text("SHOW jit")).scalar()
     session().commit()
     care.insights.segments(*MARCH)
     assert session().execute(text("SHOW work_mem")).scalar() == "64MB"
+    assert session().execute(text("SHOW jit")).scalar() == "off"
     session().rollback()
     assert session().execute(text("SHOW work_mem")).scalar() == server
+    assert session().execute(text("SHOW jit")).scalar() == jit
     app.config["SHOPCARE_INSIGHTS_WORK_MEM"] = "64MB'; DROP TABLE shopcare_orders; --"
     with pytest.raises(ConfigError, match="SHOPCARE_INSIGHTS_WORK_MEM"):
         roomy_sorts()
