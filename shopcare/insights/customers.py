@@ -196,9 +196,10 @@ def facts() -> Facts | None:
     return Facts(orders, nps, len(keys))
 
 
-def standing(rows: Any, moment: datetime, at: str = "placed_at") -> Any:
-    """Where each customer stood at ``moment``: the rows of ``rows`` (a facts subquery)
-    with ``at < moment`` and no ``next_at`` before it — one per customer."""
+def standing(rows: Any, moment: Any, at: str = "placed_at") -> Any:
+    """Where each customer stood at ``moment`` (a ``datetime`` or a SQL expression of
+    one): the rows of ``rows`` (a facts subquery) with ``at < moment`` and no ``next_at``
+    before it — one per customer."""
     column = rows.c[at]
     return and_(column < moment, or_(rows.c.next_at.is_(None), rows.c.next_at >= moment))
 

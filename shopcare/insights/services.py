@@ -15,7 +15,17 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, case, distinct, func, literal, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    bindparam,
+    case,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 
 from shopcare.cases.models import COUNTING, Case, CaseLine
 from shopcare.core.config import setting
@@ -28,6 +38,7 @@ from shopcare.insights.sql import (
     bucket_index,
     days_between,
     dialect,
+    kept,
     nearest_rank,
     roomy_sorts,
     seconds_between,
@@ -642,7 +653,7 @@ class Insights:
                 counts[reason] = counts.get(reason, 0) + 1
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
-    def _rfm(self, period: Period, facts: customers.Facts | None) -> Any:
+    def _rfm(self, facts: customers.Facts | None) -> Any:
         """Per customer with an order before the period's end: the segment at the
         period's end and at its start (``"none"`` without an order then) and the money
         spent by the end (minor units).
@@ -652,9 +663,13 @@ class Insights:
         same on every run); the start's quintiles are taken among the customers who had
         ordered by then. The tiles come from :mod:`shopcare.insights.tiles` (window
         functions on SQLite, their bounds on PostgreSQL). ``facts``: the customer facts
-        (``shopcare.insights.customers``), or ``None`` to compute them from the orders."""
+        (``shopcare.insights.customers``), or ``None`` to compute them from the orders.
+        The instants are the parameters ``rfm_start`` and ``rfm_end`` (UTC)."""
         rows = customers.order_rows().subquery("customer_orders") if facts is None else facts.orders
-        base = self._rfm_base(period.start_utc, period.end_utc, rows)
+        at = rows.c.placed_at.type
+        base = self._rfm_base(
+            bindparam("rfm_start", type_=at), bindparam("rfm_end", type_=at), rows
+        )
         if dialect() == "postgresql":
             base = base.cte("rfm_base").prefix_with("MATERIALIZED")
         else:
@@ -687,7 +702,7 @@ class Insights:
         ).subquery("rfm")
 
     @staticmethod
-    def _rfm_base(start: datetime, end: datetime, rows: Any) -> Any:
+    def _rfm_base(start: Any, end: Any, rows: Any) -> Any:
         """Per customer with an order before ``end``: recency, frequency and money at
         ``end`` and at ``start`` (``NULL``, 0 and 0 without an order then) and their latest
         order's ID at each (``who_now``, ``who_before``), from where the customer facts
@@ -733,18 +748,22 @@ class Insights:
         """
         period = self.period(start, end)
         roomy_sorts()
-        rfm = self._rfm(period, None if live else customers.facts())
-        rows = (
-            session()
-            .execute(
+        facts = None if live else customers.facts()
+
+        def build() -> Any:
+            rfm = self._rfm(facts)
+            return (
                 select(
                     rfm.c.segment_before, rfm.c.segment_now, func.count(), func.sum(rfm.c.money_now)
                 )
                 .group_by(rfm.c.segment_before, rfm.c.segment_now)
                 .order_by(rfm.c.segment_before, rfm.c.segment_now)
             )
-            .all()
-        )
+
+        # the same statement but for the instants, unless customers are read live by key
+        statement = build() if facts and facts.live else kept(("segments", facts is None), build)
+        instants = {"rfm_start": period.start_utc, "rfm_end": period.end_utc}
+        rows = session().execute(statement, instants).all()
         counted: dict[str, list[int]] = {segment: [0, 0] for segment in SEGMENTS}
         for _source, target, count, revenue in rows:  # at most 9 x 8 grouped rows
             counted[target][0] += int(count)
