@@ -24,6 +24,7 @@ user, no translation (the tables' labels are built afterwards, in the request).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -49,9 +50,10 @@ def lanes() -> int:
 
 def gather(calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
     """``{name: call()}`` for every call, computed :func:`lanes` at a time on
-    connections that all read the request transaction's snapshot; the calls are started
-    in the order given (put the longest first). An exception in a call is raised here,
-    after the other lanes have finished."""
+    connections that all read the request transaction's snapshot: each lane takes the
+    next call not started, in the order given (put the longest first), on its one
+    connection. An exception in a call is raised here, after the other lanes have
+    finished."""
     width = min(lanes(), len(calls))
     if width > 1 and session().execute(select(func.txid_current_if_assigned())).scalar():
         width = 1  # this transaction has written: only its own connection sees that
@@ -62,19 +64,37 @@ def gather(calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
     if not _SNAPSHOT.fullmatch(snapshot):  # pragma: no cover - PostgreSQL's own format
         raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    waiting = list(calls.items())
+    taking = threading.Lock()
+    results: dict[str, Any] = {}
 
-    def lane(call: Callable[[], Any]) -> Any:
+    def lane() -> None:
+        """Take the next call until none is left, on one connection and transaction
+        (set up again should a call have ended it)."""
         with app.app_context():
-            own = session()
+            own: Any = session()  # scoped: own() is the Session
+            opened = None
             try:
-                own.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-                own.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))  # nosec B608: checked above
-                roomy_sorts()
-                return call()
+                while True:
+                    with taking:
+                        if not waiting:
+                            return
+                        name, call = waiting.pop(0)
+                    if opened is None or opened is not own().get_transaction():
+                        own.rollback()
+                        own.execute(
+                            text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                        )
+                        own.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))  # nosec B608: checked above
+                        roomy_sorts()
+                        opened = own().get_transaction()
+                    results[name] = call()
             finally:
                 own.rollback()
                 own.close()
 
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix="shopcare-insights") as pool:
-        futures = {name: pool.submit(lane, call) for name, call in calls.items()}
-        return {name: future.result() for name, future in futures.items()}
+        running = [pool.submit(lane) for _ in range(width)]
+        for done in running:
+            done.result()  # the first lane's exception, once all have finished
+    return {name: results[name] for name in calls}

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Float, case, cast, func, literal, select
+from sqlalchemy.orm import scoped_session
 from sqlalchemy.sql.elements import ColumnElement
 
 from shopcare.core.db import session
@@ -29,8 +30,8 @@ def roomy_sorts() -> None:
     ``SHOPCARE_INSIGHTS_WORK_MEM`` of memory each (``set_config('work_mem', …, true)``,
     i.e. ``SET LOCAL``: it ends with the transaction). The dashboard sorts tens of
     thousands of customers and order lines (quintiles, percentiles, grouped joins); with
-    the server's default 4 MB those sorts spill to disk. A no-op on SQLite or when the
-    setting is ``None``.
+    the server's default 4 MB those sorts spill to disk. With the setting ``None`` only
+    the JIT is turned off (below). Once per transaction; a no-op on SQLite.
 
     :raises ConfigError: when the setting is not an amount such as ``"64MB"``.
     """
@@ -39,19 +40,28 @@ def roomy_sorts() -> None:
 
     if dialect() != "postgresql":
         return
-    # The dashboard's statements are costly enough for PostgreSQL's JIT (jit_above_cost),
-    # whose compiling takes longer than the statements themselves: tens of milliseconds
-    # for a plain one, seconds for the tiles' wide ones (shopcare.insights.tiles).
-    session().execute(select(func.set_config("jit", "off", True)))
+    scoped: Any = session()
+    own = scoped() if isinstance(scoped, scoped_session) else scoped
+    if own.info.get(_ROOMY) is not None and own.info[_ROOMY] is own.get_transaction():
+        return  # done in this transaction already
     amount = setting("SHOPCARE_INSIGHTS_WORK_MEM")
-    if amount is None:
-        return
-    if not isinstance(amount, str) or not _MEMORY.fullmatch(amount):
+    if amount is not None and (not isinstance(amount, str) or not _MEMORY.fullmatch(amount)):
         raise ConfigError(
             f"SHOPCARE_INSIGHTS_WORK_MEM must be an amount such as '64MB' (kB, MB or GB), "
             f"not {amount!r}"
         )
-    session().execute(select(func.set_config("work_mem", amount, True)))
+    # The dashboard's statements are costly enough for PostgreSQL's JIT (jit_above_cost),
+    # whose compiling takes longer than the statements themselves: tens of milliseconds
+    # for a plain one, seconds for the tiles' wide ones (shopcare.insights.tiles).
+    settings = [func.set_config("jit", "off", True)]
+    if amount is not None:
+        settings.append(func.set_config("work_mem", amount, True))
+    own.execute(select(*settings))
+    own.info[_ROOMY] = own.get_transaction()
+
+
+#: Where :func:`roomy_sorts` notes the transaction it has set up, in ``session().info``.
+_ROOMY = "shopcare.insights.roomy"
 
 
 #: Where :func:`kept` keeps its statements, in ``app.extensions``.
