@@ -21,7 +21,9 @@ To measure again a PostgreSQL database a run generated (``--scale 1`` takes minu
 ``--connections 1,2,3`` each measure runs with that ``SHOPCARE_INSIGHTS_CONNECTIONS``
 (the dashboard's lanes), in turn. The in-process
 times of the customer figures (segments, loyalty ladder, lost customers) are reported
-too (``parts_ms``).
+too (``parts_ms``), and for each request and question the CPU time of this process and
+of the database server's backends (``cpu_ms``; the server's only when it runs on this
+machine): the work itself, which a shared machine's load does not change.
 
 Results also go to bench/results/insights.json.
 """
@@ -395,25 +397,65 @@ def measure(url: str, requests: int) -> dict[str, Any]:
             first.get_data(as_text=True)[:300],
         )
         times = []
+        python, server = time.process_time(), _server_seconds(app)
         for _ in range(requests):
             began = time.perf_counter()
             response = client.get(path, headers=headers)
             times.append((time.perf_counter() - began) * 1000)
             assert response.status_code == 200
+        after = _server_seconds(app)
         times.sort()
         result[name] = {
             "p50_ms": round(statistics.median(times), 1),
             "p90_ms": round(times[min(len(times) - 1, int(0.9 * len(times)))], 1),
+            # the work behind a request, whatever the machine's load: this process's CPU
+            # and the database server's (every backend: the lanes' too), per request
+            "cpu_ms": {
+                "python": round((time.process_time() - python) * 1000 / requests, 1),
+                "server": (
+                    None
+                    if server is None or after is None
+                    else round((after - server) * 1000 / requests, 1)
+                ),
+            },
         }
     result["parts_ms"] = parts(app, requests)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
 
 
-def parts(app: Any, requests: int) -> dict[str, float]:
+def _server_seconds(app: Any) -> float | None:
+    """CPU seconds the PostgreSQL backends connected to the benchmark's database have
+    used so far (the pool keeps its connections, the lanes' too), when the server runs on
+    this machine (``/proc/<pid>/stat``); ``None`` otherwise (or on SQLite)."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        engine = app.extensions["shopcare"].db.engine
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        pids = connection.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalars()
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def parts(app: Any, requests: int) -> dict[str, Any]:
     """The median time (ms, in process, one after the other) of each question the
     dashboard asks for the last 365 days against the 365 before (what its lanes run at
-    once on PostgreSQL), and of the lost customers (their own page)."""
+    once on PostgreSQL), and of the lost customers (their own page); and per question
+    the mean CPU time (ms) of this process (``python``: building statements, reading
+    rows, shaping) and of the database server's backend (``server``, when it runs on
+    this machine): the work the lanes share out, which the load of a shared machine
+    does not change as it changes the elapsed times."""
     from datetime import date, timedelta
 
     from shopcare.insights import report
@@ -436,15 +478,28 @@ def parts(app: Any, requests: int) -> dict[str, float]:
             "guarantees": lambda: insights.guarantee_claims(period),
             "lost_customers": lambda: insights.lost_customers(),
         }
-        found = {}
+        found: dict[str, Any] = {}
+        cpu: dict[str, dict[str, float | None]] = {}
         for name, run in timed.items():
             times = []
-            for _ in range(max(3, requests // 3)):
+            rounds = max(3, requests // 3)
+            python, server = time.process_time(), _server_seconds(app)
+            for _ in range(rounds):
                 began = time.perf_counter()
                 run()
                 times.append((time.perf_counter() - began) * 1000)
                 app.extensions["shopcare"].db.session.rollback()
+            after = _server_seconds(app)
             found[name] = round(statistics.median(times), 1)
+            cpu[name] = {
+                "python": round((time.process_time() - python) * 1000 / rounds, 1),
+                "server": (
+                    None
+                    if server is None or after is None
+                    else round((after - server) * 1000 / rounds, 1)
+                ),
+            }
+        found["cpu_ms"] = cpu
     return found
 
 
