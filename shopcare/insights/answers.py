@@ -268,17 +268,23 @@ class Summary:
                 .all()
             )
         self.split = len(self.previous_buckets)
+        self._by_bucket: dict[int, list[Any]] | None = None
         # the CSAT question's ids (one per survey version): a small look-up, not a join
         self.csat_ids = set(session().scalars(select(Question.id).where(Question.key == "csat")))
 
     def _select(self, which: str, bucket: int | None = None) -> list[Any]:
+        if self._by_bucket is None:  # the rows by bucket, once (a few thousand rows)
+            self._by_bucket = {}
+            for row in self.rows:
+                if row[0] is not None:
+                    self._by_bucket.setdefault(int(row[0]), []).append(row)
         if bucket is not None:
-            wanted = {self.split + bucket}
+            wanted = [self.split + bucket]
         elif which == "current":
-            wanted = set(range(self.split, self.split + len(self.current_buckets)))
+            wanted = list(range(self.split, self.split + len(self.current_buckets)))
         else:
-            wanted = set(range(self.split))
-        return [row for row in self.rows if row[0] is not None and int(row[0]) in wanted]
+            wanted = list(range(self.split))
+        return [row for index in wanted for row in self._by_bucket.get(index, ())]
 
     def indices(
         self, which: str = "current", *, kind: str = "customer", bucket: int | None = None
