@@ -388,8 +388,9 @@ def test_dashboard_sorts_get_room_for_the_transaction_only(
 ) -> None:
     """``SHOPCARE_INSIGHTS_WORK_MEM`` is PostgreSQL's ``work_mem`` for the dashboard's
     transaction (``SET LOCAL``): set while it runs, gone after it; a value that is not an
-    amount is a configuration error, never SQL. The JIT is off for the transaction too
-    (its compiling cost seconds on the quantile scores' statement)."""
+    amount is a configuration error, never SQL. The JIT and parallel workers are off for
+    the transaction too (the JIT's compiling cost seconds on the quantile scores'
+    statement; the lanes are the dashboard's parallelism)."""
     from sqlalchemy import text
 
     from shopcare.core.db import session
@@ -401,13 +402,17 @@ def test_dashboard_sorts_get_room_for_the_transaction_only(
         return
     server = session().execute(text("SHOW work_mem")).scalar()
     jit = session().execute(text("SHOW jit")).scalar()
+    workers = session().execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+    assert workers != "0"
     session().commit()
     care.insights.segments(*MARCH)
     assert session().execute(text("SHOW work_mem")).scalar() == "64MB"
     assert session().execute(text("SHOW jit")).scalar() == "off"
+    assert session().execute(text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
     session().rollback()
     assert session().execute(text("SHOW work_mem")).scalar() == server
     assert session().execute(text("SHOW jit")).scalar() == jit
+    assert session().execute(text("SHOW max_parallel_workers_per_gather")).scalar() == workers
     app.config["SHOPCARE_INSIGHTS_WORK_MEM"] = "64MB'; DROP TABLE shopcare_orders; --"
     with pytest.raises(ConfigError, match="SHOPCARE_INSIGHTS_WORK_MEM"):
         roomy_sorts()
