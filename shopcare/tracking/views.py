@@ -51,6 +51,7 @@ from shopcare.core.web import TEMPLATES
 from shopcare.orders.services import reference_key
 from shopcare.tracking.carriers import carrier_info, carriers
 from shopcare.tracking.forms import LookupForm, ResolveForm
+from shopcare.tracking.fragment import order_tracking_html
 from shopcare.tracking.guests import GuestLinkExpired, GuestOrder
 from shopcare.tracking.queries import OrderTracking, VersionedOrder
 from shopcare.tracking.services import ShipmentTracker, current_tracker
@@ -457,6 +458,7 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder, catalog:
         entry_macro=entry_macros(),
         steps=step_labels(),
         shopcare_status_label=names["shopcare_status_label"],
+        shopcare_status_badge=status_badge,
         date_window=date_window,
         when=fmt.when,
         day=partial(fmt.day, now=now),
@@ -467,10 +469,9 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder, catalog:
         _scn=catalog.ngettext,
     )
     if context["timeline_html"] is not None and _own_templates(FRAGMENT_TEMPLATES):
-        # shopcare's own fragment reads only these names and the app's Jinja globals:
-        # the context processors (the host's layout's among them) have nothing to add.
-        template = current_app.jinja_env.get_template(FRAGMENT_TEMPLATES[0])
-        html = Markup(template.render(context))  # nosec B704: an autoescaped template
+        # shopcare's own fragment reads only these names: its Python twin writes the
+        # same HTML (tracking.fragment); the context processors have nothing to add.
+        html = order_tracking_html(context)
     else:
         html = Markup(render_template(FRAGMENT_TEMPLATES[0], **context))  # nosec B704
     if cache is not None:
