@@ -440,7 +440,9 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder, catalog:
         if isinstance(cached, Markup):
             return cached
     now = utcnow()
-    tracking = tracker.order_tracking(versioned.order, now=now)
+    # Parcels as light rows while only shopcare's own templates can show them.
+    own = _own_templates(FRAGMENT_TEMPLATES) and _own_timeline_templates()
+    tracking = tracker.order_tracking(versioned.order, now=now, rows=own)
     timeline = timeline_entries(tracking)
     names = {
         "_sc": catalog.gettext,
@@ -500,6 +502,31 @@ def _own_templates(names: tuple[str, ...]) -> bool:
     if own is None:
         own = memo[names] = all(_is_own(env.get_template(name)) for name in names)
     return own
+
+
+def _own_timeline_templates() -> bool:
+    """Whether every template the app has under ``shopcare/timeline/`` is shopcare's
+    own file (a host's entry template may read anything of ``tracking``), read once
+    per app; ``False`` while templates auto-reload and when the loader cannot list
+    its templates."""
+    env = current_app.jinja_env
+    if env.auto_reload:
+        return False
+    memo = get_state().memo
+    own = memo.get("tracking.own_timeline_templates")
+    if own is None:
+        try:
+            names = env.list_templates(filter_func=lambda name: name.startswith(TIMELINE))
+        except TypeError:  # a loader that cannot list its templates
+            own = False
+        else:
+            own = all(_is_own(env.get_template(name)) for name in names)
+        memo["tracking.own_timeline_templates"] = own
+    return bool(own)
+
+
+#: Where the timeline's entry templates live.
+TIMELINE = "shopcare/timeline/"
 
 
 def _is_own(template: Template) -> bool:

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 import shopcare.tracking.views as tracking_views
 from shopcare.core.i18n import Catalog, formats
+from shopcare.core.state import get_state
 from shopcare.tracking.fragment import order_tracking_html
 from shopcare.tracking.queries import ShipmentView
 from shopcare.tracking.summary import OrderStatus
@@ -321,3 +322,82 @@ def test_a_host_template_of_one_name_renders_the_fragment_through_templates(
     html = page(client)
     assert "<!-- the host's -->" in html
     assert "Hub &lt;1&gt; &amp; co" in html
+
+
+def test_parcels_as_rows_read_what_the_orm_shipments_read(app, care, db):
+    """The order page's light parcel rows hold each column, the carrier's name, the
+    tracking link and the lines of the ORM ``Shipment`` they stand for."""
+    from shopcare.tracking.models import Shipment as ShipmentModel
+    from shopcare.tracking.queries import _parcel_rows, shipments
+
+    app.config["SHOPCARE_CARRIERS"] = {
+        "dhl": {"name": "DHL <Express>", "tracking_url": "https://dhl.example/t/{tracking_number}"}
+    }
+    add_everything(care, db)
+    care.tracking.add_shipment("SO-1", carrier="gls", tracking_number=HOSTILE, shipped_at=T0)
+    db.session.commit()
+    with app.test_request_context("/"):
+        order = care.orders.get("SO-1")
+        models = shipments(order)
+        rows = _parcel_rows(order.id)
+        assert len(models) == len(rows) == 3
+        for model, row in zip(models, rows, strict=True):
+            for column in ShipmentModel.__table__.columns:
+                assert getattr(row, column.key) == getattr(model, column.key), column.key
+            assert row.carrier_name == model.carrier_name
+            assert row.tracking_url == model.tracking_url
+            assert [(line.order_line_id, line.quantity) for line in row.lines] == [
+                (line.order_line_id, line.quantity) for line in model.lines
+            ]
+        assert rows[0].tracking_url == "https://dhl.example/t/T0"
+        assert rows[2].tracking_url.endswith(
+            "/%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%20%26%20%27quoted%27"
+        )
+
+
+def test_the_page_with_parcels_as_rows_is_the_page_with_orm_shipments(
+    app, care, db, client, monkeypatch
+):
+    app.config["SHOPCARE_PAGE_CACHE_SIZE"] = 0
+    add_everything(care, db)
+    login(client, "ann")
+    asked: list[bool] = []
+    order_tracking = tracking_views.ShipmentTracker.order_tracking
+
+    def spy(order: Any, **options: Any) -> Any:
+        asked.append(options.get("rows", False))
+        return order_tracking(order, **options)
+
+    monkeypatch.setattr(tracking_views.ShipmentTracker, "order_tracking", staticmethod(spy))
+    as_rows = page(client)
+    monkeypatch.setattr(tracking_views, "_own_timeline_templates", lambda: False)
+    as_models = page(client)
+    assert asked == [True, False]
+    assert as_rows == as_models and "Parcel 2 of 2" in as_rows
+
+
+def test_a_host_timeline_template_gets_orm_shipments(app, care, db, client, monkeypatch):
+    """A host's entry template may read anything of a parcel: the page loads them as
+    ORM objects then (the loader lists a template of the host's under shopcare/timeline/)."""
+    app.config["SHOPCARE_PAGE_CACHE_SIZE"] = 0
+    add_everything(care, db)
+    loader = ChoiceLoader(
+        [
+            DictLoader(
+                {
+                    "shopcare/timeline/gift.wrapped.html": (
+                        "Wrapped; first parcel's first SKU: "
+                        "{{ tracking.shipments[0].shipment.lines[0].order_line.sku }}"
+                    )
+                }
+            ),
+            app.jinja_env.loader,
+        ]
+    )
+    monkeypatch.setattr(app.jinja_env, "loader", loader)
+    login(client, "ann")
+    html = page(client)
+    assert "Wrapped; first parcel&#39;s first SKU: SKU-0" in html or (
+        "Wrapped; first parcel's first SKU: SKU-0" in html
+    )
+    assert get_state(app).memo["tracking.own_timeline_templates"] is False
