@@ -158,9 +158,10 @@ class ParcelRow:
     carrier_name = Shipment.__dict__["carrier_name"]
     tracking_url = Shipment.__dict__["tracking_url"]
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        for key in _SHIPMENT_COLUMNS:
-            setattr(self, key, values[key])
+    def __init__(self, values: Iterable[Any]) -> None:
+        """``values``: the shipment's columns, in the table's order."""
+        for key, value in zip(_SHIPMENT_COLUMNS, values, strict=False):
+            setattr(self, key, value)
         self.lines: list[ParcelLine] = []
 
     def __repr__(self) -> str:
@@ -174,13 +175,14 @@ def _parcel_rows(order_id: int) -> list[Any]:
     """An order's shipments with their lines as :class:`ParcelRow`, oldest first (one
     statement, as :func:`shipments`)."""
     parcels: dict[int, ParcelRow] = {}
+    ident = _SHIPMENT_COLUMNS.index("id")
     for row in read_rows(_parcel_rows_query(), {"order_id": order_id}):
-        values = row._mapping
-        parcel = parcels.get(values["id"])
+        parcel = parcels.get(row[ident])
         if parcel is None:
-            parcel = parcels[values["id"]] = ParcelRow(values)
-        if values["line_order_line_id"] is not None:
-            parcel.lines.append(ParcelLine(values["line_order_line_id"], values["line_quantity"]))
+            parcel = parcels[row[ident]] = ParcelRow(row)
+        order_line_id, quantity = row[-2:]
+        if order_line_id is not None:
+            parcel.lines.append(ParcelLine(order_line_id, quantity))
     return list(parcels.values())
 
 
