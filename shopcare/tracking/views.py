@@ -51,6 +51,7 @@ from shopcare.core.web import TEMPLATES
 from shopcare.orders.services import reference_key
 from shopcare.tracking.carriers import carrier_info, carriers
 from shopcare.tracking.forms import LookupForm, ResolveForm
+from shopcare.tracking.fragment import order_tracking_html
 from shopcare.tracking.guests import GuestLinkExpired, GuestOrder
 from shopcare.tracking.queries import OrderTracking, VersionedOrder
 from shopcare.tracking.services import ShipmentTracker, current_tracker
@@ -439,7 +440,9 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder, catalog:
         if isinstance(cached, Markup):
             return cached
     now = utcnow()
-    tracking = tracker.order_tracking(versioned.order, now=now)
+    # Parcels as light rows while only shopcare's own templates can show them.
+    own = _own_templates(FRAGMENT_TEMPLATES) and _own_timeline_templates()
+    tracking = tracker.order_tracking(versioned.order, now=now, rows=own)
     timeline = timeline_entries(tracking)
     names = {
         "_sc": catalog.gettext,
@@ -457,6 +460,7 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder, catalog:
         entry_macro=entry_macros(),
         steps=step_labels(),
         shopcare_status_label=names["shopcare_status_label"],
+        shopcare_status_badge=status_badge,
         date_window=date_window,
         when=fmt.when,
         day=partial(fmt.day, now=now),
@@ -467,10 +471,9 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder, catalog:
         _scn=catalog.ngettext,
     )
     if context["timeline_html"] is not None and _own_templates(FRAGMENT_TEMPLATES):
-        # shopcare's own fragment reads only these names and the app's Jinja globals:
-        # the context processors (the host's layout's among them) have nothing to add.
-        template = current_app.jinja_env.get_template(FRAGMENT_TEMPLATES[0])
-        html = Markup(template.render(context))  # nosec B704: an autoescaped template
+        # shopcare's own fragment reads only these names: its Python twin writes the
+        # same HTML (tracking.fragment); the context processors have nothing to add.
+        html = order_tracking_html(context)
     else:
         html = Markup(render_template(FRAGMENT_TEMPLATES[0], **context))  # nosec B704
     if cache is not None:
@@ -499,6 +502,31 @@ def _own_templates(names: tuple[str, ...]) -> bool:
     if own is None:
         own = memo[names] = all(_is_own(env.get_template(name)) for name in names)
     return own
+
+
+def _own_timeline_templates() -> bool:
+    """Whether every template the app has under ``shopcare/timeline/`` is shopcare's
+    own file (a host's entry template may read anything of ``tracking``), read once
+    per app; ``False`` while templates auto-reload and when the loader cannot list
+    its templates."""
+    env = current_app.jinja_env
+    if env.auto_reload:
+        return False
+    memo = get_state().memo
+    own = memo.get("tracking.own_timeline_templates")
+    if own is None:
+        try:
+            names = env.list_templates(filter_func=lambda name: name.startswith(TIMELINE))
+        except TypeError:  # a loader that cannot list its templates
+            own = False
+        else:
+            own = all(_is_own(env.get_template(name)) for name in names)
+        memo["tracking.own_timeline_templates"] = own
+    return bool(own)
+
+
+#: Where the timeline's entry templates live.
+TIMELINE = "shopcare/timeline/"
 
 
 def _is_own(template: Template) -> bool:
