@@ -604,9 +604,8 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
     # independent questions, longest first: on PostgreSQL several at once (one snapshot)
     got = gather(
         {
-            "segments": lambda: insights.segments(period),
+            "customers": lambda: insights.customer_figures(period),
             "returned": returns,
-            "loyalty": lambda: insights.loyalty(period),
             "deliveries": lambda: insights.deliveries(period),
             "tickets": lambda: insights.complaints(period),
             "tickets_before": lambda: insights.complaints(previous),
@@ -623,8 +622,9 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
     tickets, tickets_before = got["tickets"], got["tickets_before"]
     answers, returned = got["answers"], got["returned"]
     response_rate, response_rate_before, refunded, refunded_before = got["small"]
-    seg, moves = segments(insights, period, got["segments"])
-    ladder, flows = loyalty(insights, period, got["loyalty"])
+    found_segments, found_ladder = got["customers"]
+    seg, moves = segments(insights, period, found_segments)
+    ladder, flows = loyalty(insights, period, found_ladder)
     tables = [
         indices(insights, period, answers),
         index_trend(insights, period, answers),

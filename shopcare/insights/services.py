@@ -653,7 +653,7 @@ class Insights:
                 counts[reason] = counts.get(reason, 0) + 1
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
-    def _rfm(self, facts: customers.Facts | None) -> Any:
+    def _rfm(self, facts: customers.Facts | None, *, ladder: bool = False) -> Any:
         """Per customer with an order before the period's end: the segment at the
         period's end and at its start (``"none"`` without an order then) and the money
         spent by the end (minor units).
@@ -664,12 +664,17 @@ class Insights:
         ordered by then. The tiles come from :mod:`shopcare.insights.tiles` (window
         functions on SQLite, their bounds on PostgreSQL). ``facts``: the customer facts
         (``shopcare.insights.customers``), or ``None`` to compute them from the orders.
-        The instants are the parameters ``rfm_start`` and ``rfm_end`` (UTC)."""
+        The instants are the parameters ``rfm_start`` and ``rfm_end`` (UTC). With
+        ``ladder`` (and ``facts``), each customer's loyalty step at the two instants too
+        (``step_now``, ``step_before``: :meth:`loyalty`'s), from the same standing."""
         rows = customers.order_rows().subquery("customer_orders") if facts is None else facts.orders
         at = rows.c.placed_at.type
-        base = self._rfm_base(
-            bindparam("rfm_start", type_=at), bindparam("rfm_end", type_=at), rows
-        )
+        start, end = bindparam("rfm_start", type_=at), bindparam("rfm_end", type_=at)
+        promoters = None
+        if ladder:
+            assert facts is not None  # the ladder is read from the facts only
+            promoters = self._promoters(start, end, facts)
+        base = self._rfm_base(start, end, rows, promoters=promoters)
         if dialect() == "postgresql":
             base = base.cte("rfm_base").prefix_with("MATERIALIZED")
         else:
@@ -688,32 +693,46 @@ class Insights:
                 tiles.TileKey("f_before", "frequency_before_key", None, had),
                 tiles.TileKey("m_before", "money_before", "who_before", had),
             ],
-            ["money_now", "frequency_before"],
+            ["money_now", "frequency_before", *(["step_before", "step_now"] if ladder else [])],
             name="rfm_scored",
         )
         c = scored.c
-        return select(
+        columns = [
             c.money_now,
             _segment(c.r_now, (c.f_now + c.m_now + 1) // 2).label("segment_now"),
             case(
                 (c.frequency_before > 0, _segment(c.r_before, (c.f_before + c.m_before + 1) // 2)),
                 else_=literal_column("'none'"),
             ).label("segment_before"),
-        ).subquery("rfm")
+        ]
+        if ladder:
+            columns += [c.step_before, c.step_now]
+        return select(*columns).subquery("rfm")
 
     @staticmethod
-    def _rfm_base(start: Any, end: Any, rows: Any) -> Any:
+    def _rfm_base(start: Any, end: Any, rows: Any, *, promoters: Any = None) -> Any:
         """Per customer with an order before ``end``: recency, frequency and money at
         ``end`` and at ``start`` (``NULL``, 0 and 0 without an order then) and their latest
         order's ID at each (``who_now``, ``who_before``), from where the customer facts
         ``rows`` say they stood at the two instants — one row each. A frequency comes
         packed with its tie-breaker too (``frequency · 2³¹ + who``: both are ``INTEGER``s,
         so it fits a ``BIGINT``) as ``frequency_now_key`` and ``frequency_before_key``:
-        ordered alike, but unique, where thousands of customers share a frequency."""
+        ordered alike, but unique, where thousands of customers share a frequency. With
+        ``promoters`` (:meth:`_promoters`), each customer's loyalty step at the two
+        instants too (``step_now``, ``step_before``)."""
         wanted = (rows.c.customer, rows.c.order_id, rows.c.placed_at, rows.c.orders, rows.c.money)
         now = select(*wanted).where(customers.standing(rows, end)).subquery("standing_now")
         before = select(*wanted).where(customers.standing(rows, start)).subquery("standing_before")
+        steps = []
+        joined = now.outerjoin(before, before.c.customer == now.c.customer)
+        if promoters is not None:
+            step_now, step_before = _steps(
+                now.c.orders, func.coalesce(before.c.orders, 0), promoters
+            )
+            steps = [step_now.label("step_now"), step_before.label("step_before")]
+            joined = joined.outerjoin(promoters, promoters.c.customer == now.c.customer)
         return select(
+            *steps,
             now.c.order_id.label("who_now"),
             now.c.placed_at.label("last_now"),
             now.c.orders.label("frequency_now"),
@@ -724,7 +743,7 @@ class Insights:
             func.coalesce(before.c.money, 0).label("money_before"),
             (now.c.orders * PACK + now.c.order_id).label("frequency_now_key"),
             (before.c.orders * PACK + before.c.order_id).label("frequency_before_key"),
-        ).select_from(now.outerjoin(before, before.c.customer == now.c.customer))
+        ).select_from(joined)
 
     def segments(
         self, start: date | Period, end: date | None = None, *, live: bool = False
@@ -763,30 +782,45 @@ class Insights:
         # the same statement but for the instants, unless customers are read live by key
         statement = build() if facts and facts.live else kept(("segments", facts is None), build)
         instants = {"rfm_start": period.start_utc, "rfm_end": period.end_utc}
-        rows = session().execute(statement, instants).all()
-        counted: dict[str, list[int]] = {segment: [0, 0] for segment in SEGMENTS}
-        for _source, target, count, revenue in rows:  # at most 9 x 8 grouped rows
-            counted[target][0] += int(count)
-            counted[target][1] += int(revenue or 0)
-        total = sum(revenue for _, revenue in counted.values())
-        moves = [(source, target, count) for source, target, count, _ in rows]
-        return {
-            "segments": [
-                {
-                    "segment": segment,
-                    "customers": counted[segment][0],
-                    "revenue_share": (
-                        round(100.0 * counted[segment][1] / total, 2) if total else None
-                    ),
-                }
-                for segment in SEGMENTS
-            ],
-            "moves": [
-                {"from": source, "to": target, "customers": int(count)}
-                for source, target, count in moves
-                if source != target
-            ],
-        }
+        return _segments_found(session().execute(statement, instants).all())
+
+    def customer_figures(
+        self, start: date | Period, end: date | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(segments(period), loyalty(period))``, the same two results, from one
+        statement where the customer facts allow (where each customer stood at the two
+        instants read once for both): what the dashboard asks. Without facts, or with
+        customers read live by key, the two methods are called."""
+        period = self.period(start, end)
+        roomy_sorts()
+        facts = customers.facts()
+        if facts is None or facts.live:
+            return self.segments(period), self.loyalty(period)
+
+        def build() -> Any:
+            rfm = self._rfm(facts, ladder=True)
+            keys = (rfm.c.segment_before, rfm.c.segment_now, rfm.c.step_before, rfm.c.step_now)
+            return (
+                select(*keys, func.count(), func.sum(rfm.c.money_now))
+                .group_by(*keys)
+                .order_by(*keys)
+            )
+
+        instants = {"rfm_start": period.start_utc, "rfm_end": period.end_utc}
+        rows = session().execute(kept(("segments", "ladder"), build), instants).all()
+        by_segment: dict[tuple[str, str], list[int]] = {}
+        by_step: dict[tuple[str, str], int] = {}
+        for source, target, step_source, step_target, count, revenue in rows:  # <= 9·8·4·3
+            both = by_segment.setdefault((source, target), [0, 0])
+            both[0] += int(count)
+            both[1] += int(revenue or 0)
+            by_step[(step_source, step_target)] = by_step.get((step_source, step_target), 0) + int(
+                count
+            )
+        return (
+            _segments_found([(*key, n, money) for key, (n, money) in sorted(by_segment.items())]),
+            _loyalty_found([(*key, n) for key, n in sorted(by_step.items())]),
+        )
 
     def loyalty(
         self, start: date | Period, end: date | None = None, *, live: bool = False
@@ -811,24 +845,14 @@ class Insights:
             orders, promoters = self._ladder_live(period)
         else:
             orders, promoters = self._ladder(period, facts)
-        step_now = case(
-            (promoters.c.now >= 9, "recommendation"),
-            (orders.c.now >= 2, "repurchase"),
-            else_="purchase",
-        )
-        step_before = case(
-            (orders.c.before == 0, "none"),
-            (promoters.c.before >= 9, "recommendation"),
-            (orders.c.before >= 2, "repurchase"),
-            else_="purchase",
-        )
+        step_now, step_before = _steps(orders.c.now, orders.c.before, promoters)
         ladder = (
             select(step_before.label("source"), step_now.label("target"))
             .select_from(orders)
             .outerjoin(promoters, promoters.c.customer == orders.c.customer)
             .subquery("ladder")
         )
-        rows = (
+        return _loyalty_found(
             session()
             .execute(
                 select(ladder.c.source, ladder.c.target, func.count())
@@ -837,20 +861,6 @@ class Insights:
             )
             .all()
         )
-        steps = dict.fromkeys(STEPS[1:], 0)
-        previous = dict.fromkeys(STEPS[1:], 0)
-        for source, target, count in rows:  # at most 4 x 3 grouped rows
-            steps[target] += int(count)
-            if source != "none":
-                previous[source] += int(count)
-        return {
-            "steps": steps,
-            "previous_steps": previous,
-            "flows": [
-                {"from": source, "to": target, "customers": int(count)}
-                for source, target, count in rows
-            ],
-        }
 
     @staticmethod
     def _ladder(period: Period, facts: customers.Facts) -> tuple[Any, Any]:
@@ -873,6 +883,13 @@ class Insights:
             .outerjoin(early, early.c.customer == now.c.customer)
             .subquery("customer_orders")
         )
+        return orders, Insights._promoters(start, end, facts)
+
+    @staticmethod
+    def _promoters(start: Any, end: Any, facts: customers.Facts) -> Any:
+        """Per customer with an NPS answer before ``end``: their newest answer's value by
+        ``end`` (``now``) and by ``start`` (``before``, ``NULL`` without), from the
+        customer facts (``start``/``end``: instants or SQL expressions of them)."""
         nps = facts.nps
         answered = (nps.c.customer, nps.c.value)
         newest = (
@@ -883,7 +900,7 @@ class Insights:
             .where(customers.standing(nps, start, "answered_at"))
             .subquery("nps_before")
         )
-        promoters = (
+        return (
             select(
                 newest.c.customer.label("customer"),
                 newest.c.value.label("now"),
@@ -893,7 +910,6 @@ class Insights:
             .outerjoin(newest_early, newest_early.c.customer == newest.c.customer)
             .subquery("latest_nps")
         )
-        return orders, promoters
 
     @staticmethod
     def _ladder_live(period: Period) -> tuple[Any, Any]:
@@ -1256,6 +1272,68 @@ class ReturnsSummary:
             ProductRate(key, key, delivered, n, stats.wilson(n, delivered, minimum=1))
             for key, n in sorted(back.items(), key=lambda item: (-item[1], item[0]))
         ]
+
+
+def _steps(orders_now: Any, orders_before: Any, promoters: Any) -> tuple[Any, Any]:
+    """The loyalty step at the period's end and at its start (``"none"``: no order
+    then) of a customer with ``orders_now`` and ``orders_before`` orders, and their
+    newest NPS answers in ``promoters`` (``now``, ``before``; ``NULL`` without)."""
+    step_now = case(
+        (promoters.c.now >= 9, "recommendation"),
+        (orders_now >= 2, "repurchase"),
+        else_="purchase",
+    )
+    step_before = case(
+        (orders_before == 0, "none"),
+        (promoters.c.before >= 9, "recommendation"),
+        (orders_before >= 2, "repurchase"),
+        else_="purchase",
+    )
+    return step_now, step_before
+
+
+def _segments_found(rows: Iterable[Any]) -> dict[str, Any]:
+    """:meth:`Insights.segments`'s result from ``(from, to, customers, money)`` rows."""
+    rows = list(rows)
+    counted: dict[str, list[int]] = {segment: [0, 0] for segment in SEGMENTS}
+    for _source, target, count, revenue in rows:  # at most 9 x 8 grouped rows
+        counted[target][0] += int(count)
+        counted[target][1] += int(revenue or 0)
+    total = sum(revenue for _, revenue in counted.values())
+    return {
+        "segments": [
+            {
+                "segment": segment,
+                "customers": counted[segment][0],
+                "revenue_share": (round(100.0 * counted[segment][1] / total, 2) if total else None),
+            }
+            for segment in SEGMENTS
+        ],
+        "moves": [
+            {"from": source, "to": target, "customers": int(count)}
+            for source, target, count, _ in rows
+            if source != target
+        ],
+    }
+
+
+def _loyalty_found(rows: Iterable[Any]) -> dict[str, Any]:
+    """:meth:`Insights.loyalty`'s result from ``(from, to, customers)`` rows."""
+    rows = list(rows)
+    steps = dict.fromkeys(STEPS[1:], 0)
+    previous = dict.fromkeys(STEPS[1:], 0)
+    for source, target, count in rows:  # at most 4 x 3 grouped rows
+        steps[target] += int(count)
+        if source != "none":
+            previous[source] += int(count)
+    return {
+        "steps": steps,
+        "previous_steps": previous,
+        "flows": [
+            {"from": source, "to": target, "customers": int(count)}
+            for source, target, count in rows
+        ],
+    }
 
 
 def _segment(r: Any, fm: Any) -> Any:

@@ -89,6 +89,10 @@ def figures_of(care: Any, *, live: bool) -> dict[str, Any]:
 def assert_same_figures(care: Any) -> None:
     from_facts = figures_of(care, live=False)
     assert from_facts == figures_of(care, live=True)
+    # the dashboard's one statement for both gives what the two methods give
+    for i, period in enumerate(PERIODS):
+        both = care.insights.customer_figures(*period)
+        assert both == (from_facts["segments"][i], from_facts["loyalty"][i])
     # the generated shop has customers in every step and several segments
     ladder = from_facts["loyalty"][3]["steps"]
     assert min(ladder.values()) > 0, ladder
@@ -158,6 +162,9 @@ def test_the_hand_computed_segments_and_ladder_from_the_facts(
     assert found is not None and found.live == 0
     figures.test_segments_and_their_moves(care, None)
     figures.test_loyalty_ladder_and_flows(care, None)
+    both = care.insights.customer_figures(*figures.MARCH)
+    assert both == (care.insights.segments(*figures.MARCH), care.insights.loyalty(*figures.MARCH))
+    assert both[1]["steps"] == {"purchase": 1, "repurchase": 4, "recommendation": 0}
 
 
 def test_the_hand_computed_segments_and_ladder_read_live_since_the_last_run(
