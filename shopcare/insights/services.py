@@ -17,14 +17,17 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import (
     BigInteger,
+    String,
     and_,
     bindparam,
     case,
+    cast,
     distinct,
     func,
     literal,
     literal_column,
     select,
+    union_all,
 )
 
 from shopcare.cases.models import COUNTING, Case, CaseLine
@@ -1112,9 +1115,10 @@ class ReturnsSummary:
     """The return figures of a period and its comparison period, as the dashboard shows
     them: the delivered units per bucket (the whole comparison period, then each week or
     month of the period) and category from the daily rollup
-    (``shopcare.insights.units``; today live), and the returned units live, in one grouped
+    (``shopcare.insights.units``; today live), and the returned units live, from one
     pass over the case lines of returns and withdrawals with their order lines and
-    orders. The return rate of both periods, its trend, its categories, its reasons and
+    orders, grouped four ways in the database (per bucket; the period's per SKU,
+    category and reason). The return rate of both periods, its trend, its categories, its reasons and
     the most returned products are added up from those rows; each equals what
     :meth:`Insights.return_rate` gives for the same ``by``."""
 
@@ -1131,27 +1135,45 @@ class ReturnsSummary:
         every = [whole, *self.buckets]
         self.delivered = units.delivered(every)
         index = bucket_index(Order.delivered_at, every).label("bucket")
-        category = func.coalesce(OrderLine.category, "")
-        reason = func.coalesce(Case.reason, Case.kind)
-        self.returned = [
-            (int(i), sku, group, why, int(quantity or 0))
-            for i, sku, group, why, quantity in read_rows(
-                select(index, OrderLine.sku, category, reason, func.sum(CaseLine.quantity))
-                .select_from(CaseLine)
-                .join(Case, Case.id == CaseLine.case_id)
-                .join(OrderLine, OrderLine.id == CaseLine.order_line_id)
-                .join(Order, Order.id == OrderLine.order_id)
-                .where(
-                    Case.kind.in_(RETURN_KINDS),
-                    Case.status.in_(COUNTING),
-                    Order.delivered_at >= previous.start_utc,
-                    Order.delivered_at < current.end_utc,
-                )
-                .group_by(index, OrderLine.sku, category, reason),
-                {},
-            ).all()
-            if i is not None
-        ]
+        lines = (
+            select(
+                index,
+                OrderLine.sku.label("sku"),
+                func.coalesce(OrderLine.category, "").label("category"),
+                func.coalesce(Case.reason, Case.kind).label("reason"),
+                CaseLine.quantity.label("quantity"),
+            )
+            .select_from(CaseLine)
+            .join(Case, Case.id == CaseLine.case_id)
+            .join(OrderLine, OrderLine.id == CaseLine.order_line_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(
+                Case.kind.in_(RETURN_KINDS),
+                Case.status.in_(COUNTING),
+                Order.delivered_at >= previous.start_utc,
+                Order.delivered_at < current.end_utc,
+            )
+            .cte("returned_lines")
+        )
+        asked = func.sum(lines.c.quantity)
+        in_period = lines.c.bucket > 0
+        keys = {  # what the rows are grouped by, and which rows
+            "bucket": (cast(lines.c.bucket, String), lines.c.bucket.is_not(None)),
+            "sku": (lines.c.sku, in_period),
+            "category": (lines.c.category, in_period),
+            "reason": (lines.c.reason, in_period),
+        }
+        #: the units asked back per bucket (0: the comparison period), and the period's
+        #: per SKU, category and reason: a few hundred grouped rows, not one per line
+        self.returned: dict[str, dict[Any, int]] = {tag: {} for tag in keys}
+        grouped = union_all(
+            *(
+                select(literal(tag), key, asked).where(which).group_by(key)
+                for tag, (key, which) in keys.items()
+            )
+        )
+        for tag, key, quantity in read_rows(grouped, {}).all():
+            self.returned[tag][int(key) if tag == "bucket" else key] = int(quantity or 0)
 
     @staticmethod
     def _on(which: str, bucket: int) -> bool:
@@ -1162,7 +1184,7 @@ class ReturnsSummary:
         if which not in self._units:
             self._units[which] = (
                 sum(n for (i, _), n in self.delivered.items() if self._on(which, i)),
-                sum(row[4] for row in self.returned if self._on(which, row[0])),
+                sum(n for i, n in self.returned["bucket"].items() if self._on(which, i)),
             )
         return self._units[which]
 
@@ -1176,9 +1198,7 @@ class ReturnsSummary:
         delivered: dict[int, int] = {}
         for (i, _), n in self.delivered.items():
             delivered[i] = delivered.get(i, 0) + n
-        back: dict[int, int] = {}
-        for row in self.returned:
-            back[row[0]] = back.get(row[0], 0) + row[4]
+        back = self.returned["bucket"]
         return [
             (
                 bucket,
@@ -1199,10 +1219,7 @@ class ReturnsSummary:
         for (i, category), n in self.delivered.items():
             if i > 0:
                 delivered[category] = delivered.get(category, 0) + n
-        back: dict[str, int] = {}
-        for i, _, category, _, n in self.returned:
-            if i > 0:
-                back[category] = back.get(category, 0) + n
+        back = self.returned["category"]
         ordered = sorted(delivered, key=lambda key: (-back.get(key, 0), key))
         return [
             ProductRate(
@@ -1226,10 +1243,7 @@ class ReturnsSummary:
         return self._tops[limit]
 
     def _top(self, limit: int) -> list[ProductRate]:
-        back: dict[str, int] = {}
-        for i, sku, _, _, n in self.returned:
-            if i > 0:
-                back[sku] = back.get(sku, 0) + n
+        back = self.returned["sku"]
         chosen = sorted((sku for sku, n in back.items() if n), key=lambda s: (-back[s], s))
         chosen = chosen[:limit]
         if not chosen:
@@ -1264,10 +1278,7 @@ class ReturnsSummary:
         """As ``return_rate(period, by="reason")``: each reason's units over all units
         delivered in the period, most first, then by reason."""
         delivered, _ = self.units()
-        back: dict[str, int] = {}
-        for i, _, _, reason, n in self.returned:
-            if i > 0:
-                back[reason] = back.get(reason, 0) + n
+        back = self.returned["reason"]
         return [
             ProductRate(key, key, delivered, n, stats.wilson(n, delivered, minimum=1))
             for key, n in sorted(back.items(), key=lambda item: (-item[1], item[0]))
