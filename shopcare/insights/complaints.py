@@ -13,7 +13,7 @@ from shopcare.core.db import session
 from shopcare.feedback.models import Ticket
 from shopcare.insights import stats
 from shopcare.insights.periods import Period
-from shopcare.insights.sql import dialect, nearest_rank, seconds_between
+from shopcare.insights.sql import dialect, nearest_ranks, seconds_between
 
 
 def _in(period: Period) -> Any:
@@ -117,11 +117,7 @@ def figures(period: Period, now: datetime, minimum: int) -> dict[str, Any]:
     for done in (Ticket.first_response_at, Ticket.resolved_at):
         hours = seconds_between(Ticket.created_at, done) / 3600.0
         has = done.is_not(None)
-        measures += [
-            func.count(done),
-            nearest_rank(50, hours).filter(has),
-            nearest_rank(90, hours).filter(has),
-        ]
+        measures += [func.count(done), nearest_ranks((50, 90), hours).filter(has)]
     for done, due in (
         (Ticket.first_response_at, Ticket.first_response_due_at),
         (Ticket.resolved_at, Ticket.resolution_due_at),
@@ -130,13 +126,13 @@ def figures(period: Period, now: datetime, minimum: int) -> dict[str, Any]:
     score = Ticket.satisfaction_score
     measures += [func.count().filter(score == value) for value in range(1, 6)]
     row = session().execute(select(*measures).where(_in(period))).one()
-    counts = {value: int(row[12 + value - 1] or 0) for value in range(1, 6)}
+    counts = {value: int(row[10 + value - 1] or 0) for value in range(1, 6)}
     return {
         "volume": volume(period),
-        "first_response": _times(*row[0:3]),
-        "resolution": _times(*row[3:6]),
-        "first_response_sla": _sla(*row[6:9]),
-        "resolution_sla": _sla(*row[9:12]),
+        "first_response": _times(row[0], *(row[1] or (None, None))),
+        "resolution": _times(row[2], *(row[3] or (None, None))),
+        "first_response_sla": _sla(*row[4:7]),
+        "resolution_sla": _sla(*row[7:10]),
         "handling": stats.wilson(counts[4] + counts[5], sum(counts.values()), minimum=minimum),
         "handling_distribution": counts,
     }

@@ -42,7 +42,7 @@ from shopcare.insights.sql import (
     days_between,
     dialect,
     kept,
-    nearest_rank,
+    nearest_ranks,
     roomy_sorts,
     seconds_between,
 )
@@ -363,7 +363,7 @@ class Insights:
         postgres = dialect() == "postgresql"
         percentiles = {} if postgres else self._transit_percentiles(transit, in_period)
         has_estimate = Shipment.estimated_latest.is_not(None)
-        ranks = [nearest_rank(50, transit), nearest_rank(90, transit)] if postgres else []
+        ranks = [nearest_ranks((50, 90), transit)] if postgres else []
         rows = (
             session()
             .execute(
@@ -393,7 +393,9 @@ class Insights:
         result = []
         for row in rows:
             carrier, delivered, with_estimate, on_time = row[len(ranks) :]
-            p50, p90 = row[:2] if postgres else percentiles.get(carrier, (None, None))
+            p50, p90 = (
+                (row[0] or (None, None)) if postgres else percentiles.get(carrier, (None, None))
+            )
             result.append(
                 {
                     "carrier": carrier,

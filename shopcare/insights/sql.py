@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Float, case, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import scoped_session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -104,15 +105,17 @@ def seconds_between(earlier: Any, later: Any) -> ColumnElement[float]:
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-def nearest_rank(percent: int, value: Any) -> Any:
-    """PostgreSQL's aggregate for the nearest-rank ``percent`` percentile of ``value``
-    (the value at rank ⌈p·n⌉ in ascending order): ``percentile_disc`` is "the first
+def nearest_ranks(percents: Sequence[int], value: Any) -> Any:
+    """PostgreSQL's aggregate for the nearest-rank percentiles ``percents`` of ``value``
+    (each the value at rank ⌈p·n⌉ in ascending order): ``percentile_disc`` is "the first
     value whose position in the ordering equals or exceeds the fraction", which is that
     rank. (PostgreSQL takes ⌈p·n⌉ in floating point; for p = 0.5 and 0.9 the product is
     exact wherever p·n is a whole number, since 0.9's error is far below the spacing of
-    doubles near 0.9·n.) Only on PostgreSQL: SQLite has no ordered-set aggregate, and
-    callers rank with window functions there."""
-    return func.percentile_disc(percent / 100.0).within_group(value)
+    doubles near 0.9·n.) Over an array of fractions, so the values are sorted once for
+    all of them: the result is a list in the order of ``percents`` (``None`` without
+    values). Only on PostgreSQL: SQLite has no ordered-set aggregate, and callers rank
+    with window functions there."""
+    return func.percentile_disc(array([p / 100.0 for p in percents])).within_group(value)
 
 
 def days_between(earlier: Any, later: Any) -> ColumnElement[float]:
