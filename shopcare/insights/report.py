@@ -249,7 +249,7 @@ def segments(
     insights: Insights, period: Period, found: dict[str, Any] | None = None
 ) -> tuple[Table, Table]:
     found = insights.segments(period) if found is None else found
-    names = segment_labels()
+    names = _translated(segment_labels())
     counts = Table(
         "segments",
         _l("Customer segments (recency, frequency, money)"),
@@ -258,7 +258,7 @@ def segments(
             Column("customers", _l("Customers"), "int"),
             Column("revenue_share", _l("Share of revenue (%)"), "percent"),
         ],
-        [{**row, "segment": str(names[row["segment"]])} for row in found["segments"]],
+        [{**row, "segment": names[row["segment"]]} for row in found["segments"]],
         x="segment",
         y=["customers"],
         note=_l("Customers by the orders they placed before the period's end, cut in fifths."),
@@ -273,8 +273,8 @@ def segments(
         ],
         [
             {
-                "from": str(names.get(m["from"], _l("No order yet"))),
-                "to": str(names[m["to"]]),
+                "from": names.get(m["from"]) or str(_l("No order yet")),
+                "to": names[m["to"]],
                 "customers": m["customers"],
             }
             for m in found["moves"]
@@ -316,7 +316,7 @@ def loyalty(
     insights: Insights, period: Period, found: dict[str, Any] | None = None
 ) -> tuple[Table, Table]:
     now = insights.loyalty(period) if found is None else found
-    labels = step_labels()
+    labels = _translated(step_labels())
     ladder = Table(
         "loyalty",
         _l("Loyalty ladder"),
@@ -327,7 +327,7 @@ def loyalty(
         ],
         [
             {
-                "step": str(labels[step]),
+                "step": labels[step],
                 "customers": now["steps"][step],
                 "previous": now["previous_steps"][step],
             }
@@ -350,8 +350,8 @@ def loyalty(
         ],
         [
             {
-                "from": str(labels[f["from"]]),
-                "to": str(labels[f["to"]]),
+                "from": labels[f["from"]],
+                "to": labels[f["to"]],
                 "customers": f["customers"],
             }
             for f in now["flows"]
@@ -462,7 +462,9 @@ def complaints_tables(
     insights: Insights, period: Period, found: dict[str, Any] | None = None
 ) -> list[Table]:
     found = found or insights.complaints(period)
-    kinds = kind_labels()
+    kinds = _translated(kind_labels())
+    areas = _translated(AREAS)
+    other = str(_l("Other"))
     volume = Table(
         "complaints_volume",
         _l("Tickets by kind and area"),
@@ -473,8 +475,8 @@ def complaints_tables(
         ],
         [
             {
-                "kind": str(kinds.get(row["kind"], row["kind"])),
-                "area": str(AREAS.get(row["area"], _l("Other"))),
+                "kind": kinds.get(row["kind"], row["kind"]),
+                "area": areas.get(row["area"], other),
                 "tickets": row["tickets"],
             }
             for row in found["volume"]
@@ -546,6 +548,11 @@ def complaints_tables(
         y=["answers"],
     )
     return [volume, times, sla, handling]
+
+
+def _translated(labels: dict[str, Any]) -> dict[str, str]:
+    """``labels`` (lazy strings) translated once, for tables with a label per row."""
+    return {key: str(label) for key, label in labels.items()}
 
 
 def kind_labels() -> dict[str, Any]:
