@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Float, case, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import scoped_session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -130,12 +130,19 @@ def bucket_index(
     ``CASE`` over the buckets' UTC bounds, which were cut in the shop's zone, so the
     database never needs to know the zone. The ``CASE`` is a balanced tree of
     comparisons (about log2 of the number of buckets per row, not one per bucket);
-    the buckets must be contiguous and in order. With ``dates``, ``column`` is a
+    the buckets must be contiguous and in order. On PostgreSQL, ``width_bucket`` over
+    the bounds instead (the same binary search, one array parameter). With ``dates``, ``column`` is a
     shop-local ``DATE`` (the daily rollup's day) compared with the buckets' days."""
     if not buckets:
         return literal(None)
     if dates:
         buckets = [Bucket(b.start, b.end, b.start, b.end) for b in buckets]  # type: ignore[arg-type]
+    if dialect() == "postgresql":
+        # width_bucket: the bounds' binary search in one call and one array parameter
+        # (1 … n inside, 0 before the first start, n + 1 from the last end)
+        bounds = [b.start_utc for b in buckets] + [buckets[-1].end_utc]
+        found = func.width_bucket(column, literal(bounds, ARRAY(column.type)))
+        return func.nullif(func.nullif(found, 0), len(buckets) + 1) - 1
 
     def tree(low: int, high: int) -> Any:  # buckets[low:high], column >= buckets[low].start
         if high - low == 1:
