@@ -8,7 +8,7 @@ method loops over rows in Python — it only shapes the few grouped rows it gets
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -70,6 +70,12 @@ SEGMENTS = (
 PACK = literal(2**31, BigInteger)
 #: The loyalty ladder's steps, lowest first ("none": no order yet).
 STEPS = ("none", "purchase", "repurchase", "recommendation")
+
+
+#: Joins where each customer stood as an NPS promoter to a selectable:
+#: ``(selectable, customer column) -> (joined, promoter at the end, at the start)``,
+#: the last two SQL conditions (false, or ``NULL``, without a newest answer of 9-10).
+PromoterJoin = Callable[[Any, Any], tuple[Any, Any, Any]]
 
 
 def _customer() -> Any:
@@ -731,11 +737,11 @@ class Insights:
         steps = []
         joined = now.outerjoin(before, before.c.customer == now.c.customer)
         if promoters is not None:
+            joined, promoter_now, promoter_before = promoters(joined, now.c.customer)
             step_now, step_before = _steps(
-                now.c.orders, func.coalesce(before.c.orders, 0), promoters
+                now.c.orders, func.coalesce(before.c.orders, 0), promoter_now, promoter_before
             )
             steps = [step_now.label("step_now"), step_before.label("step_before")]
-            joined = joined.outerjoin(promoters, promoters.c.customer == now.c.customer)
         return select(
             *steps,
             now.c.order_id.label("who_now"),
@@ -850,11 +856,11 @@ class Insights:
             orders, promoters = self._ladder_live(period)
         else:
             orders, promoters = self._ladder(period, facts)
-        step_now, step_before = _steps(orders.c.now, orders.c.before, promoters)
+        joined, promoter_now, promoter_before = promoters(orders, orders.c.customer)
+        step_now, step_before = _steps(orders.c.now, orders.c.before, promoter_now, promoter_before)
         ladder = (
             select(step_before.label("source"), step_now.label("target"))
-            .select_from(orders)
-            .outerjoin(promoters, promoters.c.customer == orders.c.customer)
+            .select_from(joined)
             .subquery("ladder")
         )
         return _loyalty_found(
@@ -868,11 +874,10 @@ class Insights:
         )
 
     @staticmethod
-    def _ladder(period: Period, facts: customers.Facts) -> tuple[Any, Any]:
+    def _ladder(period: Period, facts: customers.Facts) -> tuple[Any, PromoterJoin]:
         """The ladder's two inputs from the customer facts: per customer with an order
         before the period's end, their orders by its end (``now``) and start
-        (``before``, 0 without); per customer with an NPS answer, their newest answer's
-        value by the end and by the start (``NULL`` without)."""
+        (``before``, 0 without); and who was a promoter then (:meth:`_promoters`)."""
         start, end = period.start_utc, period.end_utc
         rows = facts.orders
         wanted = (rows.c.customer, rows.c.orders)
@@ -891,33 +896,31 @@ class Insights:
         return orders, Insights._promoters(start, end, facts)
 
     @staticmethod
-    def _promoters(start: Any, end: Any, facts: customers.Facts) -> Any:
-        """Per customer with an NPS answer before ``end``: their newest answer's value by
-        ``end`` (``now``) and by ``start`` (``before``, ``NULL`` without), from the
-        customer facts (``start``/``end``: instants or SQL expressions of them)."""
+    def _promoters(start: Any, end: Any, facts: customers.Facts) -> PromoterJoin:
+        """The customers whose newest NPS answer by ``end``, and by ``start``, was a 9 or
+        10, from the customer facts (``start``/``end``: instants or SQL expressions of
+        them), as a :data:`PromoterJoin`: each instant is one scan of the answers' facts
+        kept to its promoters, joined on its own (no join of the two instants)."""
         nps = facts.nps
-        answered = (nps.c.customer, nps.c.value)
-        newest = (
-            select(*answered).where(customers.standing(nps, end, "answered_at")).subquery("nps_now")
-        )
-        newest_early = (
-            select(*answered)
-            .where(customers.standing(nps, start, "answered_at"))
-            .subquery("nps_before")
-        )
-        return (
-            select(
-                newest.c.customer.label("customer"),
-                newest.c.value.label("now"),
-                newest_early.c.value.label("before"),
+
+        def at(moment: Any, name: str) -> Any:
+            return (
+                select(nps.c.customer)
+                .where(customers.standing(nps, moment, "answered_at"), nps.c.value >= 9)
+                .subquery(name)
             )
-            .select_from(newest)
-            .outerjoin(newest_early, newest_early.c.customer == newest.c.customer)
-            .subquery("latest_nps")
-        )
+
+        def join(selectable: Any, customer: Any) -> tuple[Any, Any, Any]:
+            now, before = at(end, "promoters_now"), at(start, "promoters_before")
+            joined = selectable.outerjoin(now, now.c.customer == customer).outerjoin(
+                before, before.c.customer == customer
+            )
+            return joined, now.c.customer.is_not(None), before.c.customer.is_not(None)
+
+        return join
 
     @staticmethod
-    def _ladder_live(period: Period) -> tuple[Any, Any]:
+    def _ladder_live(period: Period) -> tuple[Any, PromoterJoin]:
         """:meth:`_ladder` read from the orders and the NPS answers."""
         early = Order.placed_at < period.start_utc
         orders = (
@@ -975,7 +978,12 @@ class Insights:
             .group_by(newest.c.customer)
             .subquery("latest_nps")
         )
-        return orders, promoters
+
+        def join(selectable: Any, customer: Any) -> tuple[Any, Any, Any]:
+            joined = selectable.outerjoin(promoters, promoters.c.customer == customer)
+            return joined, promoters.c.now >= 9, promoters.c.before >= 9
+
+        return orders, join
 
     # -- surveys --------------------------------------------------------------------
 
@@ -1287,18 +1295,20 @@ class ReturnsSummary:
         ]
 
 
-def _steps(orders_now: Any, orders_before: Any, promoters: Any) -> tuple[Any, Any]:
+def _steps(
+    orders_now: Any, orders_before: Any, promoter_now: Any, promoter_before: Any
+) -> tuple[Any, Any]:
     """The loyalty step at the period's end and at its start (``"none"``: no order
-    then) of a customer with ``orders_now`` and ``orders_before`` orders, and their
-    newest NPS answers in ``promoters`` (``now``, ``before``; ``NULL`` without)."""
+    then) of a customer with ``orders_now`` and ``orders_before`` orders, a promoter
+    by their newest NPS answer then or not (``promoter_now``, ``promoter_before``)."""
     step_now = case(
-        (promoters.c.now >= 9, "recommendation"),
+        (promoter_now, "recommendation"),
         (orders_now >= 2, "repurchase"),
         else_="purchase",
     )
     step_before = case(
         (orders_before == 0, "none"),
-        (promoters.c.before >= 9, "recommendation"),
+        (promoter_before, "recommendation"),
         (orders_before >= 2, "repurchase"),
         else_="purchase",
     )
