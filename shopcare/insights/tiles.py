@@ -76,7 +76,9 @@ def scored(
     if method is None:
         method = "bounds" if dialect() == "postgresql" else "window"
     if method == "bounds":
-        return _from_bounds(base, keys, carry, tiles).subquery(name)
+        # OFFSET 0 keeps PostgreSQL from pulling the subquery up into the caller's, which
+        # would copy each tile's comparisons into every expression that reads the tile
+        return _from_bounds(base, keys, carry, tiles).offset(0).subquery(name)
     c = base.c
     columns = []
     for key in keys:
