@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Float, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Float, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcare.core.db import Base, utcnow
@@ -110,6 +110,15 @@ class CustomerOrder(Base):
     __table_args__ = (
         # a customer's rows (their refresh, an erasure)
         Index("ix_shopcare_insights_customer_orders_customer", "customer", "placed_at"),
+        # each customer's latest row, with what the segments and the ladder read of it
+        # (``customers.standing`` with ``after_all``)
+        Index(
+            "ix_shopcare_insights_customer_orders_latest",
+            "placed_at",
+            postgresql_include=["customer", "order_id", "orders", "money"],
+            postgresql_where=text("next_at IS NULL"),
+            sqlite_where=text("next_at IS NULL"),
+        ),
     )
 
 
@@ -129,4 +138,11 @@ class CustomerNps(Base):
 
     __table_args__ = (
         Index("ix_shopcare_insights_customer_nps_customer", "customer", "answered_at"),
+        Index(
+            "ix_shopcare_insights_customer_nps_latest",
+            "answered_at",
+            postgresql_include=["customer", "value"],
+            postgresql_where=text("next_at IS NULL"),
+            sqlite_where=text("next_at IS NULL"),
+        ),
     )

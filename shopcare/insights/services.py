@@ -664,7 +664,9 @@ class Insights:
                 counts[reason] = counts.get(reason, 0) + 1
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
-    def _rfm(self, facts: customers.Facts | None, *, ladder: bool = False) -> Any:
+    def _rfm(
+        self, facts: customers.Facts | None, *, ladder: bool = False, after_all: bool = False
+    ) -> Any:
         """Per customer with an order before the period's end: the segment at the
         period's end and at its start (``"none"`` without an order then) and the money
         spent by the end (minor units).
@@ -684,8 +686,8 @@ class Insights:
         promoters = None
         if ladder:
             assert facts is not None  # the ladder is read from the facts only
-            promoters = self._promoters(start, end, facts)
-        base = self._rfm_base(start, end, rows, promoters=promoters)
+            promoters = self._promoters(start, end, facts, after_all=after_all)
+        base = self._rfm_base(start, end, rows, promoters=promoters, after_all=after_all)
         if dialect() == "postgresql":
             base = base.cte("rfm_base").prefix_with("MATERIALIZED")
         else:
@@ -721,7 +723,9 @@ class Insights:
         return select(*columns).subquery("rfm")
 
     @staticmethod
-    def _rfm_base(start: Any, end: Any, rows: Any, *, promoters: Any = None) -> Any:
+    def _rfm_base(
+        start: Any, end: Any, rows: Any, *, promoters: Any = None, after_all: bool = False
+    ) -> Any:
         """Per customer with an order before ``end``: recency, frequency and money at
         ``end`` and at ``start`` (``NULL``, 0 and 0 without an order then) and their latest
         order's ID at each (``who_now``, ``who_before``), from where the customer facts
@@ -732,7 +736,11 @@ class Insights:
         ``promoters`` (:meth:`_promoters`), each customer's loyalty step at the two
         instants too (``step_now``, ``step_before``)."""
         wanted = (rows.c.customer, rows.c.order_id, rows.c.placed_at, rows.c.orders, rows.c.money)
-        now = select(*wanted).where(customers.standing(rows, end)).subquery("standing_now")
+        now = (
+            select(*wanted)
+            .where(customers.standing(rows, end, after_all=after_all))
+            .subquery("standing_now")
+        )
         before = select(*wanted).where(customers.standing(rows, start)).subquery("standing_before")
         steps = []
         joined = now.outerjoin(before, before.c.customer == now.c.customer)
@@ -781,7 +789,7 @@ class Insights:
         facts = None if live else customers.facts()
 
         def build() -> Any:
-            rfm = self._rfm(facts)
+            rfm = self._rfm(facts, after_all=after_all)
             return (
                 select(
                     rfm.c.segment_before, rfm.c.segment_now, func.count(), func.sum(rfm.c.money_now)
@@ -791,7 +799,10 @@ class Insights:
             )
 
         # the same statement but for the instants, unless customers are read live by key
-        statement = build() if facts and facts.live else kept(("segments", facts is None), build)
+        after_all = bool(facts and not facts.live and _after_all(period))
+        statement = (
+            build() if facts and facts.live else kept(("segments", facts is None, after_all), build)
+        )
         instants = {"rfm_start": period.start_utc, "rfm_end": period.end_utc}
         return _segments_found(session().execute(statement, instants).all())
 
@@ -809,7 +820,7 @@ class Insights:
             return self.segments(period), self.loyalty(period)
 
         def build() -> Any:
-            rfm = self._rfm(facts, ladder=True)
+            rfm = self._rfm(facts, ladder=True, after_all=after_all)
             keys = (rfm.c.segment_before, rfm.c.segment_now, rfm.c.step_before, rfm.c.step_now)
             return (
                 select(*keys, func.count(), func.sum(rfm.c.money_now))
@@ -818,7 +829,8 @@ class Insights:
             )
 
         instants = {"rfm_start": period.start_utc, "rfm_end": period.end_utc}
-        rows = session().execute(kept(("segments", "ladder"), build), instants).all()
+        after_all = _after_all(period)
+        rows = session().execute(kept(("segments", "ladder", after_all), build), instants).all()
         by_segment: dict[tuple[str, str], list[int]] = {}
         by_step: dict[tuple[str, str], int] = {}
         for source, target, step_source, step_target, count, revenue in rows:  # <= 9·8·4·3
@@ -896,22 +908,28 @@ class Insights:
         return orders, Insights._promoters(start, end, facts)
 
     @staticmethod
-    def _promoters(start: Any, end: Any, facts: customers.Facts) -> PromoterJoin:
+    def _promoters(
+        start: Any, end: Any, facts: customers.Facts, *, after_all: bool = False
+    ) -> PromoterJoin:
         """The customers whose newest NPS answer by ``end``, and by ``start``, was a 9 or
         10, from the customer facts (``start``/``end``: instants or SQL expressions of
         them), as a :data:`PromoterJoin`: each instant is one scan of the answers' facts
         kept to its promoters, joined on its own (no join of the two instants)."""
         nps = facts.nps
 
-        def at(moment: Any, name: str) -> Any:
+        def at(moment: Any, name: str, latest: bool = False) -> Any:
             return (
                 select(nps.c.customer)
-                .where(customers.standing(nps, moment, "answered_at"), nps.c.value >= 9)
+                .where(
+                    customers.standing(nps, moment, "answered_at", after_all=latest),
+                    nps.c.value >= 9,
+                )
                 .subquery(name)
             )
 
         def join(selectable: Any, customer: Any) -> tuple[Any, Any, Any]:
-            now, before = at(end, "promoters_now"), at(start, "promoters_before")
+            now = at(end, "promoters_now", after_all)
+            before = at(start, "promoters_before")
             joined = selectable.outerjoin(now, now.c.customer == customer).outerjoin(
                 before, before.c.customer == customer
             )
@@ -1293,6 +1311,14 @@ class ReturnsSummary:
             ProductRate(key, key, delivered, n, stats.wilson(n, delivered, minimum=1))
             for key, n in sorted(back.items(), key=lambda item: (-item[1], item[0]))
         ]
+
+
+def _after_all(period: Period) -> bool:
+    """Whether ``period`` ends after everything the customer facts hold (every preset
+    does: they end tomorrow), so that where customers stood at its end is their latest
+    row (``customers.standing``'s ``after_all``)."""
+    newest = customers.newest()
+    return newest is None or newest < period.end_utc
 
 
 def _steps(
