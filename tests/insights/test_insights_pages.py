@@ -175,3 +175,32 @@ def test_a_week_without_orders_is_a_dash_and_a_week_without_returns_is_zero(
     rates = [row["rate"] for row in rows]
     assert 50.0 in rates and 0.0 in rates
     assert rates.count(None) == len(rates) - 2  # the gaps stay gaps: null, not 0
+
+
+def test_table_rows_escape_every_value_and_link_the_products(
+    client: FlaskClient, care: Any, db: Any
+) -> None:
+    """The tables' rows are written in Python (``views.table_rows``): shopper and host
+    text stays text, each cell carries its column's label, products link to their page."""
+    today = date.today()
+    delivered = madrid(today.year, today.month, today.day, 0, 30) - timedelta(days=3)
+    hostile = '<img src=x onerror="alert(1)">'
+    first = order(care, "XSS-1", [('<b>SKU</b>"&', 2, "10.00", hostile)], delivered=delivered)
+    case(first, "return", "approved", {'<b>SKU</b>"&': 1}, reason="too_small")
+    db.session.commit()
+    login(client, "sam")
+    html = client.get("/care/insights/?preset=30d").get_data(as_text=True)
+    assert hostile not in html and "<b>SKU</b>" not in html
+    by_category = html[html.index('data-table="returns_by_category"') :]
+    by_category = by_category[: by_category.index("</section>")]
+    assert (
+        '<td data-label="Category">&lt;img src=x onerror=&#34;alert(1)&#34;&gt;</td>' in by_category
+    )
+    assert '<td data-label="Return rate (%)">50.0 %</td>' in by_category
+    products = html[html.index('data-table="returns_by_product"') :]
+    products = products[: products.index("</section>")]
+    assert (
+        '<td data-label="SKU"><a href="/care/insights/products/%3Cb%3ESKU%3C/b%3E%22&amp;'
+        '?preset=30d&amp;grain=week">&lt;b&gt;SKU&lt;/b&gt;&#34;&amp;</a></td>'
+        '<td data-label="Product">Product &lt;b&gt;SKU&lt;/b&gt;&#34;&amp;</td>' in products
+    )
