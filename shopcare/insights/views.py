@@ -193,6 +193,8 @@ def table_rows(
             elif linked and key == "key":
                 href = url_for("shopcare.insights.product", sku=value, **product_args)
                 out.append(f'<a href="{escape(href)}">{escape(value)}</a>')
+            elif type(value) is int:  # counts, most of the cells: nothing to escape
+                out.append(str(value))
             else:
                 out.append(str(escape(value)))
             out.append("</td>")
