@@ -616,7 +616,7 @@ def dashboard(insights: Insights, period: Period, grain: str = "month") -> dict[
             "deliveries": lambda: insights.deliveries(period),
             "tickets": lambda: insights.complaints(period),
             "tickets_before": lambda: insights.complaints(previous),
-            "answers": lambda: summary(insights, period),
+            "answers": lambda: summary(insights, period).prepared(),
             "guarantees": lambda: insights.guarantee_claims(period),
             "small": lambda: (
                 insights.response_rate(period),
