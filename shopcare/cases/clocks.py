@@ -17,11 +17,77 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from shopcare.core.config import setting
-from shopcare.core.workdays import is_public_holiday
+from shopcare.core.workdays import is_holiday_in, is_public_holiday
 
 
 def shop_zone() -> ZoneInfo:
     return ZoneInfo(str(setting("SHOPCARE_DEFAULT_TIMEZONE")))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The settings the clocks and the eligibility rules read, read once: one check of
+    an order reads each of them for every line and kind (the order page's panel asks
+    for three kinds on every request, ~90 look-ups). Each method gives what the module
+    function of the same name gives with the settings as they were when :meth:`read`
+    ran; a new check reads them again, so a setting changed at runtime counts from the
+    next check on."""
+
+    zone: ZoneInfo
+    country: Any
+    subdivision: Any
+    withdrawal_days: Any
+    return_replaces_withdrawal: Any
+    return_days_default: Any
+    return_days_by: Any
+    final_sale: frozenset[str]
+    guarantee_months_default: Any
+    guarantee_months_by: Any
+    guarantee_addons: Any
+    shipping_skus: frozenset[str]
+
+    @classmethod
+    def read(cls) -> Rules:
+        return cls(
+            zone=shop_zone(),
+            country=setting("SHOPCARE_COUNTRY"),
+            subdivision=setting("SHOPCARE_COUNTRY_SUBDIVISION"),
+            withdrawal_days=setting("SHOPCARE_WITHDRAWAL_DAYS"),
+            return_replaces_withdrawal=setting("SHOPCARE_RETURN_REPLACES_WITHDRAWAL"),
+            return_days_default=setting("SHOPCARE_RETURN_DAYS"),
+            return_days_by=setting("SHOPCARE_RETURN_DAYS_BY") or {},
+            final_sale=frozenset(setting("SHOPCARE_FINAL_SALE") or ()),
+            guarantee_months_default=setting("SHOPCARE_GUARANTEE_MONTHS"),
+            guarantee_months_by=setting("SHOPCARE_GUARANTEE_MONTHS_BY") or {},
+            guarantee_addons=setting("SHOPCARE_GUARANTEE_ADDONS") or {},
+            shipping_skus=frozenset(setting("SHOPCARE_SHIPPING_SKUS") or ()),
+        )
+
+    def local_day(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def end_of_day(self, day: date) -> datetime:
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+
+    def withdrawal_last_day(self, delivered: date) -> date:
+        day = delivered + timedelta(days=int(self.withdrawal_days))
+        while not (day.weekday() < 5 and not is_holiday_in(day, self.country, self.subdivision)):
+            day += timedelta(days=1)
+        return day
+
+    def return_days(self, sku: str, category: str | None) -> int:
+        return int(_by_line(self.return_days_by, sku, category, self.return_days_default))
+
+    def is_final_sale(self, sku: str, category: str | None) -> bool:
+        return sku in self.final_sale or (category is not None and category in self.final_sale)
+
+    def guarantee_months(self, sku: str, category: str | None, order_skus: set[str]) -> int:
+        months = int(
+            _by_line(self.guarantee_months_by, sku, category, self.guarantee_months_default)
+        )
+        return months + sum(
+            int(extra) for addon, extra in self.guarantee_addons.items() if addon in order_skus
+        )
 
 
 def local_day(moment: datetime) -> date:
@@ -115,13 +181,19 @@ class Delivery:
     line_delivered_at: dict[int, datetime] = field(default_factory=dict)
 
 
-def delivery_from(order: Any, parcels: list[Parcel]) -> Delivery:
+def delivery_from(
+    order: Any, parcels: list[Parcel], shipping_skus: frozenset[str] | None = None
+) -> Delivery:
     """The order's delivery from its parcels (rows with ``status``, ``delivered_at``,
     ``order_line_id``, ``quantity``: one per parcel line) when tracking recorded any — the
-    last parcel counts — else from ``order.delivered_at`` (every unit then)."""
-    goods = [
-        line for line in order.lines if line.sku not in set(setting("SHOPCARE_SHIPPING_SKUS") or ())
-    ]
+    last parcel counts — else from ``order.delivered_at`` (every unit then).
+    ``shipping_skus``: ``SHOPCARE_SHIPPING_SKUS`` when the caller read it already."""
+    shipping = (
+        frozenset(setting("SHOPCARE_SHIPPING_SKUS") or ())
+        if shipping_skus is None
+        else shipping_skus
+    )
+    goods = [line for line in order.lines if line.sku not in shipping]
     if not parcels:
         if order.delivered_at is None:
             return Delivery(None, {}, False)

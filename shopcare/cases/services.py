@@ -151,26 +151,33 @@ class OrderFacts:
     cases: list[tuple[str, str, str]]
 
 
-def order_facts(order: Order) -> OrderFacts:
+def order_facts(order: Order, shipping_skus: frozenset[str] | None = None) -> OrderFacts:
     """One ``UNION ALL`` of the order's parcel lines and case lines (the order page's
-    panels and every eligibility check pay one statement)."""
+    panels and every eligibility check pay one statement). ``shipping_skus``:
+    ``SHOPCARE_SHIPPING_SKUS`` when the caller read it already."""
     shipments = metadata.tables.get("shopcare_shipments")
     parcel_lines = metadata.tables.get("shopcare_shipment_lines")
     statement = _facts_query(shipments is not None and parcel_lines is not None)
+    if shipping_skus is None:
+        shipping_skus = frozenset(setting("SHOPCARE_SHIPPING_SKUS") or ())
     parcels: list[clocks.Parcel] = []
     covered: dict[int, int] = {}
     cases: dict[str, tuple[datetime, str, str]] = {}
-    for row in read_rows(statement, {"order_id": order.id}):
-        if row.src == "s":
-            parcels.append(clocks.Parcel(row.status, row.at, row.order_line_id, row.quantity))
+    # Each row unpacked by position (src, status, at, order_line_id, quantity, number,
+    # kind): the page reads a dozen rows, and a row's attribute look-up by name costs more.
+    for src, status, at, order_line_id, quantity, number, kind in read_rows(
+        statement, {"order_id": order.id}
+    ):
+        if src == "s":
+            parcels.append(clocks.Parcel(status, at, order_line_id, quantity))
             continue
-        if row.status in COUNTING:
-            covered[row.order_line_id] = covered.get(row.order_line_id, 0) + row.quantity
-        if row.number:
-            cases[row.number] = (row.at, row.kind, row.status)
+        if status in COUNTING:
+            covered[order_line_id] = covered.get(order_line_id, 0) + quantity
+        if number:
+            cases[number] = (at, kind, status)
     listed = sorted(cases.items(), key=lambda item: item[1][0], reverse=True)
     return OrderFacts(
-        clocks.delivery_from(order, parcels),
+        clocks.delivery_from(order, parcels, shipping_skus),
         covered,
         [(number, kind, status) for number, (_, kind, status) in listed],
     )
@@ -239,13 +246,16 @@ def eligibilities(
     facts: OrderFacts | None = None,
     *,
     lazy_messages: bool = False,
+    rules: clocks.Rules | None = None,
 ) -> list[Eligibility]:
-    """:func:`_eligibility` of each of ``kinds``, the order's lines and facts read once
-    (the order page's panel asks for all three kinds on every request)."""
-    facts = facts or order_facts(order)
+    """:func:`_eligibility` of each of ``kinds``, the order's lines, facts and the rules'
+    settings (``rules``, else read here) read once (the order page's panel asks for all
+    three kinds on every request)."""
+    rules = rules or clocks.Rules.read()
+    facts = facts or order_facts(order, rules.shipping_skus)
     lines = _lines(order)
     return [
-        _eligibility(order, kind, now, facts, lazy_messages=lazy_messages, lines=lines)
+        _eligibility(order, kind, now, facts, lazy_messages=lazy_messages, lines=lines, rules=rules)
         for kind in kinds
     ]
 
@@ -258,21 +268,32 @@ def _eligibility(
     *,
     lazy_messages: bool = False,
     lines: list[_Line] | None = None,
+    rules: clocks.Rules | None = None,
 ) -> Eligibility:
     """What ``order`` allows for ``kind`` at ``now``, line by line. Refusal messages are
     translated here, in the current locale; with ``lazy_messages`` (the order page,
     which shows few of them) only when one is shown. ``lines`` are the order's lines
-    as :func:`_lines` reads them, when the caller already did."""
-    facts = facts or order_facts(order)
+    as :func:`_lines` reads them, and ``rules`` the settings as
+    :meth:`clocks.Rules.read` reads them, when the caller already did (else read here:
+    a setting changed at runtime counts from the next check on)."""
+    if rules is None:
+        rules = clocks.Rules.read()
+    facts = facts or order_facts(order, rules.shipping_skus)
     delivery = facts.delivery
-    shipping = shipping_skus()
+    shipping = rules.shipping_skus
     if lines is None:
         lines = _lines(order)
     goods = [line for line in lines if line.sku not in shipping]
     covered = facts.covered
     skus = {line.sku for line in lines}
     started = delivery.complete_at is not None
-    day = clocks.local_day(delivery.complete_at) if delivery.complete_at else None
+    day = rules.local_day(delivery.complete_at) if delivery.complete_at else None
+    # The withdrawal period's last day is the order's, not a line's: found once.
+    withdrawal_last = (
+        rules.withdrawal_last_day(day)
+        if kind == "withdrawal" and day is not None and goods
+        else None
+    )
     result: list[LineEligibility] = []
     period_end: datetime | None = None
     for line in goods:
@@ -283,12 +304,12 @@ def _eligibility(
         message: str | None = None
         if kind == "withdrawal":
             # The right exists from the contract: before delivery it has not started.
-            if day is not None:
-                last = clocks.withdrawal_last_day(day)
-                if setting("SHOPCARE_RETURN_REPLACES_WITHDRAWAL"):
-                    days = clocks.return_days(line.sku, line.category)
+            if withdrawal_last is not None:
+                last = withdrawal_last
+                if rules.return_replaces_withdrawal:
+                    days = rules.return_days(line.sku, line.category)
                     last = max(last, day + timedelta(days=days))
-                until = clocks.end_of_day(last)
+                until = rules.end_of_day(last)
                 if now >= until:
                     refusal = "window_closed"
                     message = _l(
@@ -296,32 +317,32 @@ def _eligibility(
                     )
         elif kind == "return":
             limit = delivery.delivered.get(line.id, 0)
-            days = clocks.return_days(line.sku, line.category)
+            days = rules.return_days(line.sku, line.category)
             arrived = delivery.line_delivered_at.get(line.id)
-            line_day = clocks.local_day(arrived) if arrived is not None else None
-            if clocks.is_final_sale(line.sku, line.category):
+            line_day = rules.local_day(arrived) if arrived is not None else None
+            if rules.is_final_sale(line.sku, line.category):
                 refusal, message = "final_sale", _l("Final sale: this item cannot be returned.")
             elif days <= 0:
                 refusal, message = "final_sale", _l("This item cannot be returned.")
             elif line_day is None or limit == 0:
                 refusal, message = "not_delivered", _l("Returns open once the item is delivered.")
             else:
-                until = clocks.end_of_day(line_day + timedelta(days=days))
+                until = rules.end_of_day(line_day + timedelta(days=days))
                 if now >= until:
                     refusal = "window_closed"
                     message = _l("The return window closed on %(day)s.", day=_DayText(until, now))
         else:
             limit = delivery.delivered.get(line.id, 0)
             started_at = delivery.line_delivered_at.get(line.id)
-            first = clocks.local_day(started_at) if started_at is not None else None
+            first = rules.local_day(started_at) if started_at is not None else None
             if first is None or limit == 0:
                 refusal, message = (
                     "not_delivered",
                     _l("The guarantee starts once the item is delivered."),
                 )
             else:
-                months = clocks.guarantee_months(line.sku, line.category, skus)
-                until = clocks.end_of_day(clocks.add_months(first, months))
+                months = rules.guarantee_months(line.sku, line.category, skus)
+                until = rules.end_of_day(clocks.add_months(first, months))
                 if now >= until:
                     refusal = "expired"
                     message = _l("The guarantee ended on %(day)s.", day=_DayText(until, now))

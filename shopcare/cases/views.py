@@ -23,6 +23,7 @@ from flask import (
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from shopcare.cases import clocks
 from shopcare.cases import photos as photo_files
 from shopcare.cases.access import guest_key, require_case, require_order
 from shopcare.cases.forms import (
@@ -227,11 +228,12 @@ def returns_panel(order: Order) -> OrderPanel | None:
     """The order page's after-sales panel: the withdrawal button for the whole period,
     "Return or exchange", "Claim guarantee", the order's cases, and each line's
     guarantee (one statement: :func:`order_facts`)."""
-    facts = order_facts(order)
+    rules = clocks.Rules.read()  # the settings of the three kinds' rules, read once a page
+    facts = order_facts(order, rules.shipping_skus)
     desk = current_desk()
     now = utcnow()
     withdrawal, returns, guarantee = eligibilities(
-        order, ("withdrawal", "return", "guarantee"), now, facts, lazy_messages=True
+        order, ("withdrawal", "return", "guarantee"), now, facts, lazy_messages=True, rules=rules
     )
     key = request.args.get("key")
     fmt = formats()

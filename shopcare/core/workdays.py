@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from shopcare.core.config import setting
 
@@ -24,7 +25,12 @@ def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[dat
 def is_public_holiday(day: date) -> bool:
     """Whether ``day`` is a public holiday of the shop's country (and region); never
     when ``SHOPCARE_COUNTRY`` is not set."""
-    country = setting("SHOPCARE_COUNTRY")
+    return is_holiday_in(day, setting("SHOPCARE_COUNTRY"), setting("SHOPCARE_COUNTRY_SUBDIVISION"))
+
+
+def is_holiday_in(day: date, country: Any, subdivision: Any) -> bool:
+    """:func:`is_public_holiday` for the given ``SHOPCARE_COUNTRY`` and
+    ``SHOPCARE_COUNTRY_SUBDIVISION`` values (a caller that read them once)."""
     if not country:
         return False
-    return day in _holidays(str(country), setting("SHOPCARE_COUNTRY_SUBDIVISION"), day.year)
+    return day in _holidays(str(country), subdivision, day.year)

@@ -179,3 +179,62 @@ def test_return_and_guarantee_run_per_line_while_another_parcel_travels(care: An
         .line("MUG-1")
         .eligible
     )
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"SHOPCARE_COUNTRY": None, "SHOPCARE_DEFAULT_TIMEZONE": "America/New_York"},
+        {"SHOPCARE_COUNTRY_SUBDIVISION": "MD", "SHOPCARE_WITHDRAWAL_DAYS": 30},
+        {
+            "SHOPCARE_RETURN_DAYS": 15,
+            "SHOPCARE_RETURN_DAYS_BY": {"MUG-1": 60, "kitchen": 45, "garden": 0},
+            "SHOPCARE_FINAL_SALE": ["TEA-9", "sale"],
+            "SHOPCARE_GUARANTEE_MONTHS": 24,
+            "SHOPCARE_GUARANTEE_MONTHS_BY": {"kitchen": 12, "LAMP": "48"},
+            "SHOPCARE_GUARANTEE_ADDONS": {"EXT-1": 12, "EXT-2": "6"},
+            "SHOPCARE_RETURN_REPLACES_WITHDRAWAL": True,
+        },
+    ],
+)
+def test_rules_read_once_give_what_each_clock_reads(app: Any, config: dict[str, Any]) -> None:
+    """``clocks.Rules`` (the settings read once per check) against the module's
+    functions, which read each setting on every call."""
+    from shopcare.cases import clocks
+
+    app.config.update(config)
+    rules = clocks.Rules.read()
+    assert rules.zone == clocks.shop_zone()
+    assert rules.shipping_skus == frozenset(app.config["SHOPCARE_SHIPPING_SKUS"])
+    start = madrid(2026, 1, 1, 0, 30)
+    for hours in range(0, 2 * 365 * 24, 7):
+        moment = start + timedelta(hours=hours)
+        assert rules.local_day(moment) == clocks.local_day(moment)
+        day = moment.date()
+        assert rules.end_of_day(day) == clocks.end_of_day(day)
+        assert rules.withdrawal_last_day(day) == clocks.withdrawal_last_day(day)
+    products = [("MUG-1", "kitchen"), ("TEA-9", None), ("LAMP", "sale"), ("SPADE", "garden")]
+    for sku, category in products:
+        for skus in (set(), {sku}, {sku, "EXT-1"}, {"EXT-1", "EXT-2"}):
+            assert rules.guarantee_months(sku, category, skus) == clocks.guarantee_months(
+                sku, category, skus
+            )
+        assert rules.return_days(sku, category) == clocks.return_days(sku, category)
+        assert rules.is_final_sale(sku, category) == clocks.is_final_sale(sku, category)
+
+
+def test_a_setting_changed_at_runtime_counts_from_the_next_check(app: Any, care: Any) -> None:
+    delivered_order(care, delivered=madrid(2026, 10, 14, 12, 0))
+    now = madrid(2026, 10, 20, 12, 0)
+    assert care.cases.eligibility("SO-1", "return", now=now).eligible
+    app.config["SHOPCARE_FINAL_SALE"] = ["kitchen", "TEA-9"]
+    assert not care.cases.eligibility("SO-1", "return", now=now).eligible
+    app.config["SHOPCARE_FINAL_SALE"] = ()
+    app.config["SHOPCARE_RETURN_DAYS"] = 3
+    assert care.cases.eligibility("SO-1", "return", now=now).line("MUG-1").refusal == (
+        "window_closed"
+    )
+    before = care.cases.eligibility("SO-1", "withdrawal", now=now).until
+    app.config["SHOPCARE_WITHDRAWAL_DAYS"] = 30
+    assert care.cases.eligibility("SO-1", "withdrawal", now=now).until > before

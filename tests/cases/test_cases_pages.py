@@ -51,6 +51,28 @@ def test_order_page_shows_the_buttons_and_coverage(care: Any, db: Any, client: F
     assert html.count("Covered until") == 2
 
 
+def test_order_page_panel_follows_settings_changed_at_runtime(
+    app: Any, care: Any, db: Any, client: FlaskClient
+) -> None:
+    # The panel's rules read their settings once a page: a change shows on the next page.
+    delivered_order(care, delivered=datetime.now(UTC) - timedelta(days=3))
+    db.session.commit()
+    login(client, "ann")
+
+    def page() -> str:
+        return client.get("/care/tracking/orders/SO-1").get_data(as_text=True)
+
+    assert "Return or exchange" in page()
+    app.config["SHOPCARE_FINAL_SALE"] = ["kitchen", "TEA-9"]
+    assert "Return or exchange" not in page()
+    app.config["SHOPCARE_FINAL_SALE"] = ()
+    app.config["SHOPCARE_GUARANTEE_MONTHS"] = 0
+    html = page()
+    assert "Claim guarantee" not in html and "Guarantee expired on" in html
+    app.config["SHOPCARE_GUARANTEE_MONTHS"] = 36
+    assert "Claim guarantee" in page()
+
+
 def test_withdrawal_button_gone_after_the_period_and_expired_guarantee_shown(
     care: Any, db: Any, client: FlaskClient
 ) -> None:
