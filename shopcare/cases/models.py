@@ -137,7 +137,10 @@ class CaseLine(Base):
     __tablename__ = "shopcare_case_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("shopcare_cases.id", ondelete="CASCADE"))
+    #: indexed: the order page reads an order's case lines through their cases
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("shopcare_cases.id", ondelete="CASCADE"), index=True
+    )
     order_line_id: Mapped[int] = mapped_column(
         ForeignKey("shopcare_order_lines.id", ondelete="CASCADE"), index=True
     )

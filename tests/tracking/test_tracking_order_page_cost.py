@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask_babel import refresh
 from jinja2 import ChoiceLoader, DictLoader
 
@@ -68,6 +69,38 @@ def test_a_miss_costs_four_statements_whatever_the_parcels_and_events(
     # The order with its version stamp, its parcels with their lines, its public
     # timeline, and the cases panel's one statement.
     assert counts == [4, 4, 4], counts
+
+
+def test_a_miss_reads_every_table_by_an_index(app, care, db, client, is_postgres):
+    """SQLite's plan of each statement of a miss searches by an index, scanning no
+    table: the page's cost does not grow with the shop (the cases panel's statement
+    scanned every case line of the shop before ``ix_shopcare_case_lines_case_id``)."""
+    if is_postgres:
+        pytest.skip("PostgreSQL's plans follow its statistics; SQLite's follow the schema")
+    from sqlalchemy import event
+
+    app.config["SHOPCARE_PAGE_CACHE_SIZE"] = 0
+    make_order(care, user_id="ann", lines=many_lines(3))
+    add_parcels(care, db, 2)
+    login(client, "ann")
+    page(client)
+    seen: list[tuple[str, Any]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        page(client)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    assert len(seen) == 4
+    with db.engine.connect() as connection:
+        cursor = connection.connection.dbapi_connection.cursor()
+        for statement, parameters in seen:
+            plan = [row[3] for row in cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+            scans = [step for step in plan if step.startswith("SCAN ")]
+            assert not scans, (statement, plan)
 
 
 def test_entry_macros_render_what_the_templates_include(app, care, db, client, monkeypatch):
