@@ -304,7 +304,7 @@ def _eligibility(
         message: str | None = None
         if kind == "withdrawal":
             # The right exists from the contract: before delivery it has not started.
-            if withdrawal_last is not None:
+            if withdrawal_last is not None and day is not None:
                 last = withdrawal_last
                 if rules.return_replaces_withdrawal:
                     days = rules.return_days(line.sku, line.category)

@@ -5,7 +5,7 @@ Without it, the order page's one statement of the order's case lines and parcel 
 table and looks each case up, however few belong to the order.
 
 Revision ID: e8b3f1c6a2d4
-Revises: c4d9e2f7a1b3
+Revises: d5e1a7c3b902
 Create Date: 2026-12-01 17:30:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = "e8b3f1c6a2d4"
-down_revision = "c4d9e2f7a1b3"
+down_revision = "d5e1a7c3b902"
 branch_labels = None
 depends_on = None
 
