@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from shopcare.core.config import setting
-from shopcare.core.workdays import is_holiday_in, is_public_holiday
+from shopcare.core.workdays import is_holiday_in
 
 
 def shop_zone() -> ZoneInfo:
@@ -28,10 +28,8 @@ def shop_zone() -> ZoneInfo:
 class Rules:
     """The settings the clocks and the eligibility rules read, read once: one check of
     an order reads each of them for every line and kind (the order page's panel asks
-    for three kinds on every request, ~90 look-ups). Each method gives what the module
-    function of the same name gives with the settings as they were when :meth:`read`
-    ran; a new check reads them again, so a setting changed at runtime counts from the
-    next check on."""
+    for three kinds on every request, ~90 look-ups). Each method reads the settings as they were when :meth:`read` ran; a new check reads them
+    again, so a setting changed at runtime counts from the next check on."""
 
     zone: ZoneInfo
     country: Any
@@ -64,52 +62,40 @@ class Rules:
         )
 
     def local_day(self, moment: datetime) -> date:
+        """The shop's calendar day of ``moment``."""
         return moment.astimezone(self.zone).date()
 
     def end_of_day(self, day: date) -> datetime:
+        """The first moment after ``day`` in the shop's zone: a period ending on ``day``
+        allows every moment strictly before it (23:59:59.999… is in time)."""
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
 
     def withdrawal_last_day(self, delivered: date) -> date:
+        """The last day of the withdrawal period for goods delivered on ``delivered``:
+        the next working day (not a Saturday, Sunday or public holiday) from
+        ``SHOPCARE_WITHDRAWAL_DAYS`` days after it."""
         day = delivered + timedelta(days=int(self.withdrawal_days))
         while not (day.weekday() < 5 and not is_holiday_in(day, self.country, self.subdivision)):
             day += timedelta(days=1)
         return day
 
     def return_days(self, sku: str, category: str | None) -> int:
+        """The line's policy return period in days (by SKU, then category, else the default)."""
         return int(_by_line(self.return_days_by, sku, category, self.return_days_default))
 
     def is_final_sale(self, sku: str, category: str | None) -> bool:
+        """Whether the SKU or its category is listed in ``SHOPCARE_FINAL_SALE``."""
         return sku in self.final_sale or (category is not None and category in self.final_sale)
 
     def guarantee_months(self, sku: str, category: str | None, order_skus: set[str]) -> int:
+        """The line's guarantee in months (by SKU, then category, else the default) plus
+        the months of every add-on SKU in the order."""
         months = int(
             _by_line(self.guarantee_months_by, sku, category, self.guarantee_months_default)
         )
         return months + sum(
             int(extra) for addon, extra in self.guarantee_addons.items() if addon in order_skus
         )
-
-
-def local_day(moment: datetime) -> date:
-    """The shop's calendar day of ``moment``."""
-    return moment.astimezone(shop_zone()).date()
-
-
-def end_of_day(day: date) -> datetime:
-    """The first moment after ``day`` in the shop's zone: a period ending on ``day``
-    allows every moment strictly before it (23:59:59.999… is in time)."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=shop_zone())
-
-
-def is_working_day(day: date) -> bool:
-    """Not a Saturday, Sunday or public holiday of the shop's country (and region)."""
-    return day.weekday() < 5 and not is_public_holiday(day)
-
-
-def next_working_day(day: date) -> date:
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
 
 
 def add_months(day: date, months: int) -> date:
@@ -119,43 +105,12 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def withdrawal_last_day(delivered: date) -> date:
-    """The last day of the withdrawal period for goods delivered on ``delivered``."""
-    return next_working_day(delivered + timedelta(days=int(setting("SHOPCARE_WITHDRAWAL_DAYS"))))
-
-
 def _by_line(table: dict[str, Any], sku: str, category: str | None, default: Any) -> Any:
     if sku in table:
         return table[sku]
     if category is not None and category in table:
         return table[category]
     return default
-
-
-def return_days(sku: str, category: str | None) -> int:
-    return int(
-        _by_line(
-            setting("SHOPCARE_RETURN_DAYS_BY") or {}, sku, category, setting("SHOPCARE_RETURN_DAYS")
-        )
-    )
-
-
-def is_final_sale(sku: str, category: str | None) -> bool:
-    final = set(setting("SHOPCARE_FINAL_SALE") or ())
-    return sku in final or (category is not None and category in final)
-
-
-def guarantee_months(sku: str, category: str | None, order_skus: set[str]) -> int:
-    months = int(
-        _by_line(
-            setting("SHOPCARE_GUARANTEE_MONTHS_BY") or {},
-            sku,
-            category,
-            setting("SHOPCARE_GUARANTEE_MONTHS"),
-        )
-    )
-    addons = setting("SHOPCARE_GUARANTEE_ADDONS") or {}
-    return months + sum(int(extra) for addon, extra in addons.items() if addon in order_skus)
 
 
 class Parcel(NamedTuple):

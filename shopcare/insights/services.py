@@ -787,6 +787,7 @@ class Insights:
         period = self.period(start, end)
         roomy_sorts()
         facts = None if live else customers.facts()
+        after_all = bool(facts and not facts.live and _after_all(period))
 
         def build() -> Any:
             rfm = self._rfm(facts, after_all=after_all)
@@ -799,7 +800,6 @@ class Insights:
             )
 
         # the same statement but for the instants, unless customers are read live by key
-        after_all = bool(facts and not facts.live and _after_all(period))
         statement = (
             build() if facts and facts.live else kept(("segments", facts is None, after_all), build)
         )
@@ -818,18 +818,15 @@ class Insights:
         facts = customers.facts()
         if facts is None or facts.live:
             return self.segments(period), self.loyalty(period)
+        after_all = _after_all(period)
 
         def build() -> Any:
             rfm = self._rfm(facts, ladder=True, after_all=after_all)
             keys = (rfm.c.segment_before, rfm.c.segment_now, rfm.c.step_before, rfm.c.step_now)
-            return (
-                select(*keys, func.count(), func.sum(rfm.c.money_now))
-                .group_by(*keys)
-                .order_by(*keys)
-            )
+            # no ORDER BY: the rows are added up and sorted below
+            return select(*keys, func.count(), func.sum(rfm.c.money_now)).group_by(*keys)
 
         instants = {"rfm_start": period.start_utc, "rfm_end": period.end_utc}
-        after_all = _after_all(period)
         rows = session().execute(kept(("segments", "ladder", after_all), build), instants).all()
         by_segment: dict[tuple[str, str], list[int]] = {}
         by_step: dict[tuple[str, str], int] = {}
@@ -837,9 +834,8 @@ class Insights:
             both = by_segment.setdefault((source, target), [0, 0])
             both[0] += int(count)
             both[1] += int(revenue or 0)
-            by_step[(step_source, step_target)] = by_step.get((step_source, step_target), 0) + int(
-                count
-            )
+            steps = (step_source, step_target)
+            by_step[steps] = by_step.get(steps, 0) + int(count)
         return (
             _segments_found([(*key, n, money) for key, (n, money) in sorted(by_segment.items())]),
             _loyalty_found([(*key, n) for key, n in sorted(by_step.items())]),

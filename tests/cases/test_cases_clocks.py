@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -181,6 +181,76 @@ def test_return_and_guarantee_run_per_line_while_another_parcel_travels(care: An
     )
 
 
+class _PerCall:
+    """The clocks as module functions reading each setting on every call (what
+    ``clocks.Rules`` replaced), as the oracle of the test below."""
+
+    @staticmethod
+    def local_day(moment: datetime) -> date:
+        from shopcare.cases.clocks import shop_zone
+
+        return moment.astimezone(shop_zone()).date()
+
+    @staticmethod
+    def end_of_day(day: date) -> datetime:
+        from shopcare.cases.clocks import shop_zone
+
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=shop_zone())
+
+    @staticmethod
+    def withdrawal_last_day(delivered: date) -> date:
+        from shopcare.core.config import setting
+        from shopcare.core.workdays import is_public_holiday
+
+        day = delivered + timedelta(days=int(setting("SHOPCARE_WITHDRAWAL_DAYS")))
+        while day.weekday() >= 5 or is_public_holiday(day):
+            day += timedelta(days=1)
+        return day
+
+    @staticmethod
+    def _by_line(table: dict[str, Any], sku: str, category: str | None, default: Any) -> Any:
+        if sku in table:
+            return table[sku]
+        if category is not None and category in table:
+            return table[category]
+        return default
+
+    @staticmethod
+    def return_days(sku: str, category: str | None) -> int:
+        from shopcare.core.config import setting
+
+        return int(
+            _PerCall._by_line(
+                setting("SHOPCARE_RETURN_DAYS_BY") or {},
+                sku,
+                category,
+                setting("SHOPCARE_RETURN_DAYS"),
+            )
+        )
+
+    @staticmethod
+    def is_final_sale(sku: str, category: str | None) -> bool:
+        from shopcare.core.config import setting
+
+        final = set(setting("SHOPCARE_FINAL_SALE") or ())
+        return sku in final or (category is not None and category in final)
+
+    @staticmethod
+    def guarantee_months(sku: str, category: str | None, order_skus: set[str]) -> int:
+        from shopcare.core.config import setting
+
+        months = int(
+            _PerCall._by_line(
+                setting("SHOPCARE_GUARANTEE_MONTHS_BY") or {},
+                sku,
+                category,
+                setting("SHOPCARE_GUARANTEE_MONTHS"),
+            )
+        )
+        addons = setting("SHOPCARE_GUARANTEE_ADDONS") or {}
+        return months + sum(int(extra) for addon, extra in addons.items() if addon in order_skus)
+
+
 @pytest.mark.parametrize(
     "config",
     [
@@ -199,13 +269,15 @@ def test_return_and_guarantee_run_per_line_while_another_parcel_travels(care: An
     ],
 )
 def test_rules_read_once_give_what_each_clock_reads(app: Any, config: dict[str, Any]) -> None:
-    """``clocks.Rules`` (the settings read once per check) against the module's
-    functions, which read each setting on every call."""
-    from shopcare.cases import clocks
+    """``clocks.Rules`` (the settings read once per check) against the clocks as they
+    were written before it, which read each setting on every call (kept here as the
+    test's oracle: :class:`_PerCall`)."""
+    from shopcare.cases import clocks as rules_module
 
+    clocks = _PerCall
     app.config.update(config)
-    rules = clocks.Rules.read()
-    assert rules.zone == clocks.shop_zone()
+    rules = rules_module.Rules.read()
+    assert rules.zone == rules_module.shop_zone()
     assert rules.shipping_skus == frozenset(app.config["SHOPCARE_SHIPPING_SKUS"])
     start = madrid(2026, 1, 1, 0, 30)
     for hours in range(0, 2 * 365 * 24, 7):
