@@ -145,4 +145,13 @@ class CustomerNps(Base):
             postgresql_where=text("next_at IS NULL"),
             sqlite_where=text("next_at IS NULL"),
         ),
+        # the promoters (9 and 10) at an instant before the newest answer (the loyalty
+        # ladder's start): an index-only scan of the promoters instead of every answer
+        Index(
+            "ix_shopcare_insights_customer_nps_promoters",
+            "answered_at",
+            postgresql_include=["customer", "next_at"],
+            postgresql_where=text("value >= 9"),
+            sqlite_where=text("value >= 9"),
+        ),
     )

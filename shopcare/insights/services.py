@@ -918,7 +918,7 @@ class Insights:
                 select(nps.c.customer)
                 .where(
                     customers.standing(nps, moment, "answered_at", after_all=latest),
-                    nps.c.value >= 9,
+                    nps.c.value >= 9,  # the partial index ``…_promoters`` holds them
                 )
                 .subquery(name)
             )
