@@ -68,7 +68,9 @@ class Case(Base):
     paid_minor: Mapped[int | None]
     paid_reference: Mapped[str | None] = mapped_column(String(100))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: set by every change of the row (a move sets it too): the dashboard reads the
+    #: cases changed since the worker's last run live (``shopcare.insights.returned``)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
 
     order: Mapped[Order] = relationship(lazy="joined", innerjoin=True)
@@ -91,6 +93,7 @@ class Case(Base):
         Index("ix_shopcare_cases_kind_status_opened_at", "kind", "status", "opened_at"),
         Index("ix_shopcare_cases_opened_at", "opened_at"),
         Index("ix_shopcare_cases_order_id", "order_id"),
+        Index("ix_shopcare_cases_updated_at", "updated_at"),
         Index("ix_shopcare_cases_email_opened_at", "email", "opened_at"),
         Index("ix_shopcare_cases_user_id_opened_at", "user_id", "opened_at"),
         CheckConstraint(_in("kind", KINDS), name="kind"),

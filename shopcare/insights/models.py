@@ -1,5 +1,6 @@
 """The insights' own tables: daily rollups of the survey answers and of the delivered
-units, the per-customer facts of the orders and NPS answers, and their watermarks.
+units, the per-customer facts of the orders and NPS answers, the returned lines' facts,
+and their watermarks.
 
 The rollups hold counts and sums only (no answer text, no e-mail, no order): nothing in
 it is personal data. The customer facts are keyed by the customer's e-mail (lower-cased),
@@ -63,6 +64,27 @@ class DailyUnits(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category: Mapped[str] = mapped_column(String(100), primary_key=True)
     units: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReturnedLine(Base):
+    """One case line of a return or withdrawal that counts (``COUNTING``) on an order
+    with a delivery, as the return figures read it (``shopcare.insights.returned``): the
+    order's ``delivered_at`` (UTC), the order line's ``sku`` and ``category`` (``""``
+    without one), the case's ``reason`` (its kind without one) and the units asked back.
+    No personal data: the case and order ids tie a row to its source."""
+
+    __tablename__ = "shopcare_insights_returned_lines"
+
+    case_line_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    case_id: Mapped[int]
+    order_id: Mapped[int]
+    delivered_at: Mapped[datetime]
+    sku: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[int]
+
+    __table_args__ = (Index("ix_shopcare_insights_returned_lines_delivered_at", "delivered_at"),)
 
 
 class Rollup(Base):

@@ -205,16 +205,18 @@ def refresh(*, now: datetime | None = None, full: bool = False) -> Report:
     return report
 
 
-def refresh_all(*, now: datetime | None = None, full: bool = False) -> tuple[Any, Any, Any]:
-    """The answers' daily rollup, the delivered units' (``shopcare.insights.units``), then
-    the customer facts (``shopcare.insights.customers``), each brought up to date (or
-    rebuilt with ``full``); the caller commits. Returns their three reports."""
-    from shopcare.insights import customers, units
+def refresh_all(*, now: datetime | None = None, full: bool = False) -> tuple[Any, Any, Any, Any]:
+    """The answers' daily rollup, the delivered units' (``shopcare.insights.units``), the
+    customer facts (``shopcare.insights.customers``) and the returned lines' facts
+    (``shopcare.insights.returned``: rebuilt every run), each brought up to date (or
+    rebuilt with ``full``); the caller commits. Returns their four reports."""
+    from shopcare.insights import customers, returned, units
 
     return (
         refresh(now=now, full=full),
         units.refresh(now=now, full=full),
         customers.refresh(full=full),
+        returned.refresh(),
     )
 
 
@@ -228,9 +230,9 @@ insights_group = AppGroup("insights", help="The satisfaction dashboard.")
 
 @insights_group.command("rebuild")
 def rebuild_command() -> None:
-    """Rebuild the daily rollups of the survey answers and of the delivered units and
-    the customer facts from scratch (after changing SHOPCARE_DEFAULT_TIMEZONE; the
-    worker also does it when it sees the change)."""
+    """Rebuild the daily rollups of the survey answers and of the delivered units, the
+    customer facts and the returned lines' facts from scratch (after changing
+    SHOPCARE_DEFAULT_TIMEZONE; the worker also does it when it sees the change)."""
     for report in refresh_all(full=True):
         click.echo(str(report))
     session().commit()

@@ -35,8 +35,9 @@ from shopcare.core.config import setting
 from shopcare.core.db import read_rows, session
 from shopcare.core.i18n import shop_zone
 from shopcare.feedback.models import Ticket
-from shopcare.insights import answers, complaints, customers, stats, tiles
+from shopcare.insights import answers, complaints, customers, returned, stats, tiles
 from shopcare.insights.periods import Bucket, Period
+from shopcare.insights.returned import RETURN_KINDS
 from shopcare.insights.sql import (
     bucket_index,
     days_between,
@@ -51,8 +52,6 @@ from shopcare.orders.models import Order, OrderLine, minor_to_decimal
 from shopcare.surveys.models import Answer, Response
 from shopcare.tracking.models import Shipment
 
-#: Case kinds that send units back (their lines count as returned units).
-RETURN_KINDS = ("return", "withdrawal")
 #: What ``return_rate(by=…)`` groups by.
 RETURN_GROUPS = ("product", "category", "reason", "week", "month")
 #: The RFM segments, best first.
@@ -112,11 +111,12 @@ class Insights:
 
     def refresh_rollup(self, *, now: datetime | None = None, full: bool = False) -> Any:
         """Bring the daily rollups (answers, delivered units) up to the day before today
-        and the customer facts up to the orders and answers as they are (what the worker's
-        ``insights.rollup`` task does; ``full`` rebuilds both). The caller commits.
-        Returns the rollup's report (``rebuilt``: why everything was redone, or ``""``;
-        ``days``, ``rows``). See ``shopcare.insights.rollup``, ``shopcare.insights.units``
-        and ``shopcare.insights.customers``."""
+        and the customer facts and the returned lines' facts up to the orders, answers and
+        cases as they are (what the worker's ``insights.rollup`` task does; ``full``
+        rebuilds them). The caller commits. Returns the answers' rollup's report
+        (``rebuilt``: why everything was redone, or ``""``; ``days``, ``rows``). See
+        ``shopcare.insights.rollup``, ``shopcare.insights.units``,
+        ``shopcare.insights.customers`` and ``shopcare.insights.returned``."""
         from shopcare.insights import rollup
 
         return rollup.refresh_all(now=now, full=full)[0]
@@ -1139,12 +1139,12 @@ class ReturnsSummary:
     """The return figures of a period and its comparison period, as the dashboard shows
     them: the delivered units per bucket (the whole comparison period, then each week or
     month of the period) and category from the daily rollup
-    (``shopcare.insights.units``; today live), and the returned units live, from one
-    pass over the case lines of returns and withdrawals with their order lines and
-    orders, grouped four ways in the database (per bucket; the period's per SKU,
-    category and reason). The return rate of both periods, its trend, its categories, its reasons and
-    the most returned products are added up from those rows; each equals what
-    :meth:`Insights.return_rate` gives for the same ``by``."""
+    (``shopcare.insights.units``; today live), and the returned units from the returned
+    lines' facts (``shopcare.insights.returned``; what changed since the worker's last
+    run live), grouped four ways in the database (per bucket; the period's per SKU,
+    category and reason). The return rate of both periods, its trend, its categories, its
+    reasons and the most returned products are added up from those rows; each equals
+    what :meth:`Insights.return_rate` gives for the same ``by``."""
 
     def __init__(self, insights: Insights, current: Period, grain: str) -> None:
         from shopcare.insights import units
@@ -1158,27 +1158,14 @@ class ReturnsSummary:
         whole = Bucket(previous.start, previous.end, previous.start_utc, previous.end_utc)
         every = [whole, *self.buckets]
         self.delivered = units.delivered(every)
-        index = bucket_index(Order.delivered_at, every).label("bucket")
-        lines = (
-            select(
-                index,
-                OrderLine.sku.label("sku"),
-                func.coalesce(OrderLine.category, "").label("category"),
-                func.coalesce(Case.reason, Case.kind).label("reason"),
-                CaseLine.quantity.label("quantity"),
-            )
-            .select_from(CaseLine)
-            .join(Case, Case.id == CaseLine.case_id)
-            .join(OrderLine, OrderLine.id == CaseLine.order_line_id)
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(
-                Case.kind.in_(RETURN_KINDS),
-                Case.status.in_(COUNTING),
-                Order.delivered_at >= previous.start_utc,
-                Order.delivered_at < current.end_utc,
-            )
-            .cte("returned_lines")
-        )
+        found = returned.lines(previous.start_utc, current.end_utc)
+        lines = select(
+            bucket_index(found.c.delivered_at, every).label("bucket"),
+            found.c.sku,
+            found.c.category,
+            found.c.reason,
+            found.c.quantity,
+        ).cte("returned_grouped")
         asked = func.sum(lines.c.quantity)
         in_period = lines.c.bucket > 0
         keys = {  # what the rows are grouped by, and which rows

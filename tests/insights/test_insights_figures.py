@@ -301,11 +301,13 @@ def test_dashboard_return_figures_equal_the_public_api(
 ) -> None:
     """The dashboard adds its return figures of both periods up from the delivered-units
     rollup and one grouped pass over the returned units (``ReturnsSummary``); they must
-    be what ``return_rate`` gives for each ``by``, with the rollup built or not."""
-    from shopcare.insights import report, units
+    be what ``return_rate`` gives for each ``by``, with the rollup and the returned
+    lines' facts built or not."""
+    from shopcare.insights import report, returned, units
 
     if rolled:
         assert units.refresh().days == 3
+        assert returned.refresh().rows == 2  # A's MUG-1 return, B's MUG-1 withdrawal
 
     for start, end in (MARCH, (date(2026, 4, 1), date(2026, 5, 1))):
         period = care.insights.period(start, end)
@@ -381,6 +383,93 @@ def test_delivered_units_rollup_follows_every_change(app: Any, care: Any, return
     app.config["SHOPCARE_DEFAULT_TIMEZONE"] = "America/New_York"
     assert units.usable_until(care.insights.period(*MARCH).zone) is None
     assert units.refresh().rebuilt == "time zone changed"
+
+
+def test_returned_lines_facts_follow_every_change_since_the_last_run(
+    care: Any, db: Any, returns: None
+) -> None:
+    """After the worker's run the dashboard reads the returned lines from their facts,
+    and what changed since is read live, so its figures stay those of the orders and
+    cases: a case opened since (with an old opening time), a case moved to "cancelled",
+    an order whose delivery moves into March, an order recorded again with another
+    category; the next run holds them all."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from shopcare.cases.models import Case
+    from shopcare.core.db import session, utcnow
+    from shopcare.insights import report, returned
+    from shopcare.insights.models import ReturnedLine
+    from shopcare.orders.models import Order
+
+    def held() -> list[tuple[str, str, str, int]]:
+        rows = session().scalars(select(ReturnedLine).order_by(ReturnedLine.case_line_id))
+        return sorted((row.sku, row.category, row.reason, row.quantity) for row in rows)
+
+    def returned_by() -> dict[str, dict[str, int]]:
+        """The dashboard's March units asked back by reason and by category, checked
+        against the public API (always read live)."""
+        period = care.insights.period(*MARCH)
+        tables = {t["key"]: t["rows"] for t in report.dashboard(care.insights, period)["tables"]}
+        found = {}
+        for by in ("reason", "category"):
+            expected = report.returns_by(care.insights, period, by).as_dict()["rows"]
+            assert tables[f"returns_by_{by}"] == expected, by
+            found[by] = {row["key"]: row["returned"] for row in expected}
+        trend = report.returns_trend(care.insights, period, "month").as_dict()["rows"]
+        assert tables["returns_trend"] == trend
+        return found
+
+    before_run = returned_by()  # no run yet: everything live
+    assert before_run["reason"] == {"too_small": 2, "withdrawal": 2}
+    # the fixture's rows last changed an hour before an order and a guarantee claim
+    # made now: beyond RECHECK of the newest change the run sees, so the dashboard
+    # reads them from the facts (what changes after the run is read live)
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    session().execute(update(Case).values(updated_at=an_hour_ago))
+    session().execute(update(Order).values(updated_at=an_hour_ago))
+    d = order(care, "D", [("SOCK", 1, "3.00", "clothes")], delivered=madrid(2026, 4, 20, 10))
+    case(d, "guarantee", "requested", {"SOCK": 1}, reason="defective")
+    assert returned.refresh().rows == 2
+    assert held() == [("MUG-1", "kitchen", "too_small", 2), ("MUG-1", "kitchen", "withdrawal", 2)]
+    assert returned_by() == before_run
+    orders = {o.reference: o for o in session().scalars(select(Order))}
+    # opened since the run, though dated before it
+    case(
+        orders["A"],
+        "return",
+        "requested",
+        {"TEA-9": 1},
+        reason="damaged",
+        opened=madrid(2026, 3, 6),
+    )
+    # the withdrawal cancelled (an ORM change of the row sets its updated_at)
+    withdrawal = session().scalar(select(Case).where(Case.kind == "withdrawal"))
+    withdrawal.status = "cancelled"
+    session().flush()
+    assert returned_by()["reason"] == {"too_small": 2, "damaged": 1}
+    # C (SOCK x5) delivered in March after all, with a new return on it
+    orders["C"].delivered_at = madrid(2026, 3, 25, 10)
+    session().flush()
+    case(orders["C"], "return", "approved", {"SOCK": 3}, reason="too_large")
+    # A recorded again with MUG-1 in another category
+    order(
+        care,
+        "A",
+        [("MUG-1", 3, "10.00", "home"), ("TEA-9", 1, "4.90")],
+        delivered=madrid(2026, 3, 5, 10),
+    )
+    changed = returned_by()
+    assert changed["reason"] == {"too_large": 3, "too_small": 2, "damaged": 1}
+    assert changed["category"] == {"clothes": 3, "home": 2, "": 1, "kitchen": 0}
+    assert returned.refresh().rows == 3
+    assert held() == [
+        ("MUG-1", "home", "too_small", 2),
+        ("SOCK", "clothes", "too_large", 3),
+        ("TEA-9", "", "damaged", 1),
+    ]
+    assert returned_by() == changed
 
 
 def test_dashboard_sorts_get_room_for_the_transaction_only(
