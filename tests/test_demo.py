@@ -564,3 +564,26 @@ def test_the_seed_runs_at_the_hour_it_once_failed(tmp_path: Path) -> None:
     with app.app_context():
         assert demo_db.session.scalar(select(func.count(Order.id))) > 100
     dispose(app)
+
+
+def test_an_expired_form_token_over_the_rate_limit_gets_the_429_page(
+    browser_client: FlaskClient,
+) -> None:
+    """The view that re-shows a form whose token expired is itself rate-limited: once
+    the address is over its budget, the shopper gets the translated 429 page, not a bare
+    500 from inside the error handler."""
+    statuses = []
+    for _ in range(15):
+        response = browser_client.post(
+            "/care/tracking/",
+            data={"reference": "CV-100001", "email": "me@example.com", "csrf_token": "stale"},
+            headers={"Accept-Language": "es"},
+        )
+        statuses.append(response.status_code)
+        if response.status_code != 200:
+            break
+    first_refused = statuses.index(429)
+    assert statuses == [200] * first_refused + [429], statuses
+    html = response.get_data(as_text=True)
+    assert "Demasiados intentos" in html and 'class="site-header"' in html
+    assert response.headers["Retry-After"]

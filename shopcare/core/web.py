@@ -195,8 +195,12 @@ def form_token_expired(error: HTTPException) -> Response:
     view = current_app.view_functions.get(request.endpoint or "")
     g.shopcare_form_expired = True
     if view is not None and _view_name(view) in FORM_VIEWS:
-        # The view validates the form itself, finds the token bad and re-renders it.
-        return cast(Response, make_response(view(**(request.view_args or {}))))
+        # The view validates the form itself, finds the token bad and re-renders it;
+        # what it refuses on the way (over a rate limit, say) gets that error's page.
+        try:
+            return cast(Response, make_response(view(**(request.view_args or {}))))
+        except HTTPException as refused:
+            return cast(Response, make_response(current_app.handle_user_exception(refused)))
     flash(_("This form had expired. Please send it again."), "error")
     return back_to()
 

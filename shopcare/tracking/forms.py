@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from shopcare.core.i18n import _l
@@ -47,4 +47,9 @@ class ResolveForm(FlaskForm):
         _l("Note"),
         validators=[Length(max=1000, message=_l("A note is at most 1000 characters."))],
         render_kw={"rows": 2},
+    )
+    #: The note as the page showed it (empty: none): saving is refused when someone
+    #: changed it since, instead of erasing their words.
+    note_was = HiddenField(
+        validators=[Length(max=1000, message=_l("A note is at most 1000 characters."))],
     )

@@ -13,16 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shopcare.core.db import session, utcnow
-from shopcare.core.errors import ValidationError
+from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor, record_event
 from shopcare.core.machine import Machine, Move
 from shopcare.core.validation import text as optional_text
 from shopcare.tracking.events import SHIPMENT_NOTE, SHIPMENT_RESOLVED
 from shopcare.tracking.models import Shipment
-from shopcare.tracking.statuses import OPEN, RESOLUTIONS
+from shopcare.tracking.statuses import DELIVERED, OPEN, RESOLUTIONS
 
 #: Resolving a late parcel: from ``open`` to one of :data:`RESOLUTIONS`, once.
 RESOLUTION = Machine(
@@ -37,23 +37,57 @@ def _note(value: Any) -> str | None:
     return optional_text(value, "note", 1000, required=False)
 
 
-def add_note(shipment_id: int, note: str, *, actor: Actor | None = None) -> Shipment:
-    """Keep staff's note on a parcel (shown on the late list) and in the audit trail."""
+#: ``was`` not given: the note is replaced whatever it says now.
+ANY = object()
+
+
+class NoteChanged(TransitionError):
+    """Another staff member changed the parcel's note after this one read it: nothing
+    was written (:attr:`current` is the note as it is now)."""
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__("shipment note", "changed", "edited", concurrent=True)
+        self.current = current
+
+
+def add_note(
+    shipment_id: int, note: str, *, was: Any = ANY, actor: Actor | None = None
+) -> Shipment:
+    """Keep staff's note on a parcel (shown on the late list; it replaces the one
+    before, which stays in the audit trail) and in the audit trail.
+
+    :param was: the note as the writer read it (``None``: none); the UPDATE is
+        conditional on it, so of two staff members editing the same note the second is
+        refused instead of erasing the first's.
+    :raises ValidationError: for an empty or too long note.
+    :raises NotFound: for an unknown parcel.
+    :raises NoteChanged: when the note is no longer ``was``.
+    """
     text = _note(note)
     if text is None:
         raise ValidationError("note", "write a note")
-    shipment = session().get(Shipment, shipment_id)
-    if shipment is None:
-        raise ValidationError("shipment", "no such shipment")
-    shipment.staff_note = text
-    session().flush()
+    db = session()
+    order_id = db.scalar(select(Shipment.order_id).where(Shipment.id == shipment_id))
+    if order_id is None:
+        raise NotFound(f"no shipment {shipment_id}")
+    guard = [] if was is ANY else [Shipment.staff_note.is_not_distinct_from(was)]
+    changed = db.execute(
+        update(Shipment)
+        .where(Shipment.id == shipment_id, *guard)
+        .values(staff_note=text)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        raise NoteChanged(db.scalar(select(Shipment.staff_note).where(Shipment.id == shipment_id)))
     record_event(
         "order",
-        shipment.order_id,
+        order_id,
         SHIPMENT_NOTE,
         actor=actor,
-        data={"shipment_id": shipment.id, "note": text},
+        data={"shipment_id": shipment_id, "note": text},
     )
+    shipment = db.get(Shipment, shipment_id, populate_existing=True)
+    assert shipment is not None
     return shipment
 
 
@@ -69,9 +103,15 @@ def resolve(
     on the order's timeline (the public ``shipment.resolved`` event; the note stays
     with staff).
 
+    A parcel the carrier has delivered meanwhile can only be resolved as
+    ``delivered``: a list read before the delivery must not mark it lost, reshipped or
+    refunded.
+
     :raises ValidationError: for an unknown resolution or a bad note.
+    :raises NotFound: for an unknown parcel.
     :raises TransitionError: when the parcel is resolved already — also when another
-        staff member resolved it a moment ago (the UPDATE is conditional).
+        staff member resolved it a moment ago (the UPDATE is conditional) — or was
+        delivered since (``from_state`` is then ``"delivered"``).
     """
     if resolution not in RESOLUTIONS:
         raise ValidationError("resolution", f"one of {', '.join(RESOLUTIONS)}")
@@ -83,15 +123,25 @@ def resolve(
     db = session()
     order_id = db.scalar(select(Shipment.order_id).where(Shipment.id == shipment_id))
     if order_id is None:
-        raise ValidationError("shipment", "no such shipment")
-    RESOLUTION.move(
-        Shipment,
-        shipment_id,
-        resolution,
-        expected=OPEN,
-        values=values,
-        record=False,
-    )
+        raise NotFound(f"no shipment {shipment_id}")
+    not_delivered = [] if resolution == DELIVERED else [Shipment.status != DELIVERED]
+    try:
+        RESOLUTION.move(
+            Shipment,
+            shipment_id,
+            resolution,
+            expected=OPEN,
+            values=values,
+            where=not_delivered,
+            record=False,
+        )
+    except TransitionError:
+        state = db.execute(
+            select(Shipment.resolution, Shipment.status).where(Shipment.id == shipment_id)
+        ).one()
+        if state.resolution == OPEN and state.status == DELIVERED:
+            raise TransitionError("shipment", DELIVERED, resolution, concurrent=True) from None
+        raise
     record_event(
         "order",
         order_id,

@@ -54,6 +54,7 @@ from shopcare.tracking.forms import LookupForm, ResolveForm
 from shopcare.tracking.fragment import order_tracking_html
 from shopcare.tracking.guests import GuestLinkExpired, GuestOrder
 from shopcare.tracking.queries import OrderTracking, VersionedOrder
+from shopcare.tracking.resolutions import NoteChanged
 from shopcare.tracking.services import ShipmentTracker, current_tracker
 from shopcare.tracking.statuses import PROGRESS_STEPS
 
@@ -600,6 +601,12 @@ def _late_filters() -> dict[str, str]:
 def late_shipments() -> str:
     """Open late parcels, most overdue first, filtered by carrier, reason and age, with
     the counts, the customer's e-mail, staff's note and a resolution form per row."""
+    return _late_page()
+
+
+def _late_page(refused: dict[str, Any] | None = None) -> str:
+    """The late list; ``refused``: the row whose form was not saved (``id``), what was
+    typed in it (``note``, ``resolution``) and why (``message``), shown in that row."""
     page = page_number()
     filters = _late_filters()
     tracker = current_tracker()
@@ -616,56 +623,78 @@ def late_shipments() -> str:
         reasons=REASON_LABELS,
         ages=AGE_LABELS,
         resolutions=RESOLUTION_LABELS,
-        form=ResolveForm(),
+        form=ResolveForm(formdata=None),
+        refused=refused or {},
     )
 
 
-@staff_pages.post("/late-shipments/<int:shipment_id>")
+@staff_pages.post("/late-shipments/<int(max=2147483647):shipment_id>")
 @staff_required
-def resolve_shipment(shipment_id: int) -> Response:
-    """Save a note on a late parcel and, when one is chosen, its resolution. Of two
-    staff members resolving the same parcel, the second is told who was first."""
-    form = ResolveForm()
-    back = url_for(".late_shipments", **_late_filters())  # type: ignore[arg-type]
-    if not form.validate_on_submit():
-        if form.errors.keys() - {"csrf_token"}:
-            for messages in form.errors.values():
-                for message in messages:
-                    flash(str(message), "error")
-        else:
-            flash(_("This form had expired. Please send it again."), "error")
-        return redirect(back)
+@web.form_view
+def resolve_shipment(shipment_id: int) -> Response | tuple[str, int]:
+    """Save a note on a late parcel and, when one is chosen, its resolution. A form
+    that is not saved shows the list again with what was typed in that row and why:
+    an expired token, a note too long, a note someone else changed since the page was
+    read, a parcel someone else resolved or the carrier delivered meanwhile."""
     tracker = current_tracker()
-    note = (form.note.data or "").strip() or None
+    if tracker.get(shipment_id) is None:
+        abort(404)
+    form = ResolveForm()
+    typed = {"id": shipment_id, "note": form.note.data or "", "resolution": form.resolution.data}
+
+    def refuse(message: str, status: int) -> tuple[str, int]:
+        session().rollback()
+        return _late_page({**typed, "message": message}), status
+
+    if not form.validate_on_submit():
+        if web.form_refused(form):
+            return refuse(_("This form had expired. Please send it again."), 200)
+        return refuse(" ".join(str(m) for ms in form.errors.values() for m in ms), 400)
+    # browsers send a textarea's and a hidden field's line breaks as CRLF: kept as LF
+    note = (form.note.data or "").replace("\r\n", "\n").strip() or None
+    was = (form.note_was.data or "").replace("\r\n", "\n").strip() or None
+    edited = note is not None and note != was
     try:
+        if edited:
+            tracker.add_note(shipment_id, note or "", was=was)
         if form.resolution.data:
-            shipment = tracker.resolve(shipment_id, form.resolution.data, note=note)
+            shipment = tracker.resolve(shipment_id, form.resolution.data)
             message = _(
                 "Parcel %(number)s resolved: %(resolution)s.",
                 number=shipment.tracking_number or shipment.id,
                 resolution=resolution_label(shipment.resolution),
             )
-        elif note:
-            shipment = tracker.add_note(shipment_id, note)
+        elif edited:
             message = _("Note saved.")
         else:
-            flash(_("Choose a resolution or write a note."), "error")
-            return redirect(back)
-    except TransitionError:
+            return refuse(_("Choose a resolution or change the note."), 400)
+    except ValidationError:  # the form checks both first; the service's own checks
+        return refuse(_("This could not be saved: check the note and the resolution."), 400)
+    except NoteChanged:
+        return refuse(
+            _(
+                "Someone else changed this note since you opened the page. Nothing was "
+                "saved: read their note, then send yours again."
+            ),
+            409,
+        )
+    except TransitionError as error:
         session().rollback()
         current = tracker.get(shipment_id)
-        flash(
+        if current is not None and error.from_state == "delivered":
+            return refuse(
+                _(
+                    "The carrier delivered this parcel since you opened the page. Nothing was saved."
+                ),
+                409,
+            )
+        return refuse(
             _(
                 "Someone else resolved this parcel a moment ago (%(resolution)s). Nothing was changed.",
                 resolution=resolution_label(current.resolution) if current else "?",
             ),
-            "error",
+            409,
         )
-        return redirect(back)
-    except ValidationError as error:
-        session().rollback()
-        flash(_("Check this value: %(field)s.", field=error.field), "error")
-        return redirect(back)
     session().commit()
     flash(message, "success")
-    return redirect(back)
+    return redirect(url_for(".late_shipments", **_late_filters()))  # type: ignore[arg-type]

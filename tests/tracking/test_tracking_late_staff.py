@@ -167,3 +167,135 @@ def test_staff_pages_can_use_their_own_layout(app, client, tmp_path):
     login(client, "sam")
     assert "<body class=admin>" in client.get("/care/staff/").get_data(as_text=True)
     assert "<body class=admin>" not in client.get("/care/").get_data(as_text=True)
+
+
+def _row_form(html: str, shipment_id: int) -> str:
+    """The late list's form of one parcel."""
+    start = html.index(f'data-shipment="{shipment_id}"')
+    return html[start : html.index("</form>", start)]
+
+
+def test_a_note_edited_by_someone_else_since_is_not_overwritten(care, db, client):
+    """Two staff members open the list; the first saves a note; the second's save,
+    based on the page before it, is refused: both notes survive (the first's on the
+    parcel, the second's still typed in the form), and the second can send it again
+    knowingly."""
+    late_fixture(care, db)
+    login(client, "sam")
+    page = client.get(LATE_LIST).get_data(as_text=True)
+    shipment_id = _shipment_id(page, "TROUBLE")
+    url = f"/care/staff/late-shipments/{shipment_id}"
+    token = _form_token(page)
+    first = client.post(url, data={"csrf_token": token, "note": "Called GLS", "note_was": ""})
+    assert first.status_code == 302
+    second = client.post(
+        url, data={"csrf_token": token, "note": "E-mailed the shopper", "note_was": ""}
+    )
+    assert second.status_code == 409
+    row = _row_form(second.get_data(as_text=True), shipment_id)
+    assert "Someone else changed this note" in row
+    assert ">E-mailed the shopper</textarea>" in row
+    assert 'name="note_was" value="Called GLS"' in row
+    assert care.tracking.get(shipment_id).staff_note == "Called GLS"
+    again = client.post(
+        url, data={"csrf_token": token, "note": "E-mailed the shopper", "note_was": "Called GLS"}
+    )
+    assert again.status_code == 302
+    assert care.tracking.get(shipment_id).staff_note == "E-mailed the shopper"
+    notes = [
+        e.data["note"]
+        for e in events_for("order", care.orders.get("TROUBLE").id)
+        if e.action == "shipment.note"
+    ]
+    assert notes == ["Called GLS", "E-mailed the shopper"]
+    # the textarea shows the note as it is: saving it unchanged with no resolution says so
+    page = client.get(LATE_LIST).get_data(as_text=True)
+    assert ">E-mailed the shopper</textarea>" in _row_form(page, shipment_id)
+    unchanged = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "note": "E-mailed the shopper",
+            "note_was": "E-mailed the shopper",
+        },
+    )
+    assert unchanged.status_code == 400
+    assert "Choose a resolution or change the note." in unchanged.get_data(as_text=True)
+    # line breaks come back from the browser as CRLF, in the note and the hidden copy
+    two_lines = {
+        "csrf_token": token,
+        "note": "Line 1\r\nLine 2",
+        "note_was": "E-mailed the shopper",
+    }
+    assert client.post(url, data=two_lines).status_code == 302
+    assert care.tracking.get(shipment_id).staff_note == "Line 1\nLine 2"
+    resent = {
+        "csrf_token": token,
+        "note": "Line 1\r\nLine 2\r\nLine 3",
+        "note_was": "Line 1\r\nLine 2",
+    }
+    assert client.post(url, data=resent).status_code == 302
+
+
+def test_a_parcel_delivered_since_the_page_was_read_is_not_resolved_lost(care, db, client):
+    """The list was read while the parcel was late; the carrier then delivered it: a
+    "lost" from that page is refused, nothing is recorded, and the shopper's timeline
+    says only "delivered". "Delivered after all" is still accepted."""
+    late_fixture(care, db)
+    login(client, "sam")
+    page = client.get(LATE_LIST).get_data(as_text=True)
+    shipment_id = _shipment_id(page, "LATE-OLD")
+    token = _form_token(page)
+    care.tracking.add_event("LATE-OLD", "delivered", shipment=shipment_id)
+    db.session.commit()
+    response = client.post(
+        f"/care/staff/late-shipments/{shipment_id}",
+        data={"csrf_token": token, "resolution": "lost", "note": "Never arrived", "note_was": ""},
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "The carrier delivered this parcel since you opened the page." in html
+    assert "Never arrived" in html  # what was typed is still on the page
+    shipment = care.tracking.get(shipment_id)
+    assert (shipment.resolution, shipment.staff_note) == ("open", None)
+    actions = [e.action for e in events_for("order", care.orders.get("LATE-OLD").id)]
+    assert "shipment.resolved" not in actions and "shipment.note" not in actions
+    with pytest.raises(TransitionError):
+        care.tracking.resolve(shipment_id, "refunded")
+    db.session.rollback()
+    assert care.tracking.resolve(shipment_id, "delivered").resolution == "delivered"
+
+
+def test_a_refused_form_keeps_what_was_typed(care, db, client):
+    """A missing or expired token, or a note over 1000 characters: the list again, the
+    row's note and resolution as typed, and why."""
+    late_fixture(care, db)
+    login(client, "sam")
+    page = client.get(LATE_LIST).get_data(as_text=True)
+    shipment_id = _shipment_id(page, "TROUBLE")
+    url = f"/care/staff/late-shipments/{shipment_id}"
+    expired = client.post(url, data={"note": "Typed with care", "resolution": "reshipped"})
+    assert expired.status_code == 200
+    row = _row_form(expired.get_data(as_text=True), shipment_id)
+    assert "This form had expired. Please send it again." in row
+    assert ">Typed with care</textarea>" in row
+    assert '<option value="reshipped" selected>' in row
+    long_note = "x" * 1001
+    too_long = client.post(
+        url, data={"csrf_token": _form_token(page), "note": long_note, "note_was": ""}
+    )
+    assert too_long.status_code == 400
+    row = _row_form(too_long.get_data(as_text=True), shipment_id)
+    assert "A note is at most 1000 characters." in row and f">{long_note}</textarea>" in row
+    assert care.tracking.get(shipment_id).staff_note is None
+
+
+def test_an_unknown_or_huge_parcel_id_is_a_404(care, db, client):
+    late_fixture(care, db)
+    login(client, "sam")
+    token = _form_token(client.get(LATE_LIST).get_data(as_text=True))
+    for shipment_id in (999999, 2147483648, 9223372036854775808):
+        response = client.post(
+            f"/care/staff/late-shipments/{shipment_id}", data={"csrf_token": token, "note": "x"}
+        )
+        assert response.status_code == 404, shipment_id
