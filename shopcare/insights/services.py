@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import (
-    BigInteger,
     String,
     and_,
     bindparam,
@@ -65,8 +64,6 @@ SEGMENTS = (
     "hibernating",
     "lost",
 )
-#: Above any ``INTEGER``: a count times this plus an ID orders by (count, ID).
-PACK = literal(2**31, BigInteger)
 #: The loyalty ladder's steps, lowest first ("none": no order yet).
 STEPS = ("none", "purchase", "repurchase", "recommendation")
 
@@ -671,10 +668,10 @@ class Insights:
         period's end and at its start (``"none"`` without an order then) and the money
         spent by the end (minor units).
 
-        Recency, frequency and money are cut in quintiles with ``NTILE(5)``, ties broken by
-        the customer's latest order at that instant (its ID: unique, so the tiles are the
-        same on every run); the start's quintiles are taken among the customers who had
-        ordered by then. The tiles come from :mod:`shopcare.insights.tiles` (window
+        Recency, frequency and money are cut in quintiles (``NTILE(5)``'s, customers
+        level on a value sharing the tile of the first of them:
+        :mod:`shopcare.insights.tiles`); the start's quintiles are taken among the
+        customers who had ordered by then. The tiles come from :mod:`shopcare.insights.tiles` (window
         functions on SQLite, their bounds on PostgreSQL). ``facts``: the customer facts
         (``shopcare.insights.customers``), or ``None`` to compute them from the orders.
         The instants are the parameters ``rfm_start`` and ``rfm_end`` (UTC). With
@@ -699,12 +696,12 @@ class Insights:
         scored = tiles.scored(
             base,
             [
-                tiles.TileKey("r_now", "last_now", "who_now"),
-                tiles.TileKey("f_now", "frequency_now_key", None),
-                tiles.TileKey("m_now", "money_now", "who_now"),
-                tiles.TileKey("r_before", "last_before", "who_before", had),
-                tiles.TileKey("f_before", "frequency_before_key", None, had),
-                tiles.TileKey("m_before", "money_before", "who_before", had),
+                tiles.TileKey("r_now", "last_now"),
+                tiles.TileKey("f_now", "frequency_now"),
+                tiles.TileKey("m_now", "money_now"),
+                tiles.TileKey("r_before", "last_before", had),
+                tiles.TileKey("f_before", "frequency_before", had),
+                tiles.TileKey("m_before", "money_before", had),
             ],
             ["money_now", "frequency_before", *(["step_before", "step_now"] if ladder else [])],
             name="rfm_scored",
@@ -727,15 +724,11 @@ class Insights:
         start: Any, end: Any, rows: Any, *, promoters: Any = None, after_all: bool = False
     ) -> Any:
         """Per customer with an order before ``end``: recency, frequency and money at
-        ``end`` and at ``start`` (``NULL``, 0 and 0 without an order then) and their latest
-        order's ID at each (``who_now``, ``who_before``), from where the customer facts
-        ``rows`` say they stood at the two instants — one row each. A frequency comes
-        packed with its tie-breaker too (``frequency · 2³¹ + who``: both are ``INTEGER``s,
-        so it fits a ``BIGINT``) as ``frequency_now_key`` and ``frequency_before_key``:
-        ordered alike, but unique, where thousands of customers share a frequency. With
+        ``end`` and at ``start`` (``NULL``, 0 and 0 without an order then), from where the
+        customer facts ``rows`` say they stood at the two instants — one row each. With
         ``promoters`` (:meth:`_promoters`), each customer's loyalty step at the two
         instants too (``step_now``, ``step_before``)."""
-        wanted = (rows.c.customer, rows.c.order_id, rows.c.placed_at, rows.c.orders, rows.c.money)
+        wanted = (rows.c.customer, rows.c.placed_at, rows.c.orders, rows.c.money)
         now = (
             select(*wanted)
             .where(customers.standing(rows, end, after_all=after_all))
@@ -752,16 +745,12 @@ class Insights:
             steps = [step_now.label("step_now"), step_before.label("step_before")]
         return select(
             *steps,
-            now.c.order_id.label("who_now"),
             now.c.placed_at.label("last_now"),
             now.c.orders.label("frequency_now"),
             now.c.money.label("money_now"),
-            before.c.order_id.label("who_before"),
             before.c.placed_at.label("last_before"),
             func.coalesce(before.c.orders, 0).label("frequency_before"),
             func.coalesce(before.c.money, 0).label("money_before"),
-            (now.c.orders * PACK + now.c.order_id).label("frequency_now_key"),
-            (before.c.orders * PACK + before.c.order_id).label("frequency_before_key"),
         ).select_from(joined)
 
     def segments(
@@ -771,7 +760,8 @@ class Insights:
 
         Recency, frequency and monetary value (orders placed before the period's end;
         money in minor units, currencies added as they come) are each cut in quintiles
-        (``NTILE(5)``, ties broken by the customer's latest order ID); R and the rounded-up mean of
+        (``NTILE(5)``'s, customers level on a value sharing the lower tile: every
+        first-time buyer has the lowest frequency score); R and the rounded-up mean of
         F and M place a customer in a segment: R 4-5 with FM 4-5 champions, FM 1 new;
         R 3-5 with FM 2-3 potential; R 3 with FM 4-5 loyal; R 1-2 with FM 4-5 can't
         lose, FM 2-3 at risk; R 2-3 with FM 1 hibernating; R 1 with FM 1 lost.

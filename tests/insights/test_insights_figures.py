@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -282,6 +282,41 @@ def test_segments_and_their_moves(care: Any, customers: None) -> None:
         ("none", "new", 1),
         ("potential", "loyal", 1),
     ]
+
+
+def test_first_time_buyers_share_the_lowest_frequency_score(care: Any) -> None:
+    """By hand, at the end of March 2026, five customers: a, b, c one order each on 20,
+    21 and 22 March of 14.00, 12.00 and 10.00 (placed in that order, so c's order has the
+    highest ID); d 3 orders of 30.00 on 1-3 February, e 4 of 40.00 on 5-8 February.
+    R (last order): d 1, e 2, a 3, b 4, c 5. F: a, b and c level on 1 order share the
+    lowest score, 1 (a tie-breaker by order ID would have given them 1, 2 and 3, and c,
+    the newest, no "new"); d 4, e 5. M: c 1, b 2, a 3, d 4, e 5. FM = ceil((F + M)/2):
+    c 1, b 2, a 2, d 4, e 5. So c (R5 FM1) new, b (R4 FM2) and a (R3 FM2) potential, d
+    (R1 FM4) and e (R2 FM5) can't lose. Revenue 286.00: new 10 (3.50 %), potential 26
+    (9.09 %), can't lose 250 (87.41 %)."""
+    plan = [
+        ("d", 3, "30.00", utc(2026, 2, 1)),
+        ("e", 4, "40.00", utc(2026, 2, 5)),
+        ("a", 1, "14.00", utc(2026, 3, 20)),
+        ("b", 1, "12.00", utc(2026, 3, 21)),
+        ("c", 1, "10.00", utc(2026, 3, 22)),
+    ]
+    for name, orders, price, first in plan:
+        for i in range(orders):
+            order(
+                care,
+                f"{name}-{i}",
+                [("MUG-1", 1, price)],
+                placed=first + timedelta(days=i),
+                email=f"{name}@example.com",
+            )
+    found = care.insights.segments(*MARCH)
+    counts = {
+        row["segment"]: (row["customers"], row["revenue_share"])
+        for row in found["segments"]
+        if row["customers"]
+    }
+    assert counts == {"new": (1, 3.5), "potential": (2, 9.09), "cant_lose": (2, 87.41)}
 
 
 def test_loyalty_ladder_and_flows(care: Any, customers: None) -> None:
