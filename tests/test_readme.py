@@ -112,3 +112,12 @@ def test_the_configuration_table_is_the_settings_own():
     for row in table.splitlines()[2:]:
         cells = row.split(" | ")
         assert all(cell.count("`") % 2 == 0 for cell in cells), row  # no broken code span
+
+
+def test_the_scopes_table_is_the_scopes_own():
+    """Every scope an API key can carry is in the README's table, with what it allows."""
+    from shopcare.core.api.scopes import SCOPES
+
+    table = README.split("#### Scopes", 1)[1].split("###", 1)[0]
+    rows = dict(re.findall(r"^\| `([a-z]+:[a-z]+)` \| (.+?) \|$", table, re.MULTILINE))
+    assert rows == SCOPES

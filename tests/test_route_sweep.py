@@ -3,7 +3,8 @@ declares (``shopcare.core.access``):
 
 - a route without a declared rule fails the sweep (a page added later must say who may
   use it);
-- staff routes refuse a shopper (403) and send a visitor to log in;
+- staff routes refuse a shopper (403) and send a visitor to log in; what they show staff
+  is kept out of every cache;
 - routes of one object (an order, a case) refuse another shopper and a guest without
   the object's signed link with the same 404 as for no such object, and serve the owner;
 - a shopper's own lists send a visitor to log in;
@@ -119,3 +120,27 @@ def test_the_sweep(app: Flask, db: Any, world: dict[str, Any]) -> None:
                 check(not changed, f"{where}: a refused request wrote {changed}")
     assert problems == [], "\n".join(problems)
     assert {PUBLIC, SHOPPER, OWNER, STAFF, API, SIGNED} <= seen
+
+
+def test_what_staff_read_stays_out_of_every_cache(
+    app: Flask, db: Any, world: dict[str, Any]
+) -> None:
+    """Every staff page and export staff open (customers' addresses, orders, notes)
+    says ``Cache-Control: private, no-store``."""
+    sam = Visitor(app, "sam")
+    opened, problems = 0, []
+    for rule in shopcare_rules(app):
+        declared = access_rule(app.view_functions[rule.endpoint])
+        if rule.endpoint.endswith(".static") or declared is None or declared[0] != STAFF:
+            continue
+        if "GET" not in methods(rule):
+            continue
+        target = url(rule, world["values"])
+        response = sam.get(target)
+        if response.status_code != 200:
+            continue
+        opened += 1
+        if response.headers.get("Cache-Control") != "private, no-store":
+            problems.append(f"{target}: {response.headers.get('Cache-Control')}")
+    assert problems == []
+    assert opened >= 20  # the staff index, the queues, the dashboard and its CSVs, …

@@ -9,7 +9,16 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import quote, urlencode, urlsplit
 
-from flask import abort, current_app, g, has_request_context, redirect, request, url_for
+from flask import (
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from shopcare.core.config import setting
@@ -219,7 +228,9 @@ def login_required(view: F) -> F:
 
 
 def staff_required(view: F) -> F:
-    """Allow staff only: anonymous visitors go to log in, other users get 403."""
+    """Allow staff only: anonymous visitors go to log in, other users get 403. What a
+    staff view answers is kept out of every cache (``Cache-Control: private,
+    no-store``): staff pages and exports carry customers' addresses and orders."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -228,6 +239,8 @@ def staff_required(view: F) -> F:
             return _to_login_or(401)
         if not is_staff(user):
             abort(403)
-        return view(*args, **kwargs)
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     return declare(cast(F, wrapper), STAFF)

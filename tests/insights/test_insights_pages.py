@@ -100,8 +100,11 @@ def test_lost_customers_page_and_csv(client: FlaskClient, care: Any, db: Any) ->
     )
     db.session.commit()
     login(client, "sam")
-    assert "gone@example.com" in client.get("/care/insights/lost").get_data(as_text=True)
-    assert "gone@example.com" in client.get("/care/insights/lost.csv").get_data(as_text=True)
+    page, csv = client.get("/care/insights/lost"), client.get("/care/insights/lost.csv")
+    assert "gone@example.com" in page.get_data(as_text=True)
+    assert "gone@example.com" in csv.get_data(as_text=True)
+    # customers' addresses: kept out of every cache, as every staff page
+    assert page.headers["Cache-Control"] == csv.headers["Cache-Control"] == "private, no-store"
 
 
 def test_product_page(client: FlaskClient, data: None) -> None:
