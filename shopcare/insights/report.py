@@ -151,10 +151,11 @@ def returns_by(
         rates = found.top(limit)
     else:
         rates = found.by(by)
+    names = translated(reason_labels()) if by == "reason" else {}
     rows = [
         {
             "key": r.key,
-            "name": r.name,
+            "name": names.get(r.key, r.name),
             "delivered": r.delivered,
             "returned": r.returned,
             **_figure(r.rate),
@@ -169,7 +170,8 @@ def returns_by(
         "reason": _l("Returns by reason"),
     }
     first = {"product": _l("SKU"), "category": _l("Category"), "reason": _l("Reason")}[by]
-    columns = [Column("key", first)]
+    # a reason by its label (the code stays in the rows' "key")
+    columns = [Column("name" if by == "reason" else "key", first)]
     if by == "product":
         columns.append(Column("name", _l("Product")))
     columns += [
@@ -182,7 +184,15 @@ def returns_by(
         if by == "reason"
         else _l("Returned units / delivered units, for orders delivered in the period.")
     )
-    return Table(f"returns_by_{by}", titles[by], columns, rows, x="key", y=["rate"], note=note)
+    x = "name" if by == "reason" else "key"
+    return Table(f"returns_by_{by}", titles[by], columns, rows, x=x, y=["rate"], note=note)
+
+
+def reason_labels() -> dict[str, Any]:
+    """Return reasons by their code (a case without a reason counts under its kind)."""
+    from shopcare.cases.forms import REASON_LABELS
+
+    return {**REASON_LABELS, "withdrawal": _l("Withdrawal"), "return": _l("Return")}
 
 
 def guarantees(
@@ -207,12 +217,16 @@ def guarantees(
 def deliveries(
     insights: Insights, period: Period, found: list[dict[str, Any]] | None = None
 ) -> Table:
+    from shopcare.tracking.carriers import carriers
+
+    known = carriers()
     rows = []
     for row in insights.deliveries(period) if found is None else found:
         on_time = row["on_time"].as_dict()
         rows.append(
             {
                 "carrier": row["carrier"],
+                "name": str(known.get(row["carrier"], {}).get("name") or row["carrier"]),
                 "delivered": row["delivered"],
                 "with_estimate": row["with_estimate"],
                 "on_time": on_time["value"],
@@ -226,7 +240,7 @@ def deliveries(
         "deliveries",
         _l("Deliveries by carrier"),
         [
-            Column("carrier", _l("Carrier")),
+            Column("name", _l("Carrier")),
             Column("delivered", _l("Parcels delivered"), "int"),
             Column("with_estimate", _l("With a delivery estimate"), "int"),
             Column("on_time", _l("On time (%)"), "percent"),
@@ -236,7 +250,7 @@ def deliveries(
             Column("transit_p90_hours", _l("Transit, 90th percentile (hours)"), "hours"),
         ],
         rows,
-        x="carrier",
+        x="name",
         y=["on_time"],
         note=_l(
             "On time: delivered by the latest day of the estimate, out of the parcels "
@@ -249,7 +263,7 @@ def segments(
     insights: Insights, period: Period, found: dict[str, Any] | None = None
 ) -> tuple[Table, Table]:
     found = insights.segments(period) if found is None else found
-    names = _translated(segment_labels())
+    names = translated(segment_labels())
     counts = Table(
         "segments",
         _l("Customer segments (recency, frequency, money)"),
@@ -316,7 +330,7 @@ def loyalty(
     insights: Insights, period: Period, found: dict[str, Any] | None = None
 ) -> tuple[Table, Table]:
     now = insights.loyalty(period) if found is None else found
-    labels = _translated(step_labels())
+    labels = translated(step_labels())
     ladder = Table(
         "loyalty",
         _l("Loyalty ladder"),
@@ -462,8 +476,8 @@ def complaints_tables(
     insights: Insights, period: Period, found: dict[str, Any] | None = None
 ) -> list[Table]:
     found = found or insights.complaints(period)
-    kinds = _translated(kind_labels())
-    areas = _translated(AREAS)
+    kinds = translated(kind_labels())
+    areas = translated(AREAS)
     other = str(_l("Other"))
     volume = Table(
         "complaints_volume",
@@ -550,7 +564,7 @@ def complaints_tables(
     return [volume, times, sla, handling]
 
 
-def _translated(labels: dict[str, Any]) -> dict[str, str]:
+def translated(labels: dict[str, Any]) -> dict[str, str]:
     """``labels`` (lazy strings) translated once, for tables with a label per row."""
     return {key: str(label) for key, label in labels.items()}
 

@@ -258,10 +258,14 @@ def lost() -> str:
     for row in table.rows:
         for reason in (row["return_reasons"] or "").split():
             reasons[reason] = reasons.get(reason, 0) + 1
+    labels = report.translated(report.reason_labels())
     return render_template(
         "shopcare/insights/lost.html",
         table=table.as_dict(),
-        reasons=sorted(reasons.items(), key=lambda item: (-item[1], item[0])),
+        reasons=[
+            (labels.get(reason, reason), count)
+            for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+        ],
     )
 
 
@@ -293,4 +297,5 @@ def product(sku: str) -> str:
         presets=preset_labels(),
         areas=AREAS,
         kind_labels=report.kind_labels(),
+        reason_labels=report.translated(report.reason_labels()),
     )

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from flask_babel import refresh
 
 from tests.conftest import login
-from tests.insights.helpers import CONFIG, case, madrid, order
+from tests.insights.helpers import CONFIG, case, madrid, order, shipment
 
 
 @pytest.fixture
@@ -27,6 +28,7 @@ def data(care: Any, db: Any) -> None:
         care, "SO-1", [("MUG-1", 3, "10.00", "kitchen"), ("=CMD", 1, "4.90")], delivered=delivered
     )
     case(first, "return", "approved", {"MUG-1": 1}, reason="too_small")
+    shipment(first, "correos", delivered - timedelta(days=2), delivered)
     db.session.commit()
 
 
@@ -48,6 +50,11 @@ def test_dashboard_shows_every_table_with_its_csv(client: FlaskClient, data: Non
         assert f"/care/insights/{key}.csv?preset=30d" in html
     assert "This period:" in html and "Compared with:" in html
     assert "chart.umd.min.js" in html and "cdn" not in html.lower()
+    # carriers and return reasons by their names, not their codes
+    deliveries = html.split('data-table="deliveries"', 1)[1].split("</table>", 1)[0]
+    assert ">Correos</td>" in deliveries and "correos" not in deliveries
+    reasons = html.split('data-table="returns_by_reason"', 1)[1].split("</table>", 1)[0]
+    assert ">Too small</td>" in reasons and "too_small" not in reasons
 
 
 def test_csv_of_a_table_has_the_rows_and_inert_text(client: FlaskClient, data: None) -> None:
@@ -64,7 +71,12 @@ def test_csv_of_a_table_has_the_rows_and_inert_text(client: FlaskClient, data: N
     products = client.get("/care/insights/returns_by_product.csv?preset=30d").get_data(as_text=True)
     assert "'=CMD" not in products  # =CMD has no return: not in the top returned
     reasons = client.get("/care/insights/returns_by_reason.csv?preset=30d").get_data(as_text=True)
-    assert "too_small" in reasons
+    assert "\r\nToo small,4,1,25.0," in reasons and "too_small" not in reasons  # by its label
+    refresh()  # the tests share one app context, where Flask-Babel keeps the locale
+    spanish = client.get(
+        "/care/insights/returns_by_reason.csv?preset=30d", headers={"Accept-Language": "es"}
+    ).get_data(as_text=True)
+    assert "\r\nDemasiado pequeño,4,1," in spanish
     assert client.get("/care/insights/nope.csv").status_code == 404
 
 
@@ -111,7 +123,7 @@ def test_product_page(client: FlaskClient, data: None) -> None:
     login(client, "sam")
     page = client.get("/care/insights/products/MUG-1?preset=30d")
     assert page.status_code == 200
-    assert "too_small" in page.get_data(as_text=True)
+    assert "<td>Too small</td><td>1</td>" in page.get_data(as_text=True)  # the reason's label
     assert client.get("/care/insights/products/NOPE").status_code == 404
 
 
