@@ -27,7 +27,7 @@ from shopcare.core.errors import NotFound
 from shopcare.core.i18n import shop_zone
 from shopcare.core.state import Routes
 from shopcare.insights import report, stats
-from shopcare.insights.periods import GRAINS, Period
+from shopcare.insights.periods import GRAINS, DayOutOfRange, Period, iso_day
 from shopcare.insights.services import current_insights
 from shopcare.insights.views import MAX_DAYS
 
@@ -155,9 +155,12 @@ PERIOD_PARAMETERS = [
 
 
 def _date(name: str) -> date:
-    raw = request.args.get(name, "")
     try:
-        day = date.fromisoformat(raw)
+        return iso_day(request.args.get(name, ""))
+    except DayOutOfRange:  # a valid date shopcare will not count from
+        raise ApiError(
+            422, "invalid_period", "Dates run from 1970 to 2999.", {name: "out of range"}
+        ) from None
     except ValueError:
         raise ApiError(
             400,
@@ -165,11 +168,6 @@ def _date(name: str) -> date:
             "A period needs start and end dates.",
             {name: "a date, YYYY-MM-DD"},
         ) from None
-    if not 1970 <= day.year <= 2999:  # a valid date shopcare will not count from
-        raise ApiError(
-            422, "invalid_period", "Dates run from 1970 to 2999.", {name: "out of range"}
-        )
-    return day
 
 
 def period_from_args() -> Period:

@@ -11,6 +11,7 @@ Sunday) opens week 14, while one at 23:30 the evening before stays in week 13 (P
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -157,3 +158,27 @@ def local_day(moment: Any, zone: tzinfo) -> date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone).date()
+
+
+#: Days shopcare counts from and to: a valid date outside is "out of range".
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DayOutOfRange(ValueError):
+    """A well-formed date before :data:`FIRST_YEAR` or after :data:`LAST_YEAR`."""
+
+
+def iso_day(value: str | None) -> date:
+    """``value`` as a calendar date, written ``YYYY-MM-DD`` and nothing else (Python's
+    ``date.fromisoformat`` also takes ``20260101`` and ISO weeks such as ``2026-W01``).
+
+    :raises DayOutOfRange: a date before 1970 or after 2999.
+    :raises ValueError: anything else that is not such a date.
+    """
+    if not _ISO_DAY.fullmatch(value or ""):
+        raise ValueError(f"not a YYYY-MM-DD date: {value!r}")
+    day = date.fromisoformat(value or "")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DayOutOfRange(f"{day.isoformat()} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    return day

@@ -8,10 +8,10 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from babel.dates import format_date
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
@@ -19,7 +19,15 @@ from shopcare.core.access import staff_required
 from shopcare.core.areas import AREAS
 from shopcare.core.i18n import _, _l, formats, shop_zone
 from shopcare.insights import report
-from shopcare.insights.periods import GRAINS, PRESETS, Period, preset, today_in
+from shopcare.insights.periods import (
+    GRAINS,
+    PRESETS,
+    DayOutOfRange,
+    Period,
+    iso_day,
+    preset,
+    today_in,
+)
 from shopcare.insights.services import current_insights
 from shopcare.staff.blueprint import staff_context
 
@@ -76,12 +84,19 @@ class PeriodChoice:
         return {"preset": self.preset, "grain": self.grain}
 
 
-def _day(value: str | None) -> date | None:
+def _day(value: str | None, field: str, errors: dict[str, str]) -> date | None:
+    """The date in ``value``, or ``None`` with the reason in ``errors[field]``."""
     try:
-        day = date.fromisoformat(value or "")
+        return iso_day(value)
+    except DayOutOfRange:
+        errors[field] = _("Dates run from 1970 to 2999.")
     except ValueError:
-        return None
-    return day if 1970 <= day.year <= 2999 else None
+        errors[field] = (
+            _("Enter the first day as a date (YYYY-MM-DD).")
+            if field == "from"
+            else _("Enter the last day as a date (YYYY-MM-DD).")
+        )
+    return None
 
 
 def parse_period(args: Any) -> PeriodChoice:
@@ -95,11 +110,7 @@ def parse_period(args: Any) -> PeriodChoice:
     name = args.get("preset") or "30d"
     period: Period | None = None
     if name == "custom":
-        first, last = _day(args.get("from")), _day(args.get("to"))
-        if first is None:
-            errors["from"] = _("Enter the first day as a date (YYYY-MM-DD).")
-        if last is None:
-            errors["to"] = _("Enter the last day as a date (YYYY-MM-DD).")
+        first, last = _day(args.get("from"), "from", errors), _day(args.get("to"), "to", errors)
         if first and last:
             if last < first:
                 errors["to"] = _("The last day cannot be before the first day.")
@@ -214,11 +225,16 @@ def change_labels() -> dict[str, Any]:
 @blueprint.route("/<table>.csv")
 @staff_required
 def table_csv(table: str) -> Response:
-    """One dashboard table as CSV, for the same period as the page."""
+    """One dashboard table as CSV, for the same period as the page. A period it cannot
+    read leads to the dashboard, which says what is wrong beside the field, instead of
+    a CSV of another period."""
     choice = parse_period(request.args)
     builders = report.builders(choice.grain)
     if table not in builders:
         abort(404)
+    if choice.errors:
+        target = url_for(".dashboard", **request.args.to_dict())  # type: ignore[arg-type]
+        return cast(Response, redirect(target))
     built = builders[table](current_insights(), choice.period)
     name = f"{table}-{choice.period.start.isoformat()}-{choice.period.last_day.isoformat()}.csv"
     return _csv(built.csv(), name)

@@ -92,6 +92,20 @@ def test_custom_period_errors_are_shown_beside_the_fields(client: FlaskClient) -
         "preset=custom&from=0001-01-01&to=9999-12-31",
     ):
         assert client.get(f"/care/insights/?{query}").status_code == 200
+    # a well-formed date out of range says so; other forms of a date are not dates
+    for query, field, message in (
+        ("from=1900-01-01&to=2026-03-01", "from", "Dates run from 1970 to 2999."),
+        ("from=20260101&to=2026-03-01", "from", "Enter the first day as a date (YYYY-MM-DD)."),
+        ("from=2026-01-01&to=2026-W05", "to", "Enter the last day as a date (YYYY-MM-DD)."),
+    ):
+        html = client.get(f"/care/insights/?preset=custom&{query}").get_data(as_text=True)
+        assert message in html, query
+        assert "This period:" in html  # the default period shown, the error beside its field
+    # a CSV link with a period it cannot read leads to the page that says why
+    bad = client.get("/care/insights/indices.csv?preset=custom&from=2026-05-01&to=2026-04-01")
+    assert bad.status_code == 302
+    assert bad.headers["Location"].startswith("/care/insights/?preset=custom&from=2026-05-01")
+    assert client.get("/care/insights/indices.csv?preset=bogus").status_code == 302
 
 
 def test_custom_period_label_says_which_days_each_side_covers(client: FlaskClient) -> None:
@@ -152,6 +166,11 @@ def test_api_needs_the_scope_and_a_valid_period(
     )
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "invalid_period"
     assert client.get("/care/api/v1/insights/dashboard", headers=headers).status_code == 400
+    weeks = client.get(
+        "/care/api/v1/insights/dashboard?start=2026-W01&end=2026-W05", headers=headers
+    )  # ISO weeks, which Python's date.fromisoformat would take: not YYYY-MM-DD
+    assert weeks.status_code == 400
+    assert weeks.get_json()["error"]["fields"] == {"start": "a date, YYYY-MM-DD"}
     product = client.get(
         f"/care/api/v1/insights/products/MUG-1?{query}", headers=headers
     ).get_json()
