@@ -99,7 +99,7 @@ def test_custom_period_errors_are_shown_beside_the_fields(client: FlaskClient) -
         ("from=2026-01-01&to=2026-W05", "to", "Enter the last day as a date (YYYY-MM-DD)."),
     ):
         html = client.get(f"/care/insights/?preset=custom&{query}").get_data(as_text=True)
-        assert message in html, query
+        assert f'<p class="sc-error" id="err-{field}">{message}</p>' in html, query
         assert "This period:" in html  # the default period shown, the error beside its field
     # a CSV link with a period it cannot read leads to the page that says why
     bad = client.get("/care/insights/indices.csv?preset=custom&from=2026-05-01&to=2026-04-01")
