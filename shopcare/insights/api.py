@@ -229,7 +229,7 @@ def insights_lost_customers() -> Response:
     )
 
 
-@routes.get("/insights/products/<sku>")
+@routes.get("/insights/products/<path:sku>")
 @operation(
     "One product's return rate, return reasons and guarantee claims",
     parameters=PERIOD_PARAMETERS,

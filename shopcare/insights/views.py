@@ -291,7 +291,7 @@ def lost_csv() -> Response:
     return _csv(lost_table().csv(), "lost-customers.csv")
 
 
-@blueprint.route("/products/<sku>")
+@blueprint.route("/products/<path:sku>")
 @staff_required
 def product(sku: str) -> str:
     """One product: return rate, reasons and guarantee claims over the period."""

@@ -238,3 +238,16 @@ def test_table_rows_escape_every_value_and_link_the_products(
         '?preset=30d&amp;grain=week">&lt;b&gt;SKU&lt;/b&gt;&#34;&amp;</a></td>'
         '<td data-label="Product">Product &lt;b&gt;SKU&lt;/b&gt;&#34;&amp;</td>' in products
     )
+    # a SKU with "/" in it (a real shop's "AB/12"): its page and its API answer
+    page = client.get("/care/insights/products/%3Cb%3ESKU%3C/b%3E%22&?preset=30d")
+    assert page.status_code == 200 and "&lt;b&gt;SKU&lt;/b&gt;" in page.get_data(as_text=True)
+    from shopcare.core.api import keys
+
+    _row, secret = keys.create("reader", ["insights:read"])
+    db.session.commit()
+    api = client.get(
+        f"/care/api/v1/insights/products/%3Cb%3ESKU%3C%2Fb%3E%22%26?start={today - timedelta(days=30)}"
+        f"&end={today + timedelta(days=1)}",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert api.status_code == 200 and api.get_json()["sku"] == '<b>SKU</b>"&'
