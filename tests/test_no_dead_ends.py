@@ -133,3 +133,19 @@ def test_without_flask_login_pages_needing_a_login_lead_to_the_look_up(loginless
     html = staff.get_data(as_text=True)
     assert "Please log in" in html and 'href="/care/tracking/"' in html
     assert re.search(r"<title>[^<]*Please log in", html)
+
+
+def test_an_unexpected_error_gets_the_friendly_500_page(app, client, monkeypatch):
+    """A bug in a shopcare view: the shopper gets the 500 page in the layout, in their
+    language, with a way back, not the server's bare English one."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(app.view_functions, "shopcare.index", broken)
+    response = client.get("/care/", headers={"Accept-Language": "es"})
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert_friendly(html, lang="es")
+    assert "Algo ha fallado por nuestra parte" in html

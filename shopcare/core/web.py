@@ -8,6 +8,7 @@ what the app's features declared on its state.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -169,6 +170,12 @@ def _error_texts() -> dict[int, tuple[str, str]]:
             _("We could not find that page"),
             _("The link may be old or mistyped, or the order may belong to another account."),
         ),
+        500: (
+            _("Something went wrong on our side"),
+            _(
+                "Nothing you did caused it. Please try again in a moment; if it keeps happening, contact the shop."
+            ),
+        ),
     }
 
 
@@ -176,6 +183,9 @@ def error_page(error: HTTPException) -> Response:
     """An HTTP error of a shopcare page, inside the host's layout, in the shopper's
     language, with a way back (the API answers in JSON instead)."""
     status = error.code or 500
+    if status == 500:  # whatever failed may have left the transaction unusable
+        with contextlib.suppress(Exception):  # the page must render all the same
+            current_app.extensions["shopcare"].db.session.rollback()
     heading, message = _error_texts().get(status, _error_texts()[400])
     html = render_template(
         "shopcare/errors/error.html",
@@ -258,7 +268,8 @@ def make_blueprint(state: State, children: list[Blueprint]) -> Blueprint:
     blueprint.add_url_rule("/", view_func=index)
     # Errors of shopcare's pages render in the host's layout (the API's own handlers,
     # registered on its blueprint, win there and answer in JSON).
-    for status in (400, 401, 403, 404):
+    # (500: an unexpected error in a shopcare view, logged by Flask as ever)
+    for status in (400, 401, 403, 404, 500):
         blueprint.register_error_handler(status, error_page)
     blueprint.register_error_handler(CSRFError, form_token_expired)
     for child in children:
