@@ -70,3 +70,25 @@ def test_carrier_messages_are_marked_in_spanish_too(care, db, client):
         as_text=True
     )
     assert 'DHL escribió: <q class="sc-carrier-message">Address incomplete</q>' in html
+
+
+def test_every_plural_form_of_every_spanish_message_is_translated():
+    """Each catalog's plural forms are filled in, however many its header declares
+    (newer CLDR gives Spanish a third form, for millions): an empty one shows English."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "shopcare"
+    for path in (
+        root / "translations/es/LC_MESSAGES/shopcare.po",
+        root / "demo/translations/es/LC_MESSAGES/messages.po",
+    ):
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        empty = [
+            message.id
+            for message in catalog
+            if message.id and isinstance(message.string, tuple) and not all(message.string)
+        ]
+        assert empty == [], (path.name, empty)
