@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
-from shopcare.core.events import Actor, record_event
+from shopcare.core.events import Actor, events_for, record_event
 from shopcare.core.machine import Machine, Move
 from shopcare.core.validation import text as optional_text
 from shopcare.tracking.events import SHIPMENT_NOTE, SHIPMENT_RESOLVED
@@ -165,3 +165,17 @@ def resolve(
     shipment = db.get(Shipment, shipment_id, populate_existing=True)
     assert shipment is not None
     return shipment
+
+
+def resolved_by(shipment_id: int) -> Actor | None:
+    """Who resolved the parcel (the actor of its ``shipment.resolved`` event), or
+    ``None`` when it is not resolved or the parcel does not exist."""
+    order_id = session().scalar(select(Shipment.order_id).where(Shipment.id == shipment_id))
+    if order_id is None:
+        return None
+    found = [
+        event
+        for event in events_for("order", order_id)
+        if event.action == SHIPMENT_RESOLVED and event.data.get("shipment_id") == shipment_id
+    ]
+    return found[-1].actor if found else None

@@ -49,6 +49,7 @@ class ShipmentTracker:
     flag_late = staticmethod(lateness.flag_late)
     resolve = staticmethod(resolutions.resolve)
     add_note = staticmethod(resolutions.add_note)
+    resolved_by = staticmethod(resolutions.resolved_by)
 
     # -- guests
     find_for_guest = staticmethod(guests.find_for_guest)

@@ -42,7 +42,7 @@ from shopcare.core.access import (
 from shopcare.core.cache import page_cache
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
-from shopcare.core.events import Event
+from shopcare.core.events import Actor, Event
 from shopcare.core.i18n import Catalog, _, _l, formats, same_zone, shop_zone
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import check, limit
@@ -688,13 +688,20 @@ def resolve_shipment(shipment_id: int) -> Response | tuple[str, int]:
                 ),
                 409,
             )
-        return refuse(
-            _(
-                "Someone else resolved this parcel a moment ago (%(resolution)s). Nothing was changed.",
-                resolution=resolution_label(current.resolution) if current else "?",
-            ),
-            409,
-        )
+        first = tracker.resolved_by(shipment_id)
+        resolution = resolution_label(current.resolution) if current else "?"
+        if first is not None and first == Actor.current():  # a double click
+            message = _(
+                "You resolved this parcel a moment ago (%(resolution)s). Nothing was changed.",
+                resolution=resolution,
+            )
+        else:
+            message = _(
+                "%(who)s resolved this parcel a moment ago (%(resolution)s). Nothing was changed.",
+                who=(first.label if first and first.label else _("Someone else")),
+                resolution=resolution,
+            )
+        return refuse(message, 409)
     session().commit()
     flash(message, "success")
     return redirect(url_for(".late_shipments", **_late_filters()))  # type: ignore[arg-type]

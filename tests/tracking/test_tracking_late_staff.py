@@ -11,7 +11,7 @@ import pytest
 
 from shopcare import TransitionError
 from shopcare.core.db import utcnow
-from shopcare.core.events import events_for
+from shopcare.core.events import Actor, events_for
 from tests.conftest import login
 from tests.tracking.test_tracking_late import LATE_LIST, late_fixture
 
@@ -85,26 +85,37 @@ def test_delivered_after_all_counts_as_delivered(care, db):
 
 
 def test_two_staff_members_resolving_at_once_one_wins(care, db, client):
-    """Both pressed the button on the same list; the second learns who was first."""
+    """Both pressed the button on the same list; the second learns who was first — or,
+    after a double click, that it was themselves."""
     late_fixture(care, db)
-    shipment_id = care.tracking.late_shipments().items[0].shipment.id
+    first_id, second_id = [row.shipment.id for row in care.tracking.late_shipments().items[:2]]
     login(client, "sam")
     token = _form_token(client.get(LATE_LIST).get_data(as_text=True))
-    url = f"/care/staff/late-shipments/{shipment_id}"
-    first = client.post(url, data={"csrf_token": token, "resolution": "refunded"})
-    second = client.post(
-        url, data={"csrf_token": token, "resolution": "lost"}, follow_redirects=True
-    )
-    assert first.status_code == 302
-    assert "Someone else resolved this parcel a moment ago (Refunded)" in second.get_data(
-        as_text=True
+    # another staff member resolved the first parcel a moment ago
+    tess = Actor("staff", "tess", "tess@shop.example")
+    care.tracking.resolve(first_id, "refunded", actor=tess)
+    db.session.commit()
+    url = f"/care/staff/late-shipments/{first_id}"
+    late = client.post(url, data={"csrf_token": token, "resolution": "lost"})
+    assert late.status_code == 409
+    assert (
+        "tess@shop.example resolved this parcel a moment ago (Refunded). Nothing was changed."
+        in late.get_data(as_text=True)
     )
     with pytest.raises(TransitionError):
-        care.tracking.resolve(shipment_id, "lost")
+        care.tracking.resolve(first_id, "lost")
     db.session.rollback()
-    events = events_for("order", care.orders.get("LATE-OLD").id)
+    events = events_for("order", care.tracking.get(first_id).order_id)
     resolved = [event for event in events if event.action == "shipment.resolved"]
     assert len(resolved) == 1 and resolved[0].to_state == "refunded"
+    # a double click: the second press is told it was theirs
+    url = f"/care/staff/late-shipments/{second_id}"
+    assert (
+        client.post(url, data={"csrf_token": token, "resolution": "reshipped"}).status_code == 302
+    )
+    again = client.post(url, data={"csrf_token": token, "resolution": "reshipped"})
+    assert again.status_code == 409
+    assert "You resolved this parcel a moment ago (Reshipped)." in again.get_data(as_text=True)
 
 
 def test_a_note_alone_keeps_the_parcel_open(care, db, client):
