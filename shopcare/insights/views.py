@@ -233,7 +233,8 @@ def table_csv(table: str) -> Response:
     if table not in builders:
         abort(404)
     if choice.errors:
-        target = url_for(".dashboard", **request.args.to_dict())  # type: ignore[arg-type]
+        asked = {k: v for k, v in request.args.items() if k in ("preset", "from", "to", "grain")}
+        target = url_for(".dashboard", **asked)  # type: ignore[arg-type]
         return cast(Response, redirect(target))
     built = builders[table](current_insights(), choice.period)
     name = f"{table}-{choice.period.start.isoformat()}-{choice.period.last_day.isoformat()}.csv"

@@ -423,7 +423,10 @@ def staff_responses(survey: str) -> str:
     )
 
 
-@staff_pages.post("/surveys/responses/<int:response_id>/anonymise", endpoint="survey_anonymise")
+@staff_pages.post(
+    "/surveys/responses/<int(min=1, max=2147483647):response_id>/anonymise",
+    endpoint="survey_anonymise",
+)
 @staff_required
 def staff_anonymise(response_id: int) -> HttpResponse:
     """Blank a response's free text (GDPR request)."""

@@ -31,6 +31,11 @@ class LookupForm(FlaskForm):
     )
 
 
+def _line_breaks(value: str | None) -> str | None:
+    """Browsers send a textarea's line breaks as CRLF, and count each as one character."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
 class ResolveForm(FlaskForm):
     """Staff on a late parcel: a note, and (optionally) how it was resolved."""
 
@@ -46,10 +51,12 @@ class ResolveForm(FlaskForm):
     note = TextAreaField(
         _l("Note"),
         validators=[Length(max=1000, message=_l("A note is at most 1000 characters."))],
+        filters=[_line_breaks],
         render_kw={"rows": 2},
     )
     #: The note as the page showed it (empty: none): saving is refused when someone
     #: changed it since, instead of erasing their words.
     note_was = HiddenField(
         validators=[Length(max=1000, message=_l("A note is at most 1000 characters."))],
+        filters=[_line_breaks],
     )

@@ -34,11 +34,21 @@ RESOLUTION = Machine(
 
 
 def _note(value: Any) -> str | None:
+    if isinstance(value, str):  # one kind of line break, whoever sent it
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     return optional_text(value, "note", 1000, required=False)
 
 
 #: ``was`` not given: the note is replaced whatever it says now.
 ANY = object()
+
+
+class ParcelDelivered(TransitionError):
+    """The carrier delivered the parcel since the resolution was asked for: only
+    ``delivered`` may resolve it now."""
+
+    def __init__(self, resolution: str) -> None:
+        super().__init__("shipment", DELIVERED, resolution, concurrent=True)
 
 
 class NoteChanged(TransitionError):
@@ -78,7 +88,13 @@ def add_note(
         .execution_options(synchronize_session=False)
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
-        raise NoteChanged(db.scalar(select(Shipment.staff_note).where(Shipment.id == shipment_id)))
+        current = db.scalar(select(Shipment.staff_note).where(Shipment.id == shipment_id))
+        if current != text:
+            raise NoteChanged(current)
+        # the same words already there (the same form sent twice): nothing to do
+        shipment = db.get(Shipment, shipment_id)
+        assert shipment is not None
+        return shipment
     record_event(
         "order",
         order_id,
@@ -111,7 +127,7 @@ def resolve(
     :raises NotFound: for an unknown parcel.
     :raises TransitionError: when the parcel is resolved already — also when another
         staff member resolved it a moment ago (the UPDATE is conditional) — or was
-        delivered since (``from_state`` is then ``"delivered"``).
+        delivered since (:class:`ParcelDelivered`).
     """
     if resolution not in RESOLUTIONS:
         raise ValidationError("resolution", f"one of {', '.join(RESOLUTIONS)}")
@@ -140,7 +156,7 @@ def resolve(
             select(Shipment.resolution, Shipment.status).where(Shipment.id == shipment_id)
         ).one()
         if state.resolution == OPEN and state.status == DELIVERED:
-            raise TransitionError("shipment", DELIVERED, resolution, concurrent=True) from None
+            raise ParcelDelivered(resolution) from None
         raise
     record_event(
         "order",

@@ -54,7 +54,7 @@ from shopcare.tracking.forms import LookupForm, ResolveForm
 from shopcare.tracking.fragment import order_tracking_html
 from shopcare.tracking.guests import GuestLinkExpired, GuestOrder
 from shopcare.tracking.queries import OrderTracking, VersionedOrder
-from shopcare.tracking.resolutions import NoteChanged
+from shopcare.tracking.resolutions import NoteChanged, ParcelDelivered
 from shopcare.tracking.services import ShipmentTracker, current_tracker
 from shopcare.tracking.statuses import PROGRESS_STEPS
 
@@ -628,7 +628,7 @@ def _late_page(refused: dict[str, Any] | None = None) -> str:
     )
 
 
-@staff_pages.post("/late-shipments/<int(max=2147483647):shipment_id>")
+@staff_pages.post("/late-shipments/<int(min=1, max=2147483647):shipment_id>")
 @staff_required
 @web.form_view
 def resolve_shipment(shipment_id: int) -> Response | tuple[str, int]:
@@ -650,9 +650,8 @@ def resolve_shipment(shipment_id: int) -> Response | tuple[str, int]:
         if web.form_refused(form):
             return refuse(_("This form had expired. Please send it again."), 200)
         return refuse(" ".join(str(m) for ms in form.errors.values() for m in ms), 400)
-    # browsers send a textarea's and a hidden field's line breaks as CRLF: kept as LF
-    note = (form.note.data or "").replace("\r\n", "\n").strip() or None
-    was = (form.note_was.data or "").replace("\r\n", "\n").strip() or None
+    note = (form.note.data or "").strip() or None  # line breaks made LF by the form
+    was = (form.note_was.data or "").strip() or None
     edited = note is not None and note != was
     try:
         if edited:
@@ -681,7 +680,7 @@ def resolve_shipment(shipment_id: int) -> Response | tuple[str, int]:
     except TransitionError as error:
         session().rollback()
         current = tracker.get(shipment_id)
-        if current is not None and error.from_state == "delivered":
+        if isinstance(error, ParcelDelivered):
             return refuse(
                 _(
                     "The carrier delivered this parcel since you opened the page. Nothing was saved."

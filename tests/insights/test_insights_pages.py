@@ -106,6 +106,9 @@ def test_custom_period_errors_are_shown_beside_the_fields(client: FlaskClient) -
     assert bad.status_code == 302
     assert bad.headers["Location"].startswith("/care/insights/?preset=custom&from=2026-05-01")
     assert client.get("/care/insights/indices.csv?preset=bogus").status_code == 302
+    # only the period's own fields go along (url_for's _method, _external, … are not)
+    odd = client.get("/care/insights/indices.csv?preset=bogus&_method=DELETE&_anchor=x&next=y")
+    assert odd.status_code == 302 and odd.headers["Location"] == "/care/insights/?preset=bogus"
 
 
 def test_custom_period_label_says_which_days_each_side_covers(client: FlaskClient) -> None:

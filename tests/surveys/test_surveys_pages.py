@@ -220,6 +220,11 @@ def test_anonymise_from_the_answers_browser(care: Any, db: Any, client: Any) -> 
     assert "Ann Smith" not in (
         db.session.scalar(select(Answer.text).where(Answer.type == "text")) or ""
     )
+    for impossible in (0, 2147483648, 9223372036854775808):  # no response has it: 404
+        gone = client.post(
+            f"/care/staff/surveys/responses/{impossible}/anonymise", data={"csrf_token": csrf(page)}
+        )
+        assert gone.status_code == 404, impossible
 
 
 def test_staff_editor_makes_a_version(care: Any, db: Any, client: Any) -> None:

@@ -305,8 +305,77 @@ def test_an_unknown_or_huge_parcel_id_is_a_404(care, db, client):
     late_fixture(care, db)
     login(client, "sam")
     token = _form_token(client.get(LATE_LIST).get_data(as_text=True))
-    for shipment_id in (999999, 2147483648, 9223372036854775808):
+    for shipment_id in (0, 999999, 2147483648, 9223372036854775808):
         response = client.post(
             f"/care/staff/late-shipments/{shipment_id}", data={"csrf_token": token, "note": "x"}
         )
         assert response.status_code == 404, shipment_id
+
+
+def test_a_refused_save_on_a_later_page_comes_back_to_that_page(care, db, client, monkeypatch):
+    """With more late parcels than a page holds, a refused save shows the same page
+    again (its pager links to the list, not to the form's address) with the typed note."""
+    from shopcare.tracking import lateness
+
+    monkeypatch.setattr(lateness.late_shipments, "__defaults__", (1, 2))  # two a page
+    late_fixture(care, db)
+    login(client, "sam")
+    second = client.get(LATE_LIST + "?page=2").get_data(as_text=True)
+    shipment_id = int(re.search(r'data-shipment="(\d+)"', second)[1])
+    form = _row_form(second, shipment_id)
+    action = re.search(r'<form class="sc-resolve" method="post" action="([^"]+)"', form)[1]
+    assert action.endswith("?page=2")
+    refused = client.post(
+        action.replace("&amp;", "&"),
+        data={"csrf_token": _form_token(second), "note": "x" * 1001, "note_was": ""},
+    )
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert f'data-shipment="{shipment_id}"' in html and "A note is at most 1000 characters." in html
+    assert 'href="/care/staff/late-shipments?page=1"' in html  # the pager, back to page 1
+
+
+def test_a_note_sent_twice_or_with_any_line_breaks_is_saved_once(care, db, client):
+    """The same form sent twice saves the note once (the second finds its own words);
+    1000 characters with line breaks fit, as the browser counted them; a bare CR from
+    another client is kept as a line break, so the note can be edited again."""
+    late_fixture(care, db)
+    login(client, "sam")
+    page = client.get(LATE_LIST).get_data(as_text=True)
+    shipment_id = _shipment_id(page, "TROUBLE")
+    url = f"/care/staff/late-shipments/{shipment_id}"
+    sent = {"csrf_token": _form_token(page), "note": "Called GLS", "note_was": ""}
+    assert client.post(url, data=sent).status_code == 302
+    again = client.post(url, data=sent, follow_redirects=True)
+    assert again.status_code == 200 and "Note saved." in again.get_data(as_text=True)
+    order_id = care.tracking.get(shipment_id).order_id
+    assert [e.action for e in events_for("order", order_id)].count("shipment.note") == 1
+    lines = "\r\n".join(["x" * 99] * 10)  # 990 characters and 9 line breaks: 999 as typed
+    full = {"csrf_token": _form_token(page), "note": lines, "note_was": "Called GLS"}
+    assert client.post(url, data=full).status_code == 302
+    assert care.tracking.get(shipment_id).staff_note == lines.replace("\r\n", "\n")
+    care.tracking.add_note(shipment_id, "one\rtwo", was=lines.replace("\r\n", "\n"))
+    db.session.commit()
+    assert care.tracking.get(shipment_id).staff_note == "one\ntwo"
+    edited = {"csrf_token": _form_token(page), "note": "three", "note_was": "one\r\ntwo"}
+    assert client.post(url, data=edited).status_code == 302
+
+
+def test_a_parcel_resolved_delivered_by_a_colleague_is_not_called_delivered_by_the_carrier(
+    care, db, client
+):
+    late_fixture(care, db)
+    login(client, "sam")
+    page = client.get(LATE_LIST).get_data(as_text=True)
+    shipment_id = _shipment_id(page, "LATE-OLD")
+    tess = Actor("staff", "tess", "tess@shop.example")
+    care.tracking.resolve(shipment_id, "delivered", actor=tess)
+    db.session.commit()
+    response = client.post(
+        f"/care/staff/late-shipments/{shipment_id}",
+        data={"csrf_token": _form_token(page), "resolution": "lost", "note_was": ""},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "tess@shop.example resolved this parcel a moment ago" in html
+    assert "The carrier delivered this parcel" not in html
