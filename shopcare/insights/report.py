@@ -590,10 +590,17 @@ def builders(grain: str) -> dict[str, Callable[[Insights, Period], Table]]:
         "complaints_times": lambda i, p: complaints_tables(i, p)[1],
         "complaints_sla": lambda i, p: complaints_tables(i, p)[2],
         "complaints_handling": lambda i, p: complaints_tables(i, p)[3],
-        "returns_trend": lambda i, p: returns_trend(i, p, grain),
-        "returns_by_product": lambda i, p: returns_by(i, p, "product", limit=_top()),
-        "returns_by_category": lambda i, p: returns_by(i, p, "category"),
-        "returns_by_reason": lambda i, p: returns_by(i, p, "reason"),
+        # the return tables from the dashboard's own summary, so a CSV has the page's numbers
+        "returns_trend": lambda i, p: returns_trend(i, p, grain, i.returns_summary(p, grain)),
+        "returns_by_product": lambda i, p: returns_by(
+            i, p, "product", limit=_top(), found=i.returns_summary(p, grain)
+        ),
+        "returns_by_category": lambda i, p: returns_by(
+            i, p, "category", found=i.returns_summary(p, grain)
+        ),
+        "returns_by_reason": lambda i, p: returns_by(
+            i, p, "reason", found=i.returns_summary(p, grain)
+        ),
         "guarantee_claims": guarantees,
         "deliveries": deliveries,
         "segments": lambda i, p: segments(i, p)[0],

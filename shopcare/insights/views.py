@@ -242,14 +242,17 @@ def table_csv(table: str) -> Response:
 
 
 def lost_table() -> report.Table:
+    """The lost customers, their return reasons by name (``reasons``: the codes)."""
     insights = current_insights()
+    labels = report.translated(report.reason_labels())
     rows = [
         {
             **row,
             "last_order_at": row["last_order_at"].date().isoformat()
             if row["last_order_at"]
             else None,
-            "return_reasons": " ".join(row["return_reasons"]),
+            "reasons": row["return_reasons"],
+            "return_reasons": ", ".join(labels.get(r, r) for r in row["return_reasons"]),
         }
         for row in insights.lost_customers()
     ]
@@ -273,7 +276,7 @@ def lost() -> str:
     table = lost_table()
     reasons: dict[str, int] = {}
     for row in table.rows:
-        for reason in (row["return_reasons"] or "").split():
+        for reason in row["reasons"]:
             reasons[reason] = reasons.get(reason, 0) + 1
     labels = report.translated(report.reason_labels())
     return render_template(

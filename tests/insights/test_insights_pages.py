@@ -124,14 +124,19 @@ def test_lost_customers_page_and_csv(client: FlaskClient, care: Any, db: Any) ->
     order(
         care, "OLD-1", [("MUG-1", 1, "10.00")], placed=madrid(2020, 1, 1), email="gone@example.com"
     )
-    order(
+    second = order(
         care, "OLD-2", [("MUG-1", 1, "10.00")], placed=madrid(2020, 1, 11), email="gone@example.com"
     )
+    case(second, "return", "approved", {"MUG-1": 1}, reason="too_small")
     db.session.commit()
     login(client, "sam")
     page, csv = client.get("/care/insights/lost"), client.get("/care/insights/lost.csv")
     assert "gone@example.com" in page.get_data(as_text=True)
     assert "gone@example.com" in csv.get_data(as_text=True)
+    # their return reasons by name, in the table, its CSV and the reasons' summary
+    assert "too_small" not in page.get_data(as_text=True)
+    assert page.get_data(as_text=True).count("Too small") == 2
+    assert ",Too small\r\n" in csv.get_data(as_text=True)
     # customers' addresses: kept out of every cache, as every staff page
     assert page.headers["Cache-Control"] == csv.headers["Cache-Control"] == "private, no-store"
 
