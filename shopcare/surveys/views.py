@@ -348,7 +348,10 @@ def exempt_unsubscribe_from_csrf() -> None:
 
 
 def _survey(key: str) -> Survey:
-    current_desk().list()
+    current_desk().list()  # the default surveys, made on first use …
+    # … and kept: a rollback later in this request (a refused edit) must not undo them
+    # and make them again under the same ids
+    session().commit()
     survey = current_desk().get(key)
     if survey is None:
         abort(404)
@@ -593,7 +596,7 @@ def staff_edit(survey: str) -> HttpResponse:
                 session().commit()
             except ValidationError as error:
                 session().rollback()
-                found = _survey(survey)  # made again if it was made on first use here
+                found = _survey(survey)  # read again after the rollback
                 base = _stamp(found.current)
                 errors = _editor_errors(error.fields, len(questions))
                 status = 400
