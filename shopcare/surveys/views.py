@@ -38,7 +38,15 @@ from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
 from shopcare.core.state import Routes
 from shopcare.orders.models import Order
-from shopcare.surveys.models import QUESTION_TYPES, SCALES, Answer, Response, Survey
+from shopcare.surveys.models import (
+    QUESTION_TYPES,
+    SCALES,
+    Answer,
+    Question,
+    Response,
+    Survey,
+    SurveyVersion,
+)
 from shopcare.surveys.services import (
     OPEN,
     answer_label,
@@ -347,11 +355,18 @@ def exempt_unsubscribe_from_csrf() -> None:
 # -- staff -----------------------------------------------------------------------------
 
 
+def _forget_surveys() -> None:
+    """After a rollback, let go of the surveys this session holds: one made on first use
+    in this request is gone and will be made again, maybe under the same ids (SQLite
+    reuses them), which SQLAlchemy must not find still in its identity map."""
+    db = session()
+    for held in list(db.identity_map.values()):
+        if isinstance(held, Survey | SurveyVersion | Question):
+            db.expunge(held)
+
+
 def _survey(key: str) -> Survey:
-    current_desk().list()  # the default surveys, made on first use …
-    # … and kept: a rollback later in this request (a refused edit) must not undo them
-    # and make them again under the same ids
-    session().commit()
+    current_desk().list()
     survey = current_desk().get(key)
     if survey is None:
         abort(404)
@@ -596,7 +611,8 @@ def staff_edit(survey: str) -> HttpResponse:
                 session().commit()
             except ValidationError as error:
                 session().rollback()
-                found = _survey(survey)  # read again after the rollback
+                _forget_surveys()
+                found = _survey(survey)  # made again if it was made on first use here
                 base = _stamp(found.current)
                 errors = _editor_errors(error.fields, len(questions))
                 status = 400
