@@ -47,9 +47,10 @@ RECHECK = timedelta(minutes=10)
 COLUMNS = ("case_line_id", "case_id", "order_id", "delivered_at", "sku", "category", "reason")
 
 
-def _source(*where: Any) -> Any:
+def source(*where: Any) -> Any:
     """The join the table holds: ``COLUMNS`` and ``quantity`` of every counting case line
-    of a return or withdrawal on a delivered order (and ``where``)."""
+    of a return or withdrawal on a delivered order (and ``where``); the live return
+    figures (``Insights.return_rate`` by reason, a product's reasons) read it too."""
     return (
         select(
             CaseLine.id.label("case_line_id"),
@@ -104,7 +105,7 @@ def lines(start_utc: datetime, end_utc: datetime) -> Any:
     window = (Order.delivered_at >= start_utc, Order.delivered_at < end_utc)
     marks = _marks()
     if marks is None:
-        return _source(*window).subquery("returned_lines")
+        return source(*window).subquery("returned_lines")
     case_mark, order_mark = marks
     changed_cases = select(Case.id).where(_changed(Case.id, Case.updated_at, case_mark))
     changed_orders = select(Order.id).where(_changed(Order.id, Order.updated_at, order_mark))
@@ -120,7 +121,7 @@ def lines(start_utc: datetime, end_utc: datetime) -> Any:
         ReturnedLine.case_id.not_in(changed_cases),
         ReturnedLine.order_id.not_in(changed_orders),
     )
-    live = _source(
+    live = source(
         *window,
         Case.id.in_(union(changed_cases, select(Case.id).where(Case.order_id.in_(changed_orders)))),
     ).subquery("changed_lines")
@@ -150,10 +151,10 @@ def refresh() -> Report:
         session().execute(select(func.max(Order.id), func.max(Order.updated_at))).one()
     )
     session().execute(delete(ReturnedLine))
-    source = _source().subquery()
+    joined = source().subquery()
     session().execute(
         insert(ReturnedLine).from_select(
-            [*COLUMNS, "quantity"], select(*(source.c[name] for name in (*COLUMNS, "quantity")))
+            [*COLUMNS, "quantity"], select(*(joined.c[name] for name in (*COLUMNS, "quantity")))
         )
     )
     report = Report(int(session().scalar(select(func.count()).select_from(ReturnedLine)) or 0))

@@ -37,6 +37,7 @@ from shopcare.feedback.models import Ticket
 from shopcare.insights import answers, complaints, customers, returned, stats, tiles
 from shopcare.insights.periods import Bucket, Period
 from shopcare.insights.returned import RETURN_KINDS
+from shopcare.insights.returned import source as returned_source
 from shopcare.insights.sql import (
     bucket_index,
     days_between,
@@ -255,22 +256,14 @@ class Insights:
     ) -> list[ProductRate]:
         if delivered is None:
             delivered, _ = self._units(period)
-        reason = func.coalesce(Case.reason, Case.kind).label("reason")
+        lines = returned_source(self._delivered_lines(period)).subquery()
+        units = func.sum(lines.c.quantity)
         rows = (
             session()
             .execute(
-                select(reason, func.sum(CaseLine.quantity))
-                .select_from(CaseLine)
-                .join(Case, Case.id == CaseLine.case_id)
-                .join(OrderLine, OrderLine.id == CaseLine.order_line_id)
-                .join(Order, Order.id == OrderLine.order_id)
-                .where(
-                    Case.kind.in_(RETURN_KINDS),
-                    Case.status.in_(COUNTING),
-                    self._delivered_lines(period),
-                )
-                .group_by(reason)
-                .order_by(func.sum(CaseLine.quantity).desc(), reason)
+                select(lines.c.reason, units)
+                .group_by(lines.c.reason)
+                .order_by(units.desc(), lines.c.reason)
             )
             .all()
         )
@@ -1075,23 +1068,14 @@ class Insights:
             )
             .one()
         )
-        reason = func.coalesce(Case.reason, Case.kind)
+        lines = returned_source(OrderLine.sku == sku, self._delivered_lines(period)).subquery()
+        units = func.sum(lines.c.quantity)
         reasons = (
             session()
             .execute(
-                select(reason, func.sum(CaseLine.quantity))
-                .select_from(CaseLine)
-                .join(Case, Case.id == CaseLine.case_id)
-                .join(OrderLine, OrderLine.id == CaseLine.order_line_id)
-                .join(Order, Order.id == OrderLine.order_id)
-                .where(
-                    OrderLine.sku == sku,
-                    Case.kind.in_(RETURN_KINDS),
-                    Case.status.in_(COUNTING),
-                    self._delivered_lines(period),
-                )
-                .group_by(reason)
-                .order_by(func.sum(CaseLine.quantity).desc(), reason)
+                select(lines.c.reason, units)
+                .group_by(lines.c.reason)
+                .order_by(units.desc(), lines.c.reason)
             )
             .all()
         )
