@@ -23,7 +23,7 @@ from flask import (
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from shopcare.cases import clocks
+from shopcare.cases import clocks, panel
 from shopcare.cases import photos as photo_files
 from shopcare.cases.access import guest_key, require_case, require_order
 from shopcare.cases.forms import (
@@ -50,7 +50,7 @@ from shopcare.core.access import (
 )
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
-from shopcare.core.i18n import _, _l, formats
+from shopcare.core.i18n import Catalog, _, _l, formats
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
 from shopcare.core.state import HomeCard, OrderPanel, Routes, get_state
@@ -237,18 +237,19 @@ def returns_panel(order: Order) -> OrderPanel | None:
     )
     key = request.args.get("key")
     fmt = formats()
-    return OrderPanel(
-        "shopcare/cases/_order_panel.html",
-        {
-            "key": key,
-            "withdrawal": withdrawal,
-            "returns": returns,
-            "guarantee": guarantee,
-            "cases": facts.cases,
-            "day": lambda moment: fmt.day(moment - timedelta(microseconds=1), now=now),
-            "desk": desk,
-        },
-    )
+    context = {
+        "key": key,
+        "withdrawal": withdrawal,
+        "returns": returns,
+        "guarantee": guarantee,
+        "cases": facts.cases,
+        "day": lambda moment: fmt.day(moment - timedelta(microseconds=1), now=now),
+        "desk": desk,
+    }
+    html = None
+    if web.own_templates((panel.TEMPLATE,)):  # else the host's template, included by the page
+        html = panel.order_panel_html(order, context, Catalog().gettext, case_words())
+    return OrderPanel(panel.TEMPLATE, context, html=html)
 
 
 # -- shopper pages ---------------------------------------------------------------

@@ -110,6 +110,9 @@ class OrderPanel:
 
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    #: The panel already written (``Markup``) by the template's Python twin, while the
+    #: app loads the feature's own template; ``None``: the page includes ``template``.
+    html: Any = None
 
 
 @dataclass(frozen=True)

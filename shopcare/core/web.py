@@ -9,6 +9,7 @@ what the app's features declared on its state.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -28,7 +29,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
-from jinja2 import FileSystemLoader
+from jinja2 import FileSystemLoader, Template
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from shopcare.core.access import guest_url, is_staff, login_url, public
@@ -57,6 +58,25 @@ def order_panels(slot: str, order: Any) -> list[OrderPanel]:
     """The panels features show in ``slot`` for ``order``."""
     panels = (factory(order) for factory in get_state().order_panels.get(slot, ()))
     return [panel for panel in panels if panel is not None]
+
+
+def is_own(template: Template) -> bool:
+    """Whether ``template`` is shopcare's own file (no host template of its name)."""
+    return template.filename == os.path.join(TEMPLATES, str(template.name))
+
+
+def own_templates(names: tuple[str, ...]) -> bool:
+    """Whether the app loads shopcare's own file for each of ``names`` (no host
+    template of that name), read once per app (once per page while templates
+    auto-reload): a page may then write what they would with its Python twin."""
+    env = current_app.jinja_env
+    memo: dict[tuple[str, ...], bool] = (
+        {} if env.auto_reload else get_state().memo.setdefault("web.own_templates", {})
+    )
+    own = memo.get(names)
+    if own is None:
+        own = memo[names] = all(is_own(env.get_template(name)) for name in names)
+    return own
 
 
 #: The template every shopcare page extends; it extends ``SHOPCARE_BASE_TEMPLATE``.

@@ -10,7 +10,19 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Select, String, bindparam, cast, func, select
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from shopcare.core.db import read_rows, session, utcnow
@@ -218,8 +230,11 @@ def order_tracking(
     :class:`ParcelRow` (the order page, while every template that shows it is
     shopcare's own)."""
     now = now or utcnow()
-    parcels: list[Any] = _parcel_rows(order.id) if rows else shipments(order)
-    timeline = _public_timeline(order.id)
+    parcels: list[Any]
+    if rows:
+        parcels, timeline = _parcels_and_timeline(order.id)
+    else:
+        parcels, timeline = shipments(order), _public_timeline(order.id)
     reached: dict[int, int] = {}
     for event in timeline:
         shipment_id, status = event.data.get("shipment_id"), event.data.get("status")
@@ -383,6 +398,90 @@ def _statuses(units: Mapping[int, int], now: datetime) -> dict[int, OrderStatus]
         )
         for order_id, count in units.items()
     }
+
+
+class TimelineRow(NamedTuple):
+    """A public event as the order page reads it (see :func:`_public_timeline`)."""
+
+    id: int
+    action: str
+    occurred_at: datetime
+    data: Any
+    from_state: str | None
+    to_state: str | None
+
+
+def _parcels_and_timeline(order_id: int) -> tuple[list[Any], list[Any]]:
+    """:func:`_parcel_rows` and :func:`_public_timeline` in one statement (a ``UNION
+    ALL``: one round trip on a miss instead of two), as :class:`ParcelRow` and
+    :class:`TimelineRow`, each in its order."""
+    parcels: dict[int, ParcelRow] = {}
+    timeline: list[TimelineRow] = []
+    events = slice(1, 1 + len(_EVENT_COLUMNS))
+    shipment = slice(events.stop, events.stop + len(_SHIPMENT_COLUMNS))
+    ident = shipment.start + _SHIPMENT_COLUMNS.index("id")
+    for row in read_rows(
+        _parcels_and_timeline_query(), {"order_id": order_id, "subject_id": str(order_id)}
+    ):
+        if row[0] == "e":
+            timeline.append(TimelineRow(*row[events]))
+            continue
+        parcel = parcels.get(row[ident])
+        if parcel is None:
+            parcel = parcels[row[ident]] = ParcelRow(row[shipment])
+        order_line_id, quantity = row[-2:]
+        if order_line_id is not None:
+            parcel.lines.append(ParcelLine(order_line_id, quantity))
+    return list(parcels.values()), timeline
+
+
+_EVENT_COLUMNS = ("id", "action", "occurred_at", "data", "from_state", "to_state")
+
+
+@cache
+def _parcels_and_timeline_query() -> Any:
+    """:func:`_parcels_and_timeline`'s SELECT, built once: ``src`` (``e`` an event, ``s``
+    a parcel line), the event's columns, the shipment's, then its line's (id,
+    order_line_id, quantity); each part's missing columns are typed NULLs."""
+    order_id: BindParameter[int] = bindparam("order_id")
+    subject_id: BindParameter[str] = bindparam("subject_id", type_=String)
+    events_table = Event.__table__
+    shipments_table = Shipment.__table__
+    lines_table = ShipmentLine.__table__
+    event_columns = [events_table.c[name] for name in _EVENT_COLUMNS]
+    shipment_columns = list(shipments_table.columns)
+    line_columns = [lines_table.c.id, lines_table.c.order_line_id, lines_table.c.quantity]
+
+    def nulls(columns: list[Any], prefix: str) -> list[Any]:
+        return [cast(null(), column.type).label(f"{prefix}_{column.key}") for column in columns]
+
+    timeline_part = select(
+        literal("e", String).label("src"),
+        *(column.label(f"e_{column.key}") for column in event_columns),
+        *nulls(shipment_columns, "s"),
+        *nulls(line_columns, "l"),
+    ).where(
+        events_table.c.subject_kind == "order",
+        events_table.c.subject_id == subject_id,
+        events_table.c.public.is_(True),
+    )
+    parcels_part = (
+        select(
+            literal("s", String),
+            *nulls(event_columns, "e"),
+            *shipment_columns,
+            *line_columns,
+        )
+        .select_from(
+            shipments_table.outerjoin(
+                lines_table, lines_table.c.shipment_id == shipments_table.c.id
+            )
+        )
+        .where(shipments_table.c.order_id == order_id)
+    )
+    return union_all(timeline_part, parcels_part).order_by(
+        *(literal_column(name) for name in ("src", "e_occurred_at", "e_id", "s_id", "l_id"))
+    )
 
 
 def _public_timeline(order_id: int) -> list[Any]:

@@ -4,7 +4,6 @@ adds them to the app."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -27,7 +26,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from shopcare.core import web
+from shopcare.core import read_only, web
 from shopcare.core.access import (
     current_user_id,
     is_staff,
@@ -47,7 +46,6 @@ from shopcare.core.i18n import Catalog, _, _l, formats, same_zone, shop_zone
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import check, limit
 from shopcare.core.state import HomeCard, Routes, get_state
-from shopcare.core.web import TEMPLATES
 from shopcare.orders.services import reference_key
 from shopcare.tracking.carriers import carrier_info, carriers
 from shopcare.tracking.forms import LookupForm, ResolveForm
@@ -263,7 +261,7 @@ def _python_entries(entries: list[tuple[Event, Template]]) -> list[Callable[...,
         render = memo.get(name, False)
         if render is False:
             render = state.timeline_entries.get(name)
-            if render is not None and not _is_own(template):
+            if render is not None and not web.is_own(template):
                 render = None
             memo[name] = render
         if render is None:
@@ -380,6 +378,7 @@ def order(reference: str) -> Response:
     For its owner's session, a valid guest link (``?key=…``) or staff; anyone else
     gets 404, whether the order exists or not.
     """
+    read_only.begin()  # PostgreSQL keeps the page's prepared statements (core.read_only)
     tracker = current_tracker()
     grant: tuple[int, str] | None = None
     key = request.args.get("key")
@@ -442,7 +441,7 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder, catalog:
             return cached
     now = utcnow()
     # Parcels as light rows while only shopcare's own templates can show them.
-    own = _own_templates(FRAGMENT_TEMPLATES) and _own_timeline_templates()
+    own = web.own_templates(FRAGMENT_TEMPLATES) and _own_timeline_templates()
     tracking = tracker.order_tracking(versioned.order, now=now, rows=own)
     timeline = timeline_entries(tracking)
     names = {
@@ -471,7 +470,7 @@ def _tracking_html(tracker: ShipmentTracker, versioned: VersionedOrder, catalog:
         _sc=catalog.gettext,
         _scn=catalog.ngettext,
     )
-    if context["timeline_html"] is not None and _own_templates(FRAGMENT_TEMPLATES):
+    if context["timeline_html"] is not None and web.own_templates(FRAGMENT_TEMPLATES):
         # shopcare's own fragment reads only these names: its Python twin writes the
         # same HTML (tracking.fragment); the context processors have nothing to add.
         html = order_tracking_html(context)
@@ -491,20 +490,6 @@ FRAGMENT_TEMPLATES = (
 )
 
 
-def _own_templates(names: tuple[str, ...]) -> bool:
-    """Whether the app loads shopcare's own file for each of ``names`` (no host
-    template of that name), read once per app (once per page while templates
-    auto-reload)."""
-    env = current_app.jinja_env
-    memo: dict[tuple[str, ...], bool] = (
-        {} if env.auto_reload else get_state().memo.setdefault("tracking.own_templates", {})
-    )
-    own = memo.get(names)
-    if own is None:
-        own = memo[names] = all(_is_own(env.get_template(name)) for name in names)
-    return own
-
-
 def _own_timeline_templates() -> bool:
     """Whether every template the app has under ``shopcare/timeline/`` is shopcare's
     own file (a host's entry template may read anything of ``tracking``), read once
@@ -521,18 +506,13 @@ def _own_timeline_templates() -> bool:
         except TypeError:  # a loader that cannot list its templates
             own = False
         else:
-            own = all(_is_own(env.get_template(name)) for name in names)
+            own = all(web.is_own(env.get_template(name)) for name in names)
         memo["tracking.own_timeline_templates"] = own
     return bool(own)
 
 
 #: Where the timeline's entry templates live.
 TIMELINE = "shopcare/timeline/"
-
-
-def _is_own(template: Template) -> bool:
-    """Whether ``template`` is shopcare's own file (no host template of its name)."""
-    return template.filename == os.path.join(TEMPLATES, str(template.name))
 
 
 def track_card() -> HomeCard:

@@ -21,6 +21,7 @@ from jinja2 import ChoiceLoader, DictLoader
 from markupsafe import Markup
 
 import shopcare.tracking.views as tracking_views
+from shopcare.core import web
 from shopcare.core.i18n import Catalog, formats
 from shopcare.core.state import get_state
 from shopcare.tracking.fragment import order_tracking_html
@@ -289,7 +290,7 @@ def test_the_spanish_page_is_the_same_both_ways(app, care, db, client, monkeypat
     in_python = client.get(
         "/care/tracking/orders/SO-1", headers={"Accept-Language": "es"}
     ).get_data(as_text=True)
-    monkeypatch.setattr(tracking_views, "_own_templates", lambda names: False)
+    monkeypatch.setattr(web, "own_templates", lambda names: False)
     with_templates = client.get(
         "/care/tracking/orders/SO-1", headers={"Accept-Language": "es"}
     ).get_data(as_text=True)

@@ -14,6 +14,7 @@ from flask_babel import force_locale, refresh
 from jinja2 import ChoiceLoader, DictLoader
 
 import shopcare.tracking.views as tracking_views
+from shopcare.core import web
 from shopcare.core.events import record_event
 from shopcare.core.i18n import Catalog
 from shopcare.core.state import get_state
@@ -165,7 +166,7 @@ def test_the_page_with_entries_in_python_is_the_page_with_templates(
     login(client, "ann")
     in_python = page(client)
     assert all(get_state(app).memo["tracking.timeline_python"].values())
-    monkeypatch.setattr(tracking_views, "_own_templates", lambda names: False)
+    monkeypatch.setattr(web, "own_templates", lambda names: False)
     through_flask = page(client)  # render_template, with the context processors
     monkeypatch.setattr(tracking_views, "timeline_html", lambda *args: None)
     with_templates = page(client)
