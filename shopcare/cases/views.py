@@ -248,7 +248,7 @@ def returns_panel(order: Order) -> OrderPanel | None:
     }
     html = None
     if web.own_templates((panel.TEMPLATE,)):  # else the host's template, included by the page
-        html = panel.order_panel_html(order, context, Catalog().gettext, case_words())
+        html = panel.order_panel_html(order, context, Catalog.current().gettext, case_words())
     return OrderPanel(panel.TEMPLATE, context, html=html)
 
 

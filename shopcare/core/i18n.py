@@ -48,6 +48,20 @@ class Catalog:
     def __init__(self) -> None:
         self._translations = domain.get_translations()
 
+    @classmethod
+    def current(cls) -> Catalog:
+        """The request's catalog: made once per request and locale (a page and its
+        panels share it; ``force_locale`` gets its own)."""
+        locale = get_locale()
+        found: Catalog | None = g.get("shopcare_catalog")
+        if found is None or found._locale is not locale:
+            found = cls()
+            found._locale = locale
+            g.shopcare_catalog = found
+        return found
+
+    _locale: Any = None
+
     def gettext(self, string: str, **variables: Any) -> str:
         text: str = self._translations.ugettext(string)
         return text % variables if variables else text

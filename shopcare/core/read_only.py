@@ -41,11 +41,9 @@ def begin() -> None:
     reads."""
     scoped: Any = session()
     db: Session = scoped() if isinstance(scoped, scoped_session) else scoped
-    if db.in_transaction():
+    if db.in_transaction() or db.get_bind().dialect.driver != "psycopg":
         return
     connection = db.connection()
-    if connection.dialect.driver != "psycopg":
-        return
     _listen(connection.engine)
     connection.info[MARK] = True
 

@@ -403,7 +403,7 @@ def order(reference: str) -> Response:
     if not may_see_order(found, guest_grant=grant):
         abort(404)
     # Access is granted: only now may the cache hand out this order's fragment.
-    catalog = Catalog()  # the locale's translations, looked up once for the whole page
+    catalog = Catalog.current()  # the locale's translations, looked up once a page
     html = render_template(
         "shopcare/tracking/order.html",
         order=found,
