@@ -151,16 +151,24 @@ class OrderFacts:
     cases: list[tuple[str, str, str]]
 
 
-def order_facts(order: Order, shipping_skus: frozenset[str] | None = None) -> OrderFacts:
+def order_facts(
+    order: Order,
+    shipping_skus: frozenset[str] | None = None,
+    parcel_lines: list[tuple[Any, ...]] | None = None,
+) -> OrderFacts:
     """One ``UNION ALL`` of the order's parcel lines and case lines (the order page's
     panels and every eligibility check pay one statement). ``shipping_skus``:
-    ``SHOPCARE_SHIPPING_SKUS`` when the caller read it already."""
+    ``SHOPCARE_SHIPPING_SKUS`` when the caller read it already; ``parcel_lines``: the
+    parcel lines (``status``, ``delivered_at``, ``order_line_id``, ``quantity``) when
+    this request read them already (the order page's tracking part): then only the
+    case lines are read."""
     shipments = metadata.tables.get("shopcare_shipments")
-    parcel_lines = metadata.tables.get("shopcare_shipment_lines")
-    statement = _facts_query(shipments is not None and parcel_lines is not None)
+    lines_table = metadata.tables.get("shopcare_shipment_lines")
+    with_parcels = parcel_lines is None and shipments is not None and lines_table is not None
+    statement = _facts_query(with_parcels)
     if shipping_skus is None:
         shipping_skus = frozenset(setting("SHOPCARE_SHIPPING_SKUS") or ())
-    parcels: list[clocks.Parcel] = []
+    parcels: list[clocks.Parcel] = [clocks.Parcel(*line) for line in parcel_lines or ()]
     covered: dict[int, int] = {}
     cases: dict[str, tuple[datetime, str, str]] = {}
     # Each row unpacked by position (src, status, at, order_line_id, quantity, number,

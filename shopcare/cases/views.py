@@ -39,7 +39,7 @@ from shopcare.cases.forms import (
 from shopcare.cases.machine import CASE
 from shopcare.cases.models import FLAGS, KINDS, OUTCOMES, STATUSES, Case
 from shopcare.cases.services import REMEDY_OUTCOME, current_desk, eligibilities, order_facts
-from shopcare.core import web
+from shopcare.core import shared_reads, web
 from shopcare.core.access import (
     current_user,
     current_user_id,
@@ -229,7 +229,8 @@ def returns_panel(order: Order) -> OrderPanel | None:
     "Return or exchange", "Claim guarantee", the order's cases, and each line's
     guarantee (one statement: :func:`order_facts`)."""
     rules = clocks.Rules.read()  # the settings of the three kinds' rules, read once a page
-    facts = order_facts(order, rules.shipping_skus)
+    # On a miss the page's tracking part read the parcel lines already.
+    facts = order_facts(order, rules.shipping_skus, shared_reads.recall("parcel_lines", order.id))
     desk = current_desk()
     now = utcnow()
     withdrawal, returns, guarantee = eligibilities(

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 
+from shopcare.core import shared_reads
 from shopcare.core.db import read_rows, session, utcnow
 from shopcare.core.events import Event
 from shopcare.core.paging import Page, paging
@@ -243,6 +244,8 @@ def order_tracking(
         shipment_id, status = event.data.get("shipment_id"), event.data.get("status")
         if shipment_id is not None and status in STATUS_STEP:
             reached[shipment_id] = max(reached.get(shipment_id, 0), STATUS_STEP[status])
+    if rows:  # the order page: its after-sales panel reads these parcel lines too
+        shared_reads.remember("parcel_lines", order.id, _parcel_lines(parcels))
     shipped: dict[int, int] = {}
     views = []
     order_lines = {line.id: line for line in order.lines}  # loaded with the order
@@ -291,6 +294,19 @@ def order_tracking(
         unshipped=unshipped if parcels else [],
         changes_at=min(closing, default=None),
     )
+
+
+def _parcel_lines(parcels: list[Any]) -> list[tuple[str, datetime | None, int | None, int | None]]:
+    """Each parcel line as ``(status, delivered_at, order_line_id, quantity)``, a parcel
+    without lines as one with ``None`` for both: what the parcels' outer join with their
+    lines gives (``shopcare.cases.services.order_facts``)."""
+    found: list[tuple[str, datetime | None, int | None, int | None]] = []
+    for parcel in parcels:
+        if not parcel.lines:
+            found.append((parcel.status, parcel.delivered_at, None, None))
+        for line in parcel.lines:
+            found.append((parcel.status, parcel.delivered_at, line.order_line_id, line.quantity))
+    return found
 
 
 def _order_line(line: Any) -> OrderLine:

@@ -163,3 +163,35 @@ def test_the_union_reads_what_the_two_statements_read(app, care, db):
         tuple(event) for event in queries._public_timeline(order.id)
     ]
     assert len(timeline) == 1 + 4 * 3 + 1 and all(e.occurred_at.tzinfo for e in timeline)
+
+
+def test_the_after_sales_panel_uses_the_parcels_the_tracking_part_read(
+    app, care, db, client, count_queries
+):
+    """On a miss the cases panel takes the parcel lines the tracking part read
+    (core.shared_reads) and reads only its case lines; on a hit it reads both itself.
+    The panel is the same either way (a delivered order: its guarantees run from the
+    delivery)."""
+    import re
+
+    make_order(care, user_id="ann", lines=many_lines(3))
+    add_parcels(care, db, 3)  # every line shipped and delivered
+    login(client, "ann")
+
+    def panel(html: str) -> str:
+        found = re.search(r'<section class="sc-panel sc-case-panel".*?</section>', html, re.S)
+        assert found, html
+        return found.group(0)
+
+    with count_queries() as miss:
+        cold = page(client)
+    with count_queries() as hit:
+        warm = page(client)
+    assert panel(cold) == panel(warm)
+    # The guarantee runs from the delivery the parcels tell (else "starts on delivery").
+    assert panel(cold).count("Covered until") == 3 and "starts on delivery" not in panel(cold)
+    # The tracking part's (the UNION on PostgreSQL, the parcels' statement on SQLite).
+    assert sum("shopcare_shipments" in statement for statement in miss) == 1
+    cases_statements = [s for s in miss if "shopcare_case_lines" in s]
+    assert len(cases_statements) == 1 and "shopcare_shipments" not in cases_statements[0]
+    assert [s for s in hit if "shopcare_case_lines" in s and "shopcare_shipments" in s]
