@@ -9,7 +9,8 @@ of server CPU a page; ``bench/README.md``).
 
 A transaction that only read ends the same way with ``COMMIT`` as with ``ROLLBACK``.
 :func:`begin` marks the transaction a read-only page begins (when the session has none
-yet: nothing the host did earlier in the request is in it); any statement that is not
+yet: nothing the host did earlier in the request is in it; every GET of a shopcare page
+or of the API calls it first, ``shopcare.core.web``); any statement that is not
 a compiled ``SELECT`` in it (an ``INSERT``, ``UPDATE``, ``DELETE``, DDL, textual SQL)
 takes the mark away, and so does a failed statement. When the session ends a marked
 transaction with a rollback, the transaction is committed just before (nothing to

@@ -32,6 +32,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import FileSystemLoader, Template
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from shopcare.core import read_only
 from shopcare.core.access import guest_url, is_staff, login_url, public
 from shopcare.core.config import setting
 from shopcare.core.i18n import _
@@ -271,6 +272,14 @@ def _whole_body_or_413() -> None:
         read_body(int(limit))
 
 
+def _reads_only() -> None:
+    # A GET of a shopcare page or of the API begins its transaction as read-only: on
+    # psycopg it then ends with COMMIT, which keeps the prepared statements (any write
+    # takes the mark away; see core.read_only). Static files touch no database.
+    if request.method in ("GET", "HEAD") and request.endpoint != "shopcare.static":
+        read_only.begin()
+
+
 def make_blueprint(state: State, children: list[Blueprint]) -> Blueprint:
     """The ``shopcare`` blueprint for one app: the home page, static files, the template
     folders the features declared, and ``children`` nested in it."""
@@ -285,6 +294,7 @@ def make_blueprint(state: State, children: list[Blueprint]) -> Blueprint:
     blueprint.jinja_loader = FileSystemLoader(state.template_folders)
     blueprint.app_context_processor(shopcare_context)
     blueprint.before_request(_whole_body_or_413)
+    blueprint.before_request(_reads_only)
     blueprint.add_url_rule("/", view_func=index)
     # Errors of shopcare's pages render in the host's layout (the API's own handlers,
     # registered on its blueprint, win there and answer in JSON).

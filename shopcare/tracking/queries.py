@@ -476,10 +476,9 @@ def _parcels_and_timeline_query() -> Any:
     order_line_id, quantity); each part's missing columns are typed NULLs."""
     order_id: BindParameter[int] = bindparam("order_id")
     subject_id: BindParameter[str] = bindparam("subject_id", type_=String)
-    events_table = Event.__table__
     shipments_table = Shipment.__table__
     lines_table = ShipmentLine.__table__
-    event_columns = [events_table.c[name] for name in _EVENT_COLUMNS]
+    event_columns = [getattr(Event, name) for name in _EVENT_COLUMNS]  # read, never written
     shipment_columns = list(shipments_table.columns)
     line_columns = [lines_table.c.id, lines_table.c.order_line_id, lines_table.c.quantity]
 
@@ -492,9 +491,9 @@ def _parcels_and_timeline_query() -> Any:
         *nulls(shipment_columns, "s"),
         *nulls(line_columns, "l"),
     ).where(
-        events_table.c.subject_kind == "order",
-        events_table.c.subject_id == subject_id,
-        events_table.c.public.is_(True),
+        Event.subject_kind == "order",
+        Event.subject_id == subject_id,
+        Event.public.is_(True),
     )
     parcels_part = (
         select(

@@ -26,7 +26,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from shopcare.core import read_only, web
+from shopcare.core import web
 from shopcare.core.access import (
     current_user_id,
     is_staff,
@@ -378,7 +378,6 @@ def order(reference: str) -> Response:
     For its owner's session, a valid guest link (``?key=…``) or staff; anyone else
     gets 404, whether the order exists or not.
     """
-    read_only.begin()  # PostgreSQL keeps the page's prepared statements (core.read_only)
     tracker = current_tracker()
     grant: tuple[int, str] | None = None
     key = request.args.get("key")
