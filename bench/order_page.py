@@ -17,7 +17,8 @@ baseline in the same rounds:
   layout: this is the warm-cache steady state of a page that is read far more often
   than its order changes (the warm-up requests fill the cache, as traffic would).
 - **cold**: ``SHOPCARE_PAGE_CACHE_SIZE=0``, so every request loads and renders
-  everything (three queries): what a miss costs, and what each change costs once.
+  everything (three statements on PostgreSQL, four on SQLite): what a miss costs, and
+  what each change costs once.
 
     .venv/bin/python bench/order_page.py [--seconds 10] [--rounds 3] [--db sqlite,postgres]
 
