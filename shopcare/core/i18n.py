@@ -47,6 +47,7 @@ class Catalog:
 
     def __init__(self) -> None:
         self._translations = domain.get_translations()
+        self._locale: Any = None  # the locale :meth:`current` made it for
 
     @classmethod
     def current(cls) -> Catalog:
@@ -59,8 +60,6 @@ class Catalog:
             found._locale = locale
             g.shopcare_catalog = found
         return found
-
-    _locale: Any = None
 
     def gettext(self, string: str, **variables: Any) -> str:
         text: str = self._translations.ugettext(string)

@@ -186,12 +186,20 @@ _SHIPMENT_COLUMNS = tuple(column.key for column in Shipment.__table__.columns)
 def _parcel_rows(order_id: int) -> list[Any]:
     """An order's shipments with their lines as :class:`ParcelRow`, oldest first (one
     statement, as :func:`shipments`)."""
+    rows = read_rows(_parcel_rows_query(), {"order_id": order_id})
+    return _group_parcels(rows, slice(0, len(_SHIPMENT_COLUMNS)))
+
+
+def _group_parcels(rows: Iterable[Any], shipment: slice) -> list[ParcelRow]:
+    """Rows of a shipment's columns (at ``shipment``) with one of its lines (the last
+    two values: ``order_line_id``, ``quantity``; ``None`` for a parcel without lines),
+    in order, as one :class:`ParcelRow` per shipment."""
     parcels: dict[int, ParcelRow] = {}
-    ident = _SHIPMENT_COLUMNS.index("id")
-    for row in read_rows(_parcel_rows_query(), {"order_id": order_id}):
+    ident = shipment.start + _SHIPMENT_COLUMNS.index("id")
+    for row in rows:
         parcel = parcels.get(row[ident])
         if parcel is None:
-            parcel = parcels[row[ident]] = ParcelRow(row)
+            parcel = parcels[row[ident]] = ParcelRow(row[shipment])
         order_line_id, quantity = row[-2:]
         if order_line_id is not None:
             parcel.lines.append(ParcelLine(order_line_id, quantity))
@@ -434,7 +442,6 @@ def _parcels_and_timeline(order_id: int) -> tuple[list[Any], list[Any]]:
     """:func:`_parcel_rows` and :func:`_public_timeline` in one statement (a ``UNION
     ALL``: one round trip on a miss instead of two), as :class:`ParcelRow` and
     :class:`TimelineRow`, each in its order."""
-    parcels: dict[int, ParcelRow] = {}
     timeline: list[TimelineRow] = []
     events = slice(1, 1 + len(_EVENT_COLUMNS))
     shipment = slice(events.stop, events.stop + len(_SHIPMENT_COLUMNS))
@@ -452,14 +459,7 @@ def _parcels_and_timeline(order_id: int) -> tuple[list[Any], list[Any]]:
     # temporary table, where each part alone reads its index in order.
     timeline.sort(key=_event_order)
     parts.sort(key=lambda row: (row[ident], row[line_id] or 0))
-    for row in parts:
-        parcel = parcels.get(row[ident])
-        if parcel is None:
-            parcel = parcels[row[ident]] = ParcelRow(row[shipment])
-        order_line_id, quantity = row[-2:]
-        if order_line_id is not None:
-            parcel.lines.append(ParcelLine(order_line_id, quantity))
-    return list(parcels.values()), timeline
+    return _group_parcels(parts, shipment), timeline
 
 
 _EVENT_COLUMNS = ("id", "action", "occurred_at", "data", "from_state", "to_state")
