@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from shopcare.core.html import escaped
 
 __all__ = ["TEMPLATE", "order_panel_html"]
 
@@ -40,14 +42,14 @@ def order_panel_html(
     reference = order.reference
     parts = [
         '<section class="sc-panel sc-case-panel" aria-labelledby="sc-case-panel-title">\n'
-        f'  <h2 id="sc-case-panel-title">{escape(_sc("Returns and guarantees"))}</h2>\n'
+        f'  <h2 id="sc-case-panel-title">{escaped(_sc("Returns and guarantees"))}</h2>\n'
         '  <div class="sc-case-actions">\n    '
     ]
     if withdrawal.eligible:
         href = url_for("shopcare.cases.withdraw", reference=reference, key=key)
         parts.append(
-            f'\n    <a class="sc-button sc-withdraw-button" href="{escape(href)}">'
-            f"{escape(_sc('Withdraw from contract here'))}</a>\n    "
+            f'\n    <a class="sc-button sc-withdraw-button" href="{escaped(href)}">'
+            f"{escaped(_sc('Withdraw from contract here'))}</a>\n    "
         )
     parts.append("\n    ")
     for kind, name, label in (
@@ -57,8 +59,8 @@ def order_panel_html(
         if context[name].eligible:
             href = url_for("shopcare.cases.new", reference=reference, kind=kind, key=key)
             parts.append(
-                f'\n    <a class="sc-button sc-button-secondary" href="{escape(href)}">'
-                f"{escape(_sc(label))}</a>\n    "
+                f'\n    <a class="sc-button sc-button-secondary" href="{escaped(href)}">'
+                f"{escaped(_sc(label))}</a>\n    "
             )
         parts.append("\n    " if kind == "return" else "\n  </div>\n  ")
     if withdrawal.eligible:
@@ -68,19 +70,19 @@ def order_panel_html(
             )
         else:
             text = _sc("The withdrawal period starts when the last parcel is delivered.")
-        parts.append(f'\n  <p class="sc-muted">{escape(text)}</p>\n  ')
+        parts.append(f'\n  <p class="sc-muted">{escaped(text)}</p>\n  ')
     parts.append('\n  <ul class="sc-coverage">\n    ')
     for line in context["guarantee"].lines:
-        parts.append(f"\n    <li><span>{escape(line.name)}</span>\n      ")
+        parts.append(f"\n    <li><span>{escaped(line.name)}</span>\n      ")
         if line.until and line.refusal == "expired":
             text = _sc("Guarantee expired on %(day)s", day=day(line.until))
-            parts.append(f'<span class="sc-badge sc-badge-warn">{escape(text)}</span>\n      ')
+            parts.append(f'<span class="sc-badge sc-badge-warn">{escaped(text)}</span>\n      ')
         elif line.until:
             text = _sc("Covered until %(day)s", day=day(line.until))
-            parts.append(f'<span class="sc-muted">{escape(text)}</span>\n      ')
+            parts.append(f'<span class="sc-muted">{escaped(text)}</span>\n      ')
         else:
             parts.append(
-                f'<span class="sc-muted">{escape(_sc("Guarantee starts on delivery"))}</span>'
+                f'<span class="sc-muted">{escaped(_sc("Guarantee starts on delivery"))}</span>'
             )
         parts.append("\n    </li>\n    ")
     parts.append("\n  </ul>\n  ")
@@ -90,15 +92,15 @@ def order_panel_html(
         badge = labels["case_status_badge"]
         status_label = labels["case_status_label"]
         parts.append(
-            f'\n  <h3>{escape(_sc("Your requests"))}</h3>\n  <ul class="sc-case-list">\n    '
+            f'\n  <h3>{escaped(_sc("Your requests"))}</h3>\n  <ul class="sc-case-list">\n    '
         )
         for number, kind, status in cases:
             href = url_for("shopcare.cases.case", number=number, key=key)
             parts.append(
-                f'\n    <li><a href="{escape(href)}">{escape(number)}</a>\n'
-                f"      · {escape(kind_label(kind))} "
-                f'<span class="sc-badge {escape(badge(status))}">'
-                f"{escape(status_label(status))}</span></li>\n    "
+                f'\n    <li><a href="{escaped(href)}">{escaped(number)}</a>\n'
+                f"      · {escaped(kind_label(kind))} "
+                f'<span class="sc-badge {escaped(badge(status))}">'
+                f"{escaped(status_label(status))}</span></li>\n    "
             )
         parts.append("\n  </ul>\n  ")
     parts.append("\n</section>")

@@ -20,7 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from shopcare.cases import clocks, panel
@@ -50,6 +50,7 @@ from shopcare.core.access import (
 )
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
+from shopcare.core.html import escaped
 from shopcare.core.i18n import Catalog, _, _l, formats
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
@@ -140,11 +141,11 @@ def case_entry(event: Any, names: Mapping[str, Any]) -> Markup:
     parts = event.action.split(".")
     verb = parts[1] if len(parts) > 1 else ""
     if verb in _CASE_HEADLINES:
-        headline = escape(_sc(_CASE_HEADLINES[verb], number=data.get("number", "")))
+        headline = escaped(_sc(_CASE_HEADLINES[verb], number=data.get("number", "")))
     elif verb == "noted":
-        headline = escape(_sc("Note"))
+        headline = escaped(_sc("Note"))
     else:
-        headline = escape(event.action)
+        headline = escaped(event.action)
     html = f"<strong>{headline}</strong>"
     kind = data.get("kind", "")
     if kind:
@@ -153,12 +154,12 @@ def case_entry(event: Any, names: Mapping[str, Any]) -> Markup:
         label = labels.get(kind)
         if label is None:
             label = labels[kind] = str(KIND_LABELS.get(kind, kind))
-        html += f' <span class="sc-muted">· {escape(label)}</span>'
+        html += f' <span class="sc-muted">· {escaped(label)}</span>'
     reason = data.get("reason", "")
     if verb == "rejected" and reason:
-        html += f'<br><span class="sc-muted">{escape(reason)}</span>'
+        html += f'<br><span class="sc-muted">{escaped(reason)}</span>'
     if verb == "noted":
-        html += f"<br>{escape(data.get('text', ''))}"
+        html += f"<br>{escaped(data.get('text', ''))}"
     return Markup(html)  # nosec B704
 
 

@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user as _login_user
 from werkzeug.wrappers import Response
 
 from shopcare.core.config import setting
@@ -28,11 +29,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def current_user() -> Any | None:
     """The host's logged-in user, or ``None`` (also when the host has no Flask-Login)."""
-    if not hasattr(current_app, "login_manager"):
+    if not hasattr(current_app._get_current_object(), "login_manager"):  # type: ignore[attr-defined]
         return None
-    from flask_login import current_user as proxy
-
-    user = proxy._get_current_object()
+    user = _login_user._get_current_object()
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user

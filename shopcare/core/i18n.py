@@ -7,6 +7,7 @@ always read shopcare's catalog whatever domain the host's Babel uses.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
@@ -41,6 +42,22 @@ def _l(string: str, **variables: Any) -> Any:
     return domain.lazy_gettext(string, **variables)
 
 
+#: A catalog's translations looked up so far, per Flask-Babel translations object (one
+#: per locale, kept for the process): a page translates the same strings on every
+#: request, and each look-up goes through three calls of Babel's and ``gettext``'s.
+_LOOKUPS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+#: Strings remembered per catalog at most (what shopcare translates is its own strings;
+#: the bound only matters if a host translates text of its own through ``_sc``).
+_MAX_LOOKUPS = 4096
+
+
+def _lookups(translations: Any) -> dict[str, str]:
+    try:
+        return _LOOKUPS.setdefault(translations, {})
+    except TypeError:  # not weakly referenceable: look up every time
+        return {}
+
+
 class Catalog:
     """shopcare's catalog in the current locale, looked up once: what a page that
     translates dozens of strings passes to its template as ``_sc`` / ``_scn``."""
@@ -48,6 +65,7 @@ class Catalog:
     def __init__(self) -> None:
         self._translations = domain.get_translations()
         self._locale: Any = None  # the locale :meth:`current` made it for
+        self._known = _lookups(self._translations)
 
     @classmethod
     def current(cls) -> Catalog:
@@ -62,7 +80,11 @@ class Catalog:
         return found
 
     def gettext(self, string: str, **variables: Any) -> str:
-        text: str = self._translations.ugettext(string)
+        text = self._known.get(string)
+        if text is None:
+            text = self._translations.ugettext(string)
+            if len(self._known) < _MAX_LOOKUPS:
+                self._known[string] = text
         return text % variables if variables else text
 
     def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> str:
@@ -214,11 +236,11 @@ class Formats:
     def __init__(self, locale: Locale, zone: tzinfo) -> None:
         self.locale = locale
         self.zone = zone
-        # The memoised formatters below are keyed by one Locale object per language and
-        # process: Flask-Babel parses a new one each request, and a key that is the same
-        # object is found without Babel's slow ``Locale.__eq__``.
+        # The memoised formatters below are keyed by one _Keyed per language and
+        # process: Flask-Babel parses a new Locale each request, and a key that is the
+        # same object is found without Babel's slow ``Locale.__hash__`` and ``__eq__``.
         self._locale = _canonical_locale(locale)
-        self._patterns = _patterns(self._locale)
+        self._patterns = _patterns(self._locale.locale)
         self._normalize = getattr(zone, "normalize", None)  # pytz zones
         self._money: dict[tuple[Decimal, str], str] = {}
 
@@ -233,7 +255,7 @@ class Formats:
         patterns = self._patterns
         if patterns.time_has_zone:
             time_text = patterns.time_short.apply(
-                local.timetz(), self._locale, reference_date=value.date()
+                local.timetz(), self._locale.locale, reference_date=value.date()
             )
         else:
             time_text = _time_text(local.hour, local.minute, self._locale)
@@ -281,41 +303,64 @@ class Formats:
 
 
 #: language identifier -> the first Locale object seen for it (see ``Formats.__init__``).
-_LOCALES: dict[str, Locale] = {}
+_LOCALES: dict[str, _Keyed] = {}
 
 
-def _canonical_locale(locale: Locale) -> Locale:
+def _canonical_locale(locale: Locale) -> _Keyed:
     if len(_LOCALES) >= 256:  # a host's selector gone wild: stop memoising, stay correct
-        return _LOCALES.get(str(locale), locale)
-    return _LOCALES.setdefault(str(locale), locale)
+        return _LOCALES.get(str(locale)) or _Keyed(locale)
+    found = _LOCALES.get(str(locale))
+    if found is None:
+        found = _LOCALES[str(locale)] = _Keyed(locale)
+    return found
+
+
+class _Keyed:
+    """A Locale as the memos below take it: hashed once. Babel's ``Locale`` hashes a
+    tuple of five attributes on every look-up, and a page looks up dozens of dates."""
+
+    __slots__ = ("_hash", "locale")
+
+    def __init__(self, locale: Locale) -> None:
+        self.locale = locale
+        self._hash = hash(locale)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, _Keyed) and self.locale == other.locale)
 
 
 @lru_cache(maxsize=4096)
-def _date_text(day: date, locale: Locale) -> str:
+def _date_text(day: date, keyed: _Keyed) -> str:
+    locale = keyed.locale
     return str(_patterns(locale).date_medium.apply(day, locale))
 
 
 @lru_cache(maxsize=4096)
-def _day_text(day: date, with_year: bool, locale: Locale) -> str:
+def _day_text(day: date, with_year: bool, keyed: _Keyed) -> str:
+    locale = keyed.locale
     patterns = _patterns(locale)
     return str((patterns.day_with_year if with_year else patterns.day).apply(day, locale))
 
 
 @lru_cache(maxsize=4096)
-def _time_text(hour: int, minute: int, locale: Locale) -> str:
+def _time_text(hour: int, minute: int, keyed: _Keyed) -> str:
+    locale = keyed.locale
     moment = datetime(2000, 1, 1, hour, minute)
     return str(_patterns(locale).time_short.apply(moment.time(), locale))
 
 
 @lru_cache(maxsize=4096)
-def _minor_money_text(minor: int, currency: str, locale: Locale) -> str:
+def _minor_money_text(minor: int, currency: str, keyed: _Keyed) -> str:
     amount = Decimal(minor).scaleb(-get_currency_precision(currency))
-    return _money_text(amount, currency, locale)
+    return _money_text(amount, currency, keyed)
 
 
 @lru_cache(maxsize=4096)
-def _money_text(amount: Decimal, currency: str, locale: Locale) -> str:
-    return str(format_currency(amount, currency, locale=locale))
+def _money_text(amount: Decimal, currency: str, keyed: _Keyed) -> str:
+    return str(format_currency(amount, currency, locale=keyed.locale))
 
 
 def formats() -> Formats:

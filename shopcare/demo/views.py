@@ -64,14 +64,12 @@ def shop_context() -> dict[str, Any]:
     # once per string (Flask-Babel's own ``_`` finds the locale and catalog each time).
     translations = get_translations()
     gettext, ngettext = _page_gettext(translations.ugettext, translations.ungettext)
+    # The header's language switch comes back to this page (as url_for would encode
+    # it: werkzeug keeps these characters of a query value as they are).
+    back = urlencode({"next": request.full_path}, safe=QUERY_SAFE)
     return {
         "links": (links := _links()),
-        # The header's language switch comes back to this page (as url_for would
-        # encode it: werkzeug keeps these characters of a query value as they are).
-        "language_links": {
-            code: f"{url}?{urlencode({'next': request.full_path}, safe=QUERY_SAFE)}"
-            for code, url in links["language"].items()
-        },
+        "language_links": {code: f"{url}?{back}" for code, url in links["language"].items()},
         "categories": CATEGORIES,
         "cart_count": _cart().count,
         "languages": LANGUAGES,

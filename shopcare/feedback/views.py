@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from shopcare.core import web
@@ -41,6 +41,7 @@ from shopcare.core.config import setting
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor
+from shopcare.core.html import escaped
 from shopcare.core.i18n import Catalog, _, _l, select_locale
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
@@ -378,9 +379,9 @@ def order_panel(order: Order) -> OrderPanel | None:
             '<section class="sc-panel sc-feedback-panel" '
             'aria-labelledby="sc-feedback-panel-title">\n'
             f'  <h2 id="sc-feedback-panel-title">'
-            f"{escape(_sc('Questions, complaints and suggestions'))}</h2>\n"
-            f'  <p><a class="sc-button sc-button-secondary" href="{escape(href)}">'
-            f"{escape(_sc('Write to us about this order'))}</a></p>\n</section>"
+            f"{escaped(_sc('Questions, complaints and suggestions'))}</h2>\n"
+            f'  <p><a class="sc-button sc-button-secondary" href="{escaped(href)}">'
+            f"{escaped(_sc('Write to us about this order'))}</a></p>\n</section>"
         )
     return OrderPanel(PANEL, {"order": order, "key": key}, html=html)
 

@@ -25,7 +25,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from jinja2.filters import do_urlencode
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from shopcare.core.html import escaped
 
 __all__ = ["help_html", "order_tracking_html"]
 
@@ -43,7 +45,7 @@ def _progress(view: Any, steps: list[tuple[str, str]], _sc: Any) -> str:
     parts = [
         '<ol class="sc-progress',
         " sc-progress-trouble" if view.trouble else "",
-        f'" aria-label="{escape(_sc("Delivery progress"))}">\n  ',
+        f'" aria-label="{escaped(_sc("Delivery progress"))}">\n  ',
     ]
     for index, (_status, label) in enumerate(steps):
         if index < current or delivered:
@@ -56,7 +58,7 @@ def _progress(view: Any, steps: list[tuple[str, str]], _sc: Any) -> str:
             f'\n  \n  <li class="sc-step sc-step-{state}"'
             f"{_CURRENT if index == current else ''}>\n"
             '    <span class="sc-step-dot" aria-hidden="true"></span>\n'
-            f'    <span class="sc-step-label">{escape(label)}</span>\n  </li>\n  '
+            f'    <span class="sc-step-label">{escaped(label)}</span>\n  </li>\n  '
         )
     parts.append("\n</ol>")
     return "".join(parts)
@@ -71,13 +73,13 @@ def help_html(context: Mapping[str, Any], urgent: Any) -> str:
         '<section class="sc-panel sc-help',
         " sc-help-urgent" if urgent else "",
         '" aria-labelledby="sc-help-title">\n'
-        f'  <h2 id="sc-help-title">{escape(_sc("Need help with this order?"))}</h2>\n  ',
+        f'  <h2 id="sc-help-title">{escaped(_sc("Need help with this order?"))}</h2>\n  ',
     ]
     if urgent:
         sorry = _sc(
             "We are sorry your parcel is not with you yet. Tell us and we will sort it out."
         )
-        parts.append(f"<p>{escape(sorry)}</p>")
+        parts.append(f"<p>{escaped(sorry)}</p>")
     parts.append("\n  ")
     if contact:
         email = contact.get("email")
@@ -89,29 +91,29 @@ def help_html(context: Mapping[str, Any], urgent: Any) -> str:
             subject = do_urlencode(_sc("Order %(reference)s", reference=order.reference))
             parts.append(
                 f"<li><a{_BUTTON if urgent else ''} "
-                f'href="mailto:{escape(email)}?subject={escape(subject)}">'
-                f"{escape(_sc('E-mail %(address)s', address=email))}</a></li>"
+                f'href="mailto:{escaped(email)}?subject={escaped(subject)}">'
+                f"{escaped(_sc('E-mail %(address)s', address=email))}</a></li>"
             )
         parts.append("\n    ")
         if phone:
             parts.append(
-                f'<li><a href="tel:{escape(str(phone).replace(" ", ""))}">'
-                f"{escape(_sc('Call %(phone)s', phone=phone))}</a>"
+                f'<li><a href="tel:{escaped(str(phone).replace(" ", ""))}">'
+                f"{escaped(_sc('Call %(phone)s', phone=phone))}</a>"
             )
             if hours:
-                parts.append(f' <span class="sc-muted">({escape(hours)})</span>')
+                parts.append(f' <span class="sc-muted">({escaped(hours)})</span>')
             parts.append("</li>")
         parts.append("\n    ")
         if url:
-            parts.append(f'<li><a href="{escape(url)}">{escape(_sc("Contact page"))}</a></li>')
+            parts.append(f'<li><a href="{escaped(url)}">{escaped(_sc("Contact page"))}</a></li>')
         quote = _sc("Quote your order number, %(reference)s.", reference=order.reference)
-        parts.append(f'\n  </ul>\n  <p class="sc-muted">{escape(quote)}</p>\n  ')
+        parts.append(f'\n  </ul>\n  <p class="sc-muted">{escaped(quote)}</p>\n  ')
     else:
         reply = _sc(
             "Reply to any e-mail about this order, quoting its number, %(reference)s.",
             reference=order.reference,
         )
-        parts.append(f'\n  <p class="sc-muted">{escape(reply)}</p>\n  ')
+        parts.append(f'\n  <p class="sc-muted">{escaped(reply)}</p>\n  ')
     parts.append("\n</section>")
     return "".join(parts)
 
@@ -130,7 +132,7 @@ def _shipments(context: Mapping[str, Any]) -> str:
     for view in views:
         shipment = view.shipment
         status = shipment.status
-        ident = escape(shipment.id)
+        ident = escaped(shipment.id)
         if count > 1:
             title = _sc("Parcel %(num)d of %(total)d", num=view.number, total=count)
         else:
@@ -138,9 +140,9 @@ def _shipments(context: Mapping[str, Any]) -> str:
         parts.append(
             f'\n\n<section class="sc-panel sc-shipment" aria-labelledby="shipment-{ident}">\n'
             '  <div class="sc-shipment-head">\n'
-            f'    <h2 id="shipment-{ident}">\n      {escape(title)}\n    </h2>\n'
-            f'    <span class="sc-badge {escape(status_badge(status))}">'
-            f"{escape(status_label(status))}</span>\n  </div>\n  "
+            f'    <h2 id="shipment-{ident}">\n      {escaped(title)}\n    </h2>\n'
+            f'    <span class="sc-badge {escaped(status_badge(status))}">'
+            f"{escaped(status_label(status))}</span>\n  </div>\n  "
         )
         parts.append(_progress(view, steps, _sc))
         parts.append("\n  ")
@@ -180,17 +182,17 @@ def _shipments(context: Mapping[str, Any]) -> str:
         if eta is not None:
             kind, text = eta
             parts.append(
-                f'\n  <p class="sc-eta{" sc-eta-" + kind if kind else ""}">{escape(text)}</p>\n  '
+                f'\n  <p class="sc-eta{" sc-eta-" + kind if kind else ""}">{escaped(text)}</p>\n  '
             )
-        parts.append(f'\n  <p class="sc-carrier">\n    {escape(shipment.carrier_name)}')
+        parts.append(f'\n  <p class="sc-carrier">\n    {escaped(shipment.carrier_name)}')
         number = shipment.tracking_number
         if number:
             parts.append(" ·\n    ")
-            text = escape(_sc("Tracking number %(number)s", number=number))
+            text = escaped(_sc("Tracking number %(number)s", number=number))
             url = shipment.tracking_url
             if url:
                 parts.append(
-                    f'<a href="{escape(url)}" rel="noopener noreferrer" target="_blank">{text}</a>\n    '
+                    f'<a href="{escaped(url)}" rel="noopener noreferrer" target="_blank">{text}</a>\n    '
                 )
             else:
                 parts.append(text)
@@ -199,26 +201,26 @@ def _shipments(context: Mapping[str, Any]) -> str:
         if view.lines:
             parts.append('\n  <ul class="sc-parcel-items">\n    ')
             parts.extend(
-                f"<li>{escape(quantity)} {TIMES} {escape(line.name)}</li>"
+                f"<li>{escaped(quantity)} {TIMES} {escaped(line.name)}</li>"
                 for line, quantity in view.lines
             )
             parts.append("\n  </ul>\n  ")
         parts.append("\n</section>\n")
     if not views:
         parts.append(
-            f'\n<section class="sc-panel">\n  <h2>{escape(_sc("We are preparing your order"))}</h2>\n'
+            f'\n<section class="sc-panel">\n  <h2>{escaped(_sc("We are preparing your order"))}</h2>\n'
             '  <p class="sc-muted">'
-            f"{escape(_sc('You will see its tracking here as soon as it ships.'))}</p>\n"
+            f"{escaped(_sc('You will see its tracking here as soon as it ships.'))}</p>\n"
             "</section>\n"
         )
     parts.append("\n")
     if tracking.unshipped:
         parts.append(
-            f'\n<section class="sc-panel">\n  <h2>{escape(_sc("Still to ship"))}</h2>\n'
+            f'\n<section class="sc-panel">\n  <h2>{escaped(_sc("Still to ship"))}</h2>\n'
             '  <ul class="sc-parcel-items">\n    '
         )
         parts.extend(
-            f"<li>{escape(quantity)} {TIMES} {escape(line.name)}</li>"
+            f"<li>{escaped(quantity)} {TIMES} {escaped(line.name)}</li>"
             for line, quantity in tracking.unshipped
         )
         parts.append("\n  </ul>\n</section>\n")
@@ -234,34 +236,34 @@ def _items(context: Mapping[str, Any]) -> str:
     money_minor = context["money_minor"]
     currency = order.currency
     parts = [
-        f'\n<section class="sc-panel">\n  <h2>{escape(_sc("Items"))}</h2>\n'
+        f'\n<section class="sc-panel">\n  <h2>{escaped(_sc("Items"))}</h2>\n'
         '  <table class="sc-table sc-items">\n'
-        f"    <thead><tr><th>{escape(_sc('Product'))}</th><th>{escape(_sc('Quantity'))}</th>"
-        f'<th>{escape(_sc("Price"))}</th><th class="sc-num">{escape(_sc("Total"))}</th>'
+        f"    <thead><tr><th>{escaped(_sc('Product'))}</th><th>{escaped(_sc('Quantity'))}</th>"
+        f'<th>{escaped(_sc("Price"))}</th><th class="sc-num">{escaped(_sc("Total"))}</th>'
         "</tr></thead>\n    <tbody>\n    "
     ]
     for line in order.lines:
-        each = escape(money_minor(line.unit_price_minor, currency))
-        quantity = escape(line.quantity)
+        each = escaped(money_minor(line.unit_price_minor, currency))
+        quantity = escaped(line.quantity)
         discount = line.discount_minor
         parts.append(
             '\n      \n      <tr>\n        <td class="sc-item-name">'
-            f'{escape(line.name)}<span class="sc-item-each">{quantity} {TIMES} {each}</span>'
+            f'{escaped(line.name)}<span class="sc-item-each">{quantity} {TIMES} {each}</span>'
         )
         if discount:
             amount = money_minor(discount, currency)
             parts.append(
                 '<span class="sc-item-discount">'
-                f"{escape(_sc('Discount %(amount)s', amount=amount))}</span>"
+                f"{escaped(_sc('Discount %(amount)s', amount=amount))}</span>"
             )
         gross = line.unit_price_minor * line.quantity
         if discount:
             total = (
-                f'<s class="sc-muted">{escape(money_minor(gross, currency))}</s> '
-                f"{escape(money_minor(gross - discount, currency))}"
+                f'<s class="sc-muted">{escaped(money_minor(gross, currency))}</s> '
+                f"{escaped(money_minor(gross - discount, currency))}"
             )
         else:
-            total = str(escape(money_minor(gross, currency)))
+            total = escaped(money_minor(gross, currency))
         parts.append(
             f'</td>\n        <td class="sc-item-detail">{quantity}</td>\n'
             f'        <td class="sc-item-detail">{each}</td>\n        \n'
@@ -271,8 +273,8 @@ def _items(context: Mapping[str, Any]) -> str:
 
     def row(label: str, amount: Any, css: str = "", attributes: str = "") -> str:
         return (
-            f"\n    <div{css}><dt>{escape(_sc(label))}</dt>"
-            f"<dd{attributes}>{escape(amount)}</dd></div>\n    "
+            f"\n    <div{css}><dt>{escaped(_sc(label))}</dt>"
+            f"<dd{attributes}>{escaped(amount)}</dd></div>\n    "
         )
 
     if order.discount_minor or order.shipping_minor or order.tax_minor:
@@ -287,9 +289,9 @@ def _items(context: Mapping[str, Any]) -> str:
     if order.tax_minor and not order.tax_included:
         parts.append(row("Tax", money(order.tax, currency)))
     parts.append("\n    ")
-    total = escape(money(order.total, currency))
+    total = escaped(money(order.total, currency))
     parts.append(
-        f'<div class="sc-total"><dt>{escape(_sc("Total"))}</dt>'
+        f'<div class="sc-total"><dt>{escaped(_sc("Total"))}</dt>'
         f"<dd data-order-total>{total}</dd></div>\n    "
     )
     if order.tax_minor and order.tax_included:
@@ -312,20 +314,20 @@ def order_tracking_html(context: Mapping[str, Any]) -> Markup:
     units = sum(line.quantity for line in order.lines)
     parts = [
         f'\n<header class="sc-order-head">\n'
-        f"  <h1>{escape(_sc('Order %(reference)s', reference=order.reference))}</h1>\n"
-        f'  <span class="sc-badge {escape(summary.badge)}" '
-        f'data-order-status="{escape(summary.code)}">{escape(summary.text)}</span>\n  '
+        f"  <h1>{escaped(_sc('Order %(reference)s', reference=order.reference))}</h1>\n"
+        f'  <span class="sc-badge {escaped(summary.badge)}" '
+        f'data-order-status="{escaped(summary.code)}">{escaped(summary.text)}</span>\n  '
     ]
     if flag:
         parts.append(
-            f'<span class="sc-badge {escape(summary.flag_badge)}" data-order-flag>'
-            f"{escape(flag)}</span>"
+            f'<span class="sc-badge {escaped(summary.flag_badge)}" data-order-flag>'
+            f"{escaped(flag)}</span>"
         )
     placed = _sc("Placed on %(date)s", date=context["day"](order.placed_at))
     items = context["_scn"]("%(num)d item", "%(num)d items", units)
     parts.append(
-        f'\n</header>\n\n<p class="sc-muted">\n  {escape(placed)} ·\n  {escape(items)} ·\n'
-        f"  {escape(context['money'](order.total, order.currency))}\n</p>\n\n"
+        f'\n</header>\n\n<p class="sc-muted">\n  {escaped(placed)} ·\n  {escaped(items)} ·\n'
+        f"  {escaped(context['money'](order.total, order.currency))}\n</p>\n\n"
     )
     if urgent:
         parts.append(help_html(context, urgent))
@@ -334,7 +336,7 @@ def order_tracking_html(context: Mapping[str, Any]) -> Markup:
     parts.append("\n\n")
     parts.append(_items(context))
     parts.append(
-        f'\n\n\n<section class="sc-panel">\n  <h2>{escape(_sc("History"))}</h2>\n'
+        f'\n\n\n<section class="sc-panel">\n  <h2>{escaped(_sc("History"))}</h2>\n'
         '  <ol class="sc-timeline" reversed>\n    '
     )
     parts.append(str(context["timeline_html"]))

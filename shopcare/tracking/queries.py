@@ -23,9 +23,11 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from shopcare.core import shared_reads
-from shopcare.core.db import read_rows, session, utcnow
+from shopcare.core.db import detached, mapped_columns, read_rows, session, utcnow
 from shopcare.core.events import Event
 from shopcare.core.paging import Page, paging
 from shopcare.core.validation import MAX_ID, check_int
@@ -140,15 +142,32 @@ def order_for_page(reference: str) -> Order | None:
 
 def versioned_order(reference: str) -> VersionedOrder | None:
     """The order with its lines and its :class:`OrderVersion`, in one query (the
-    order page's first; with a cached fragment, its only one)."""
+    order page's first; with a cached fragment, its only one).
+
+    Read with Core and built as detached ORM objects (:func:`shopcare.core.db.detached`:
+    every column loaded, ``lines`` and each line's ``order`` set), unless this session
+    holds the order already, which is then the one returned."""
     key = reference_key(reference)
     if key is None:
         return None
-    row = session().execute(_versioned_order_query(), {"reference": key}).unique().one_or_none()
-    if row is None:
+    rows = read_rows(_versioned_order_query(), {"reference": key}).all()
+    if not rows:
         return None
-    order, count = row
-    return VersionedOrder(order, OrderVersion(order.id, order.updated_at, int(count)))
+    first = rows[0]
+    width = len(mapped_columns(Order)[0])
+    events = int(first[width])
+    held = session().identity_map.get(identity_key(Order, first[0]))
+    if held is not None:
+        order = held
+    else:
+        order = detached(Order, first[:width])
+        lines = [
+            detached(OrderLine, row[width + 1 :]) for row in rows if row[width + 1] is not None
+        ]
+        set_committed_value(order, "lines", lines)
+        for line in lines:
+            set_committed_value(line, "order", order)
+    return VersionedOrder(order, OrderVersion(order.id, order.updated_at, events))
 
 
 class ParcelLine(NamedTuple):
@@ -554,9 +573,10 @@ def _shipments_query() -> Select[Any]:
 
 
 @cache
-def _versioned_order_query() -> Select[Order, int]:
-    """SELECT the order by its reference key, its lines and how many events it has: built once
-    (the page asks for it on every request)."""
+def _versioned_order_query() -> Select[Any]:
+    """SELECT the order's columns by its reference key, how many events it has, and its
+    lines' columns (one row per line, ordered; one row of ``NULL`` lines for an order
+    without lines): built once (the page asks for it on every request)."""
     reference: BindParameter[str] = bindparam("reference", type_=String)
     # Not correlated to the outer row (which repeats per line): both databases run an
     # uncorrelated subquery once. Counted on the index (subject_kind, subject_id, …).
@@ -570,8 +590,10 @@ def _versioned_order_query() -> Select[Order, int]:
         .correlate(None)
         .scalar_subquery()
     )
+    orders, lines = Order.__table__, OrderLine.__table__
     return (
-        select(Order, events)
-        .options(joinedload(Order.lines))
-        .where(Order.reference_key == reference)
+        select(*mapped_columns(Order)[1], events, *mapped_columns(OrderLine)[1])
+        .select_from(orders.outerjoin(lines, lines.c.order_id == orders.c.id))
+        .where(orders.c.reference_key == reference)
+        .order_by(lines.c.position)
     )

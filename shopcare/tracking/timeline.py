@@ -19,6 +19,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from shopcare.core.html import escaped
+
 __all__ = ["ENTRIES", "field"]
 
 
@@ -30,7 +32,7 @@ def field(data: Any, key: str) -> Any:
 def order_recorded(event: Any, names: Mapping[str, Any]) -> Markup:
     """``shopcare/timeline/order.recorded.html``."""
     _sc = names["_sc"]
-    return Markup(f"<strong>{escape(_sc('Order placed'))}</strong>")  # nosec B704
+    return Markup(f"<strong>{escaped(_sc('Order placed'))}</strong>")  # nosec B704
 
 
 def shipment_added(event: Any, names: Mapping[str, Any]) -> Markup:
@@ -42,7 +44,7 @@ def shipment_added(event: Any, names: Mapping[str, Any]) -> Markup:
         text = _sc("Parcel %(num)d handed to %(carrier)s", num=number, carrier=carrier)
     else:
         text = _sc("Parcel handed to %(carrier)s", carrier=carrier)
-    return Markup(f"<strong>{escape(text)}</strong>")  # nosec B704
+    return Markup(f"<strong>{escaped(text)}</strong>")  # nosec B704
 
 
 def shipment(event: Any, names: Mapping[str, Any]) -> Markup:
@@ -53,22 +55,22 @@ def shipment(event: Any, names: Mapping[str, Any]) -> Markup:
     status = field(data, "status")
     if not status:
         return Markup()
-    parts = [f"<strong>{escape(names['shopcare_status_label'](status))}</strong>"]
+    parts = [f"<strong>{escaped(names['shopcare_status_label'](status))}</strong>"]
     if number:
         parts.append(
-            f' <span class="sc-muted">· {escape(_sc("Parcel %(num)d", num=number))}</span>'
+            f' <span class="sc-muted">· {escaped(_sc("Parcel %(num)d", num=number))}</span>'
         )
     location = field(data, "location")
     if location:
-        parts.append(f'<br><span class="sc-muted">{escape(location)}</span>')
+        parts.append(f'<br><span class="sc-muted">{escaped(location)}</span>')
     message = field(data, "message")
     if message:
         says = _sc(
             "%(carrier)s wrote:", carrier=names["shopcare_carrier_name"](field(data, "carrier"))
         )
         parts.append(
-            f'<br><span class="sc-carrier-says">{escape(says)} '
-            f'<q class="sc-carrier-message">{escape(message)}</q></span>'
+            f'<br><span class="sc-carrier-says">{escaped(says)} '
+            f'<q class="sc-carrier-message">{escaped(message)}</q></span>'
         )
     return Markup("".join(parts))  # nosec B704
 
@@ -88,9 +90,9 @@ def shipment_resolved(event: Any, names: Mapping[str, Any]) -> Markup:
         text = _sc("The carrier lost this parcel")
     else:
         text = ""
-    html = f"<strong>{escape(text)}</strong>"
+    html = f"<strong>{escaped(text)}</strong>"
     if number:
-        html += f' <span class="sc-muted">· {escape(_sc("Parcel %(num)d", num=number))}</span>'
+        html += f' <span class="sc-muted">· {escaped(_sc("Parcel %(num)d", num=number))}</span>'
     return Markup(html)  # nosec B704
 
 

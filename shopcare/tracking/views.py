@@ -23,7 +23,7 @@ from flask import (
 from flask_babel import format_currency, get_locale
 from jinja2 import Template, nodes, pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from shopcare.core import web
@@ -42,6 +42,7 @@ from shopcare.core.cache import page_cache
 from shopcare.core.db import session, utcnow
 from shopcare.core.errors import NotFound, TransitionError, ValidationError
 from shopcare.core.events import Actor, Event
+from shopcare.core.html import escaped
 from shopcare.core.i18n import Catalog, _, _l, formats, same_zone, shop_zone
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import check, limit
@@ -286,7 +287,7 @@ def timeline_html(
             moment = event.occurred_at
             parts.append(
                 _ENTRY.format(
-                    iso=escape(moment.isoformat()), when=escape(when(moment)), entry=entry
+                    iso=escaped(moment.isoformat()), when=escaped(when(moment)), entry=entry
                 )
             )
         else:

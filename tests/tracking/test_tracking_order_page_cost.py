@@ -195,3 +195,53 @@ def test_the_after_sales_panel_uses_the_parcels_the_tracking_part_read(
     cases_statements = [s for s in miss if "shopcare_case_lines" in s]
     assert len(cases_statements) == 1 and "shopcare_shipments" not in cases_statements[0]
     assert [s for s in hit if "shopcare_case_lines" in s and "shopcare_shipments" in s]
+
+
+def test_the_page_reads_its_order_as_detached_objects(app, care, db, count_queries):
+    """The page's order is read with Core and built as a detached ``Order``: every
+    column as the ORM loads it, its lines in order with their ``order``, and the event
+    count; ``session.add`` attaches it as the row it is (no ``INSERT``). When the session
+    holds the order already, that object is the one returned."""
+    from sqlalchemy import inspect
+
+    from shopcare.orders.models import Order
+    from shopcare.tracking import queries
+
+    make_order(care, user_id="ann", lines=many_lines(3))
+    add_parcels(care, db, 1)
+    db.session.commit()
+    loaded = db.session.scalars(db.select(Order)).one()
+    expected = {attr.key: getattr(loaded, attr.key) for attr in inspect(Order).column_attrs}
+    expected_lines = [(line.id, line.position, line.sku, line.paid_minor) for line in loaded.lines]
+    db.session.expunge_all()
+
+    with count_queries() as statements:
+        versioned = queries.versioned_order(" so-1 ")
+    assert versioned is not None and len(statements) == 1
+    order = versioned.order
+    state = inspect(order)
+    assert state.detached and state.identity == (loaded.id,)
+    assert {key: getattr(order, key) for key in expected} == expected
+    assert order.placed_at.tzinfo is not None and order.updated_at.tzinfo is not None
+    assert [(line.id, line.position, line.sku, line.paid_minor) for line in order.lines] == (
+        expected_lines
+    )
+    assert all(line.order is order and inspect(line).detached for line in order.lines)
+    assert order.total == loaded.total
+    assert versioned.version.events == db.session.scalar(
+        db.select(db.func.count())
+        .select_from(queries.Event)
+        .where(queries.Event.subject_kind == "order", queries.Event.subject_id == str(order.id))
+    )
+
+    db.session.add(order)  # attached as persistent: nothing to write
+    with count_queries() as flushed:
+        db.session.flush()
+    assert flushed == [] and inspect(order).persistent
+
+    # Held by the session: the same object, not a second one.
+    again = queries.versioned_order("SO-1")
+    assert again is not None and again.order is order
+    assert again.version == versioned.version
+
+    assert queries.versioned_order("SO-404") is None
