@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import url_for
 from markupsafe import Markup
 
 from shopcare.core.html import escaped
+from shopcare.core.urls import page_url
 
 __all__ = ["TEMPLATE", "order_panel_html"]
 
@@ -46,7 +46,7 @@ def order_panel_html(
         '  <div class="sc-case-actions">\n    '
     ]
     if withdrawal.eligible:
-        href = url_for("shopcare.cases.withdraw", reference=reference, key=key)
+        href = page_url("shopcare.cases.withdraw", reference=reference, key=key)
         parts.append(
             f'\n    <a class="sc-button sc-withdraw-button" href="{escaped(href)}">'
             f"{escaped(_sc('Withdraw from contract here'))}</a>\n    "
@@ -57,7 +57,7 @@ def order_panel_html(
         ("guarantee", "guarantee", "Claim guarantee"),
     ):
         if context[name].eligible:
-            href = url_for("shopcare.cases.new", reference=reference, kind=kind, key=key)
+            href = page_url("shopcare.cases.new", reference=reference, kind=kind, key=key)
             parts.append(
                 f'\n    <a class="sc-button sc-button-secondary" href="{escaped(href)}">'
                 f"{escaped(_sc(label))}</a>\n    "
@@ -95,7 +95,7 @@ def order_panel_html(
             f'\n  <h3>{escaped(_sc("Your requests"))}</h3>\n  <ul class="sc-case-list">\n    '
         )
         for number, kind, status in cases:
-            href = url_for("shopcare.cases.case", number=number, key=key)
+            href = page_url("shopcare.cases.case", number=number, key=key)
             parts.append(
                 f'\n    <li><a href="{escaped(href)}">{escaped(number)}</a>\n'
                 f"      · {escaped(kind_label(kind))} "

@@ -46,6 +46,7 @@ from shopcare.core.i18n import Catalog, _, _l, select_locale
 from shopcare.core.paging import page_number
 from shopcare.core.ratelimit import limit
 from shopcare.core.state import HomeCard, OrderPanel, Routes, get_state
+from shopcare.core.urls import page_url
 from shopcare.core.validation import form_id
 from shopcare.feedback.access import require_ticket, ticket_key
 from shopcare.feedback.forms import (
@@ -374,7 +375,7 @@ def order_panel(order: Order) -> OrderPanel | None:
     html = None
     if web.own_templates((PANEL,)):
         _sc = Catalog.current().gettext
-        href = url_for("shopcare.feedback.new", order=order.reference, key=key)
+        href = page_url("shopcare.feedback.new", order=order.reference, key=key)
         html = Markup(  # nosec B704: every value escaped, as the template does
             '<section class="sc-panel sc-feedback-panel" '
             'aria-labelledby="sc-feedback-panel-title">\n'

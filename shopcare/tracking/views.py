@@ -284,11 +284,9 @@ def timeline_html(
     for (event, _template), render in zip(entries, renderers, strict=True):
         entry = render(event, names)
         if entry and not entry.isspace():  # the loop's ``entry|trim``, without a new Markup
-            moment = event.occurred_at
+            moment = event.occurred_at  # an aware datetime: its ISO form needs no escaping
             parts.append(
-                _ENTRY.format(
-                    iso=escaped(moment.isoformat()), when=escaped(when(moment)), entry=entry
-                )
+                _ENTRY.format(iso=moment.isoformat(), when=escaped(when(moment)), entry=entry)
             )
         else:
             parts.append(_NO_ENTRY)
