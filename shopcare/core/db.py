@@ -20,7 +20,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 
 T = TypeVar("T")
 
@@ -56,6 +57,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any]:
+        """:meth:`process_result_value` after the dialect's own conversion, in one
+        function (TypeDecorator's wrapper adds a call per value, and a page reads a
+        few dozen datetimes)."""
+        convert = self.impl_instance.result_processor(dialect, coltype)
+        if convert is None:
+
+            def process(value: Any) -> datetime | None:
+                return None if value is None else value.replace(tzinfo=UTC)
+
+        else:
+
+            def process(value: Any) -> datetime | None:
+                moment = convert(value)
+                return None if moment is None else moment.replace(tzinfo=UTC)
+
+        return process
 
 
 #: JSON on SQLite, JSONB on PostgreSQL.
@@ -198,20 +217,22 @@ def detached(model: type[T], values: Iterable[Any]) -> T:
     :class:`sqlalchemy.orm.exc.DetachedInstanceError`, and ``session.add`` attaches it
     as the persistent row it is (never an ``INSERT``).
     """
-    keys, _columns = mapped_columns(model)
-    mapper = sa_inspect(model)
+    keys, mapper, primary = _builder(cast(Any, model))
     instance = mapper.class_manager.new_instance()
     loaded = instance.__dict__  # loaded state, not changes to write
     loaded.update(zip(keys, values, strict=True))
-    state = sa_inspect(instance)
-    state.key = mapper.identity_key_from_primary_key([loaded[key] for key in _primary_keys(model)])
+    instance_state(instance).key = mapper.identity_key_from_primary_key(
+        tuple([loaded[key] for key in primary])
+    )
     return cast(T, instance)
 
 
 @cache
-def _primary_keys(model: type[Any]) -> tuple[str, ...]:
+def _builder(model: type[Any]) -> tuple[tuple[str, ...], Mapper[Any], tuple[str, ...]]:
+    """What :func:`detached` needs of ``model``: its column keys, mapper and primary key."""
     mapper = sa_inspect(model)
-    return tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+    primary = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+    return mapped_columns(cast(Any, model))[0], mapper, primary
 
 
 def lock_rows(statement: Select[Any]) -> list[Any]:

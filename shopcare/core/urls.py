@@ -16,7 +16,7 @@ defaults, host matching) keeps using ``url_for``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, quote_plus
 
 from flask import current_app, has_request_context, request, url_for
@@ -52,8 +52,9 @@ def page_url(endpoint: str, **values: Any) -> str:
         "shopcare.url_patterns", {}
     )
     key = (request.script_root, request.host, endpoint, *given)
-    pattern = patterns.get(key, False)
-    if pattern is False:
+    if key in patterns:
+        pattern = patterns[key]
+    else:
         pattern = _pattern(endpoint, tuple(given))
         if len(patterns) < MAX_PATTERNS:
             patterns[key] = pattern
@@ -66,7 +67,7 @@ def _pattern(endpoint: str, names: tuple[str, ...]) -> Pattern | None:
     """The pattern of ``url_for(endpoint, **{name: …})``, or ``None`` when it does not
     give what ``url_for`` gives."""
     stand_ins = {name: f"scx{index}x" for index, name in enumerate(names)}
-    built = url_for(endpoint, **stand_ins)
+    built = url_for(endpoint, **cast(dict[str, Any], stand_ins))
     path = built.partition("?")[0]
     if any(built.count(stand_in) != 1 for stand_in in stand_ins.values()):
         return None
@@ -90,7 +91,7 @@ def _pattern(endpoint: str, names: tuple[str, ...]) -> Pattern | None:
 
     awkward = {name: f"{_AWKWARD}{index}" for index, name in enumerate(names)}
     try:
-        expected = url_for(endpoint, **awkward)
+        expected = url_for(endpoint, **cast(dict[str, Any], awkward))
     except Exception:  # a converter that refuses the awkward value: keep url_for
         return None
     return pattern if pattern(awkward) == expected else None
