@@ -316,20 +316,14 @@ def _canonical_locale(locale: Locale) -> _Keyed:
 
 
 class _Keyed:
-    """A Locale as the memos below take it: hashed once. Babel's ``Locale`` hashes a
-    tuple of five attributes on every look-up, and a page looks up dozens of dates."""
+    """A Locale as the memos below take it: by identity, one per language and process
+    (:func:`_canonical_locale`). Babel's ``Locale`` hashes a tuple of five attributes in
+    Python on every look-up, and a page looks up dozens of dates and amounts."""
 
-    __slots__ = ("_hash", "locale")
+    __slots__ = ("locale",)
 
     def __init__(self, locale: Locale) -> None:
         self.locale = locale
-        self._hash = hash(locale)
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return self is other or (isinstance(other, _Keyed) and self.locale == other.locale)
 
 
 @lru_cache(maxsize=4096)
