@@ -67,9 +67,51 @@ def test_page_url_stops_remembering_patterns_past_its_bound(app) -> None:
     assert len(patterns) == MAX_PATTERNS
 
 
-def test_page_url_outside_a_request_is_url_for(app) -> None:
+def test_one_app_under_two_mount_points_and_hosts_gets_each_its_own_links(app) -> None:
+    for base in ("http://shop.example", "http://shop.example/shop", "http://other.example/x"):
+        with app.test_request_context("/", base_url=base):
+            got = page_url("shopcare.cases.case", number="C 1", key="k")
+            assert got == url_for("shopcare.cases.case", number="C 1", key="k")
+            assert got.startswith(base.split("example", 1)[1] + "/care/")
+    assert len(app.extensions["shopcare.url_patterns"]) == 3
+
+
+def test_page_url_keeps_url_for_when_a_subclass_puts_the_request_in_its_urls(app) -> None:
+    from flask import Flask, g
+
+    class Shop(Flask):
+        def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+            super().inject_url_defaults(endpoint, values)
+            values.setdefault("lang", g.get("lang", "en"))
+
+    app.__class__ = Shop
+    for lang in ("en", "es"):
+        with app.test_request_context("/"):
+            g.lang = lang
+            got = page_url("shopcare.cases.case", number="C-1", key="k")
+            assert got == url_for("shopcare.cases.case", number="C-1", key="k")
+            assert f"lang={lang}" in got
+
+
+def test_page_url_keeps_url_for_for_an_endpoint_with_several_rules(app) -> None:
+    view = app.view_functions["shopcare.cases.new"]
+    app.add_url_rule(
+        "/returns/<reference>",
+        endpoint="shopcare.cases.new",
+        view_func=view,
+        defaults={"kind": "return"},
+    )
+    with app.test_request_context("/"):
+        for kind in ("return", "guarantee"):
+            got = page_url("shopcare.cases.new", reference="SO-1", kind=kind, key="k")
+            assert got == url_for("shopcare.cases.new", reference="SO-1", kind=kind, key="k")
+        assert page_url("shopcare.cases.new", reference="SO-1", kind="return").startswith(
+            "/returns/"
+        )
+
+
+def test_page_url_outside_a_request_builds_no_pattern(app) -> None:
     app.config["SERVER_NAME"] = "shop.example"
     with app.app_context():
-        assert page_url("shopcare.cases.case", number="C-1") == url_for(
-            "shopcare.cases.case", number="C-1"
-        )
+        assert page_url("shopcare.cases.case", number="C-1") == "http://shop.example/care/cases/C-1"
+    assert "shopcare.url_patterns" not in app.extensions

@@ -201,35 +201,41 @@ def adopt(model: type[T], values: Mapping[str, Any]) -> T:
 @cache
 def mapped_columns(model: type[Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
     """``model``'s column attributes: their keys and their columns, in the mapper's
-    order (what :func:`detached` takes, and what a Core ``SELECT`` of them reads)."""
+    order (what :func:`persistent` takes, and what a Core ``SELECT`` of them reads)."""
     attrs = sa_inspect(model).column_attrs
     return tuple(attr.key for attr in attrs), tuple(attr.columns[0] for attr in attrs)
 
 
-def detached(model: type[T], values: Iterable[Any]) -> T:
+def persistent(model: type[T], values: Iterable[Any]) -> T:
     """A row read with a Core ``SELECT`` of :func:`mapped_columns` (``values``, in that
-    order, as the column types read them) as a *detached* ORM object of ``model``:
-    what loading it and closing the session would give, without the ORM's loading
-    (for the one order a page reads on every request, a third of its query's cost).
+    order, as the column types read them) as the persistent ORM object of ``model``
+    that loading it would give, in the session, without the ORM's loading (for the one
+    order a page reads on every request, a third of its query's cost).
 
-    It is in no session: reading a relationship that was not set with
-    :func:`sqlalchemy.orm.attributes.set_committed_value` raises
-    :class:`sqlalchemy.orm.exc.DetachedInstanceError`, and ``session.add`` attaches it
-    as the persistent row it is (never an ``INSERT``).
+    When the session holds the row's object already, that object is returned, as a
+    query would return it (its state, not ``values``). Otherwise the new object is
+    added to the session: changes to it are flushed as usual, ``session.get`` finds it,
+    and its relationships load when read, unless set with
+    :func:`sqlalchemy.orm.attributes.set_committed_value`. Unlike a query, it fires no
+    ``load`` event and runs no ``reconstructor``.
     """
     keys, mapper, primary = _builder(cast(Any, model))
     instance = mapper.class_manager.new_instance()
     loaded = instance.__dict__  # loaded state, not changes to write
     loaded.update(zip(keys, values, strict=True))
-    instance_state(instance).key = mapper.identity_key_from_primary_key(
-        tuple([loaded[key] for key in primary])
-    )
+    identity = mapper.identity_key_from_primary_key(tuple([loaded[key] for key in primary]))
+    db = session()
+    held = db.identity_map.get(identity)
+    if held is not None:
+        return cast(T, held)
+    instance_state(instance).key = identity  # the row it is: add() attaches, never INSERTs
+    db.add(instance)
     return cast(T, instance)
 
 
 @cache
 def _builder(model: type[Any]) -> tuple[tuple[str, ...], Mapper[Any], tuple[str, ...]]:
-    """What :func:`detached` needs of ``model``: its column keys, mapper and primary key."""
+    """What :func:`persistent` needs of ``model``: its column keys, mapper and primary key."""
     mapper = sa_inspect(model)
     primary = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
     return mapped_columns(cast(Any, model))[0], mapper, primary

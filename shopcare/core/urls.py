@@ -9,8 +9,11 @@ values go where the stand-ins were, quoted as werkzeug quotes a path segment of 
 default converter or a query value.
 
 The pattern is checked once against ``url_for`` with values full of characters that
-need quoting; an endpoint it does not match (another converter, a host's URL
-defaults, host matching) keeps using ``url_for``.
+need quoting; an endpoint it does not match (another converter, host matching), an
+endpoint with several rules, and an app that puts anything of the request's in its
+URLs (``url_defaults``, a subclass's ``url_for`` or ``inject_url_defaults``) keep
+using ``url_for``. The key holds the request's host, which the client chooses: past
+:data:`MAX_PATTERNS` keys, new ones are built by ``url_for`` (slower, still right).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import quote, quote_plus
 
-from flask import current_app, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 
 __all__ = ["page_url"]
 
@@ -46,7 +49,7 @@ def page_url(endpoint: str, **values: Any) -> str:
     """
     given = {name: value for name, value in values.items() if value is not None}
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not has_request_context() or app.url_default_functions:
+    if not has_request_context() or not _plain(app):
         return url_for(endpoint, **given)
     patterns: dict[tuple[Any, ...], Pattern | None] = app.extensions.setdefault(
         "shopcare.url_patterns", {}
@@ -63,9 +66,23 @@ def page_url(endpoint: str, **values: Any) -> str:
     return pattern(given)
 
 
+def _plain(app: Flask) -> bool:
+    """Whether ``app`` builds URLs as Flask does with nothing of the request's in them:
+    no ``url_defaults`` functions, and neither ``url_for`` nor ``inject_url_defaults``
+    overridden by a subclass."""
+    kind = type(app)
+    return (
+        not app.url_default_functions
+        and kind.url_for is Flask.url_for
+        and kind.inject_url_defaults is Flask.inject_url_defaults
+    )
+
+
 def _pattern(endpoint: str, names: tuple[str, ...]) -> Pattern | None:
     """The pattern of ``url_for(endpoint, **{name: …})``, or ``None`` when it does not
     give what ``url_for`` gives."""
+    if len(list(current_app.url_map.iter_rules(endpoint))) != 1:
+        return None  # werkzeug picks one of several rules by the values given
     stand_ins = {name: f"scx{index}x" for index, name in enumerate(names)}
     built = url_for(endpoint, **cast(dict[str, Any], stand_ins))
     path = built.partition("?")[0]

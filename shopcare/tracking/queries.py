@@ -24,10 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from shopcare.core import shared_reads
-from shopcare.core.db import detached, mapped_columns, read_rows, session, utcnow
+from shopcare.core.db import mapped_columns, persistent, read_rows, session, utcnow
 from shopcare.core.events import Event
 from shopcare.core.paging import Page, paging
 from shopcare.core.validation import MAX_ID, check_int
@@ -144,9 +143,10 @@ def versioned_order(reference: str) -> VersionedOrder | None:
     """The order with its lines and its :class:`OrderVersion`, in one query (the
     order page's first; with a cached fragment, its only one).
 
-    Read with Core and built as detached ORM objects (:func:`shopcare.core.db.detached`:
-    every column loaded, ``lines`` and each line's ``order`` set), unless this session
-    holds the order already, which is then the one returned."""
+    Read with Core and made the session's persistent objects without the ORM's loading
+    (:func:`shopcare.core.db.persistent`: every column, ``lines`` and each line's
+    ``order`` loaded); when the session holds the order already, that object, as a
+    query would give it."""
     key = reference_key(reference)
     if key is None:
         return None
@@ -156,17 +156,15 @@ def versioned_order(reference: str) -> VersionedOrder | None:
     first = rows[0]
     width = len(mapped_columns(Order)[0])
     events = int(first[width])
-    held = session().identity_map.get(identity_key(Order, first[0]))
-    if held is not None:
-        order = held
-    else:
-        order = detached(Order, first[:width])
+    order = persistent(Order, first[:width])
+    if "lines" not in order.__dict__:  # new to the session (a held order keeps its own)
         lines = [
-            detached(OrderLine, row[width + 1 :]) for row in rows if row[width + 1] is not None
+            persistent(OrderLine, row[width + 1 :]) for row in rows if row[width + 1] is not None
         ]
         set_committed_value(order, "lines", lines)
         for line in lines:
-            set_committed_value(line, "order", order)
+            if "order" not in line.__dict__:
+                set_committed_value(line, "order", order)
     return VersionedOrder(order, OrderVersion(order.id, order.updated_at, events))
 
 

@@ -197,36 +197,41 @@ def test_the_after_sales_panel_uses_the_parcels_the_tracking_part_read(
     assert [s for s in hit if "shopcare_case_lines" in s and "shopcare_shipments" in s]
 
 
-def test_the_page_reads_its_order_as_detached_objects(app, care, db, count_queries):
-    """The page's order is read with Core and built as a detached ``Order``: every
-    column as the ORM loads it, its lines in order with their ``order``, and the event
-    count; ``session.add`` attaches it as the row it is (no ``INSERT``). When the session
-    holds the order already, that object is the one returned."""
+def test_the_page_reads_its_order_as_the_sessions_objects(app, care, db, count_queries):
+    """The page's order is read with Core and made the session's persistent ``Order``:
+    every column as the ORM loads it, its lines in their positions with their ``order``,
+    and the event count. It is the session's object (``session.get`` finds it without a
+    query, a change to it is flushed); an order the session held before is the one
+    returned."""
     from sqlalchemy import inspect
 
-    from shopcare.orders.models import Order
+    from shopcare.orders.models import Order, OrderLine
     from shopcare.tracking import queries
 
     make_order(care, user_id="ann", lines=many_lines(3))
     add_parcels(care, db, 1)
     db.session.commit()
+    # Positions that are not the lines' id order.
+    for line, position in zip(db.session.scalars(db.select(OrderLine)), (3, 1, 2), strict=True):
+        line.position = position
+    db.session.commit()
     loaded = db.session.scalars(db.select(Order)).one()
     expected = {attr.key: getattr(loaded, attr.key) for attr in inspect(Order).column_attrs}
     expected_lines = [(line.id, line.position, line.sku, line.paid_minor) for line in loaded.lines]
+    assert [line.position for line in loaded.lines] == [1, 2, 3]
     db.session.expunge_all()
 
     with count_queries() as statements:
         versioned = queries.versioned_order(" so-1 ")
     assert versioned is not None and len(statements) == 1
     order = versioned.order
-    state = inspect(order)
-    assert state.detached and state.identity == (loaded.id,)
+    assert inspect(order).persistent and inspect(order).identity == (loaded.id,)
     assert {key: getattr(order, key) for key in expected} == expected
     assert order.placed_at.tzinfo is not None and order.updated_at.tzinfo is not None
     assert [(line.id, line.position, line.sku, line.paid_minor) for line in order.lines] == (
         expected_lines
     )
-    assert all(line.order is order and inspect(line).detached for line in order.lines)
+    assert all(line.order is order and inspect(line).persistent for line in order.lines)
     assert order.total == loaded.total
     assert versioned.version.events == db.session.scalar(
         db.select(db.func.count())
@@ -234,14 +239,22 @@ def test_the_page_reads_its_order_as_detached_objects(app, care, db, count_queri
         .where(queries.Event.subject_kind == "order", queries.Event.subject_id == str(order.id))
     )
 
-    db.session.add(order)  # attached as persistent: nothing to write
+    with count_queries() as again:
+        assert db.session.get(Order, order.id) is order
+        assert db.session.get(OrderLine, order.lines[0].id) is order.lines[0]
+    assert again == []
     with count_queries() as flushed:
-        db.session.flush()
-    assert flushed == [] and inspect(order).persistent
+        db.session.flush()  # nothing changed: nothing to write
+    assert flushed == []
+    order.locale = "es"
+    db.session.commit()
+    db.session.expunge_all()
+    assert db.session.scalars(db.select(Order.locale)).one() == "es"
 
-    # Held by the session: the same object, not a second one.
-    again = queries.versioned_order("SO-1")
-    assert again is not None and again.order is order
-    assert again.version == versioned.version
-
+    # Held by the session before the page read it: that object, lines and all.
+    held = db.session.scalars(db.select(Order)).one()
+    with count_queries() as statements:
+        versioned = queries.versioned_order("SO-1")
+    assert versioned is not None and versioned.order is held and len(statements) == 1
+    assert [line.position for line in held.lines] == [1, 2, 3]
     assert queries.versioned_order("SO-404") is None
