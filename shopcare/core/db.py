@@ -220,25 +220,29 @@ def persistent(model: type[T], values: Iterable[Any]) -> T:
     ``load`` event and runs no ``reconstructor``.
     """
     keys, mapper, primary = _builder(cast(Any, model))
-    instance = mapper.class_manager.new_instance()
-    loaded = instance.__dict__  # loaded state, not changes to write
-    loaded.update(zip(keys, values, strict=True))
-    identity = mapper.identity_key_from_primary_key(tuple([loaded[key] for key in primary]))
+    row = tuple(values)
+    identity = mapper.identity_key_from_primary_key(tuple([row[at] for at in primary]))
     db = session()
     held = db.identity_map.get(identity)
     if held is not None:
         return cast(T, held)
+    instance = mapper.class_manager.new_instance()
+    instance.__dict__.update(zip(keys, row, strict=True))  # loaded state, not changes
     instance_state(instance).key = identity  # the row it is: add() attaches, never INSERTs
     db.add(instance)
     return cast(T, instance)
 
 
 @cache
-def _builder(model: type[Any]) -> tuple[tuple[str, ...], Mapper[Any], tuple[str, ...]]:
-    """What :func:`persistent` needs of ``model``: its column keys, mapper and primary key."""
+def _builder(model: type[Any]) -> tuple[tuple[str, ...], Mapper[Any], tuple[int, ...]]:
+    """What :func:`persistent` needs of ``model``: its column keys, its mapper, and where
+    its primary key's columns are among the keys."""
     mapper = sa_inspect(model)
-    primary = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
-    return mapped_columns(cast(Any, model))[0], mapper, primary
+    keys = mapped_columns(cast(Any, model))[0]
+    primary = tuple(
+        keys.index(mapper.get_property_by_column(column).key) for column in mapper.primary_key
+    )
+    return keys, mapper, primary
 
 
 def lock_rows(statement: Select[Any]) -> list[Any]:

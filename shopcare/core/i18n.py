@@ -302,7 +302,7 @@ class Formats:
 # process and locale (bounded, and the output never depends on anything else).
 
 
-#: language identifier -> the first Locale object seen for it (see ``Formats.__init__``).
+#: language identifier -> the one :class:`_Keyed` of that language (see ``Formats.__init__``).
 _LOCALES: dict[str, _Keyed] = {}
 
 
